@@ -1,0 +1,53 @@
+# Makefile for the oms extension (PGXS).
+#
+#   make            build the module and the install script
+#   make install    install into the PostgreSQL found by pg_config
+#   make demo       scripts/demo.sh: set up a throwaway cluster and walk an order's life
+#   make test       scripts/test.sh: every test layer against a throwaway cluster
+
+EXTENSION = oms
+# The one version source is default_version in oms.control.
+EXTVERSION := $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" $(EXTENSION).control)
+
+MODULE_big = oms
+OBJS = \
+	src/oms.o \
+	src/spi_util.o \
+	src/inventory.o
+
+# The install script is the SQL of each concern, concatenated in this order.
+SQL_PARTS = \
+	src/sql/00_schema.sql \
+	src/sql/10_inventory.sql
+
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
+
+REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=.
+ISOLATION = $(sort $(basename $(notdir $(wildcard test/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test
+TAP_TESTS = 1
+PROVE_TESTS = test/t/*.pl
+
+PG_CPPFLAGS = -I$(srcdir)/src -DOMS_VERSION=\"$(EXTVERSION)\"
+# Warnings are errors; unused-parameter is off because every V1 function and
+# trigger takes fcinfo whether or not it reads it.
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control Makefile
+	{ printf '%s\n' '-- $(EXTENSION) $(EXTVERSION): generated from src/sql/*.sql by make; do not edit'; \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
+	  cat $(SQL_PARTS); } > $@
+
+$(OBJS): src/oms.h
+
+.PHONY: demo test
+demo:
+	bash scripts/demo.sh
+test:
+	bash scripts/test.sh

@@ -1,0 +1,126 @@
+# lib.sh: the throwaway-cluster harness shared by demo.sh, test.sh and
+# bench/run.sh.  Source it; it defines functions and sets nothing up by itself.
+#
+#   oms_ensure_packages   install what is missing (as root) or name it
+#   oms_build_install     build with -Werror and install into the server
+#   oms_cluster_start     initdb + start a private cluster with pg_cron
+#   oms_cluster_stop      stop it and remove its directory (also on exit)
+#   oms_psql              psql against the private cluster
+#
+# The cluster listens only on a unix socket in a fresh temporary directory,
+# on a private port; it never touches a system cluster.  Postgres refuses to
+# run as root, so when invoked as root the server runs as the postgres
+# system user (created by Debian's postgresql packages).
+
+set -euo pipefail
+
+OMS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OMS_PG_MAJOR=${OMS_PG_MAJOR:-15}
+OMS_BINDIR=/usr/lib/postgresql/$OMS_PG_MAJOR/bin
+OMS_PG_CONFIG=$OMS_BINDIR/pg_config
+OMS_PORT=${OMS_PORT:-54329}
+OMS_PACKAGES=(make gcc "postgresql-$OMS_PG_MAJOR" "postgresql-server-dev-$OMS_PG_MAJOR"
+              "postgresql-$OMS_PG_MAJOR-cron" libipc-run-perl)
+OMS_TMP=
+OMS_LOCK_FD=
+
+oms_is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# Run a command as the user that owns the cluster.
+oms_as_pg() {
+    if oms_is_root; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+oms_ensure_packages() {
+    local missing=() p
+    for p in "${OMS_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if oms_is_root; then
+        echo "== installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    else
+        echo "missing packages: ${missing[*]}" >&2
+        echo "install them as root:  apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+}
+
+# One build-install-run at a time per machine: the installed module is
+# machine-wide, so two runs must not interleave their installs.
+oms_lock() {
+    exec {OMS_LOCK_FD}>/tmp/oms-harness.lock
+    flock "$OMS_LOCK_FD"
+}
+
+oms_build_install() {
+    echo "== building oms (warnings are errors)"
+    make -C "$OMS_ROOT" -s PG_CONFIG="$OMS_PG_CONFIG" >/dev/null
+    if oms_is_root; then
+        make -C "$OMS_ROOT" -s PG_CONFIG="$OMS_PG_CONFIG" install >/dev/null
+        # leave build products owned by whoever owns the tree
+        chown -R --reference="$OMS_ROOT" "$OMS_ROOT"/src "$OMS_ROOT"/oms.so \
+            "$OMS_ROOT"/oms--*.sql 2>/dev/null || true
+    else
+        make -C "$OMS_ROOT" -s PG_CONFIG="$OMS_PG_CONFIG" install >/dev/null || {
+            echo "cannot install into $($OMS_PG_CONFIG --sharedir); run as root" >&2
+            exit 1
+        }
+    fi
+}
+
+# oms_cluster_start [cron_database]
+oms_cluster_start() {
+    local crondb=${1:-postgres}
+    OMS_TMP=$(mktemp -d /tmp/oms-cluster.XXXXXX)
+    chmod 755 "$OMS_TMP"
+    mkdir -p "$OMS_TMP/sock"
+    if oms_is_root; then
+        chown -R postgres:postgres "$OMS_TMP"
+    fi
+    export PGHOST="$OMS_TMP/sock" PGPORT="$OMS_PORT" PGUSER=postgres PGDATABASE=postgres
+    trap oms_cluster_stop EXIT
+    oms_as_pg "$OMS_BINDIR/initdb" -D "$OMS_TMP/data" -U postgres -A trust \
+        --no-instructions -E UTF8 --locale=C >"$OMS_TMP/initdb.log" 2>&1 \
+        || { cat "$OMS_TMP/initdb.log"; return 1; }
+    oms_as_pg tee -a "$OMS_TMP/data/postgresql.conf" >/dev/null <<CONF
+listen_addresses = ''
+unix_socket_directories = '$OMS_TMP/sock'
+port = $OMS_PORT
+shared_preload_libraries = 'pg_cron'
+cron.database_name = '$crondb'
+cron.use_background_workers = on
+max_worker_processes = 32
+max_connections = 120
+max_prepared_transactions = 10
+log_min_messages = warning
+CONF
+    oms_as_pg "$OMS_BINDIR/pg_ctl" -D "$OMS_TMP/data" -l "$OMS_TMP/postgres.log" -w start >/dev/null \
+        || { cat "$OMS_TMP/postgres.log"; return 1; }
+    echo "== throwaway cluster on $PGHOST port $PGPORT (pg_cron in database $crondb)"
+}
+
+oms_cluster_stop() {
+    [ -n "$OMS_TMP" ] || return 0
+    if [ -f "$OMS_TMP/data/postmaster.pid" ]; then
+        oms_as_pg "$OMS_BINDIR/pg_ctl" -D "$OMS_TMP/data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
+    if [ -n "${OMS_KEEP:-}" ]; then
+        echo "== kept $OMS_TMP"
+    else
+        rm -rf "$OMS_TMP"
+    fi
+    OMS_TMP=
+}
+
+oms_psql() {
+    "$OMS_BINDIR/psql" -X -v ON_ERROR_STOP=1 "$@"
+}

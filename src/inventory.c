@@ -1,0 +1,737 @@
+/*-------------------------------------------------------------------------
+ *
+ * inventory.c
+ *	  The inventory ledger engine: the triggers that apply every movement to
+ *	  its stock level and guard the levels and the ledger, and the inventory
+ *	  API (receive, adjust, count, transfer, damage, scrap, safety stock).
+ *
+ * Every change of on_hand or damaged is a row of oms.inventory_movement.
+ * The BEFORE INSERT trigger locks the (item, location) level row, checks
+ * the arithmetic and the business rules, writes the level and stamps the
+ * running balance on the movement, so a movement inserted by any client is
+ * applied the same way.  The level trigger refuses bucket writes made
+ * outside the engine; the ledger refuses UPDATE, DELETE and TRUNCATE.
+ *
+ * Locks are taken in a fixed global order, item then location (ascending
+ * location_id), so no two ledger operations can deadlock.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/rel.h"
+
+#include "oms.h"
+
+/* A level row as read under lock. */
+typedef struct LevelRow
+{
+	int64		on_hand;
+	int64		reserved;
+	int64		safety_stock;
+	int64		damaged;
+} LevelRow;
+
+static void lock_level(int64 item_id, int64 location_id, LevelRow *row);
+static int64 resolve_item(const char *sku);
+static int64 resolve_location(const char *code);
+static int64 insert_movement(int64 item_id, int64 location_id, const char *kind,
+							 int64 on_hand_delta, int64 damaged_delta,
+							 const char *reason, const char *reference,
+							 int64 transfer_id, int64 *counted);
+static char *text_arg(FunctionCallInfo fcinfo, int n, const char *argname, bool required);
+static int64 int64_arg(FunctionCallInfo fcinfo, int n, const char *argname);
+static bool engine_only_kind(const char *kind);
+
+static OmsPlan plan_lock_level = {
+	"SELECT on_hand, reserved, safety_stock, damaged FROM oms.inventory_level"
+	" WHERE item_id = $1 AND location_id = $2 FOR UPDATE",
+	2, {INT8OID, INT8OID}
+};
+static OmsPlan plan_create_level = {
+	"INSERT INTO oms.inventory_level (item_id, location_id) VALUES ($1, $2)"
+	" ON CONFLICT (item_id, location_id) DO NOTHING",
+	2, {INT8OID, INT8OID}
+};
+static OmsPlan plan_write_level = {
+	"UPDATE oms.inventory_level SET on_hand = $3, damaged = $4, updated_at = pg_catalog.now()"
+	" WHERE item_id = $1 AND location_id = $2",
+	4, {INT8OID, INT8OID, INT8OID, INT8OID}
+};
+static OmsPlan plan_item_by_sku = {
+	"SELECT item_id, is_bundle FROM oms.item WHERE sku = $1",
+	1, {TEXTOID}
+};
+static OmsPlan plan_location_by_code = {
+	"SELECT location_id FROM oms.location WHERE code = $1",
+	1, {TEXTOID}
+};
+static OmsPlan plan_sku_by_id = {
+	"SELECT sku FROM oms.item WHERE item_id = $1",
+	1, {INT8OID}
+};
+static OmsPlan plan_code_by_id = {
+	"SELECT code FROM oms.location WHERE location_id = $1",
+	1, {INT8OID}
+};
+static OmsPlan plan_insert_movement = {
+	"INSERT INTO oms.inventory_movement (item_id, location_id, kind, on_hand_delta,"
+	" damaged_delta, counted, reason, reference, transfer_id)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+	" RETURNING movement_id, on_hand_delta",
+	9, {INT8OID, INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, INT8OID}
+};
+static OmsPlan plan_next_transfer = {
+	"SELECT pg_catalog.nextval('oms.transfer_id_seq')",
+	0, {InvalidOid}
+};
+static OmsPlan plan_set_safety = {
+	"INSERT INTO oms.inventory_level AS v (item_id, location_id, safety_stock)"
+	" VALUES ($1, $2, $3) ON CONFLICT (item_id, location_id)"
+	" DO UPDATE SET safety_stock = EXCLUDED.safety_stock, updated_at = pg_catalog.now()"
+	" RETURNING v.available",
+	3, {INT8OID, INT8OID, INT8OID}
+};
+
+/* ----------------------------------------------------------------
+ * Shared helpers (also used by the other engine files)
+ * ----------------------------------------------------------------
+ */
+
+/* Caller must be connected to SPI. */
+char *
+oms_item_sku(int64 item_id)
+{
+	Datum		v[1] = {Int64GetDatum(item_id)};
+
+	if (oms_plan_exec(&plan_sku_by_id, v, NULL, true, 1, SPI_OK_SELECT) == 0)
+		return psprintf("#" INT64_FORMAT, item_id);
+	return oms_spi_text(0, 1);
+}
+
+/* Caller must be connected to SPI. */
+char *
+oms_location_code(int64 location_id)
+{
+	Datum		v[1] = {Int64GetDatum(location_id)};
+
+	if (oms_plan_exec(&plan_code_by_id, v, NULL, true, 1, SPI_OK_SELECT) == 0)
+		return psprintf("#" INT64_FORMAT, location_id);
+	return oms_spi_text(0, 1);
+}
+
+/*
+ * Lock the level row of (item, location) FOR UPDATE, creating it first when
+ * it does not exist.  Caller must be connected to SPI.
+ */
+static void
+lock_level(int64 item_id, int64 location_id, LevelRow *row)
+{
+	Datum		v[2] = {Int64GetDatum(item_id), Int64GetDatum(location_id)};
+	bool		isnull;
+
+	if (oms_plan_exec(&plan_lock_level, v, NULL, false, 1, SPI_OK_SELECT) == 0)
+	{
+		oms_plan_exec(&plan_create_level, v, NULL, false, 0, SPI_OK_INSERT);
+		if (oms_plan_exec(&plan_lock_level, v, NULL, false, 1, SPI_OK_SELECT) == 0)
+			elog(ERROR, "inventory level of item " INT64_FORMAT " at location " INT64_FORMAT " vanished",
+				 item_id, location_id);
+	}
+	row->on_hand = oms_spi_int64(0, 1, &isnull);
+	row->reserved = oms_spi_int64(0, 2, &isnull);
+	row->safety_stock = oms_spi_int64(0, 3, &isnull);
+	row->damaged = oms_spi_int64(0, 4, &isnull);
+}
+
+static bool
+engine_only_kind(const char *kind)
+{
+	return strcmp(kind, "transfer_out") == 0 ||
+		strcmp(kind, "transfer_in") == 0 ||
+		strcmp(kind, "shipment") == 0 ||
+		strcmp(kind, "return_restock") == 0 ||
+		strcmp(kind, "return_damaged") == 0;
+}
+
+/* ----------------------------------------------------------------
+ * Triggers
+ * ----------------------------------------------------------------
+ */
+
+static int64
+tuple_int64(HeapTuple tuple, TupleDesc desc, const char *col, bool *isnull)
+{
+	int			attno = SPI_fnumber(desc, col);
+	Datum		d;
+
+	if (attno <= 0)
+		elog(ERROR, "column \"%s\" not found", col);
+	d = SPI_getbinval(tuple, desc, attno, isnull);
+	return *isnull ? 0 : DatumGetInt64(d);
+}
+
+PG_FUNCTION_INFO_V1(oms_inventory_movement_apply);
+
+/*
+ * BEFORE INSERT FOR EACH ROW on oms.inventory_movement.
+ */
+Datum
+oms_inventory_movement_apply(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	tuple;
+	bool		isnull;
+	int64		item_id;
+	int64		location_id;
+	char	   *kind;
+	int64		on_hand_delta;
+	int64		damaged_delta;
+	int64		counted;
+	bool		is_count;
+	LevelRow	lvl;
+	int64		new_on_hand;
+	int64		new_damaged;
+	int			cols[3];
+	Datum		vals[3];
+	bool		nulls[3] = {false, false, false};
+	bool		engine_call = oms_engine_active();
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "oms_inventory_movement_apply: not called by trigger manager");
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		elog(ERROR, "oms_inventory_movement_apply: must be fired BEFORE INSERT FOR EACH ROW");
+
+	desc = trigdata->tg_relation->rd_att;
+	tuple = trigdata->tg_trigtuple;
+
+	item_id = tuple_int64(tuple, desc, "item_id", &isnull);
+	location_id = tuple_int64(tuple, desc, "location_id", &isnull);
+	kind = SPI_getvalue(tuple, desc, SPI_fnumber(desc, "kind"));
+	on_hand_delta = tuple_int64(tuple, desc, "on_hand_delta", &isnull);
+	damaged_delta = tuple_int64(tuple, desc, "damaged_delta", &isnull);
+	counted = tuple_int64(tuple, desc, "counted", &isnull);
+	is_count = (kind != NULL && strcmp(kind, "count") == 0);
+
+	/* NULL keys and unknown kinds are left to the table's constraints. */
+	if (kind == NULL)
+		return PointerGetDatum(tuple);
+
+	if (engine_only_kind(kind) && !engine_call)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_LEDGER_VIOLATION),
+				 errmsg("movements of kind \"%s\" are written only by the oms API", kind),
+				 errhint("Use oms.transfer_stock(), shipments or returns instead of inserting into the ledger.")));
+
+	if (is_count)
+	{
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a count movement needs the counted quantity")));
+		if (counted < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("counted quantity must not be negative, got " INT64_FORMAT, counted)));
+	}
+
+	oms_spi_connect();
+
+	lock_level(item_id, location_id, &lvl);
+
+	if (is_count)
+		on_hand_delta = oms_sub_qty(counted, lvl.on_hand, "count adjustment");
+
+	new_on_hand = oms_add_qty(lvl.on_hand, on_hand_delta, "on_hand");
+	new_damaged = oms_add_qty(lvl.damaged, damaged_delta, "damaged");
+
+	if (on_hand_delta < 0)
+	{
+		int64		taken = -on_hand_delta;
+		int64		free_units = lvl.on_hand - lvl.reserved - lvl.safety_stock;
+
+		if (strcmp(kind, "transfer_out") == 0 && taken > free_units)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
+					 errmsg("cannot transfer " INT64_FORMAT " units of sku \"%s\" from \"%s\": only " INT64_FORMAT " available",
+							taken, oms_item_sku(item_id), oms_location_code(location_id),
+							free_units > 0 ? free_units : 0),
+					 errdetail("On hand " INT64_FORMAT ", reserved " INT64_FORMAT ", safety stock " INT64_FORMAT ".",
+							   lvl.on_hand, lvl.reserved, lvl.safety_stock)));
+		if (new_on_hand < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
+					 errmsg("cannot remove " INT64_FORMAT " units of sku \"%s\" at \"%s\": only " INT64_FORMAT " on hand",
+							taken, oms_item_sku(item_id), oms_location_code(location_id), lvl.on_hand)));
+		if (new_on_hand < lvl.reserved)
+		{
+			if (is_count)
+				ereport(ERROR,
+						(errcode(ERRCODE_OMS_RESERVED_STOCK),
+						 errmsg("count of " INT64_FORMAT " for sku \"%s\" at \"%s\" is below the " INT64_FORMAT " units reserved",
+								counted, oms_item_sku(item_id), oms_location_code(location_id), lvl.reserved),
+						 errdetail("On hand before the count " INT64_FORMAT "; a count may not go below reserved.",
+								   lvl.on_hand),
+						 errhint("Cancel or move the reservations first, then count again.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_RESERVED_STOCK),
+					 errmsg("removing " INT64_FORMAT " units of sku \"%s\" at \"%s\" would leave " INT64_FORMAT " on hand, below the " INT64_FORMAT " reserved",
+							taken, oms_item_sku(item_id), oms_location_code(location_id),
+							new_on_hand, lvl.reserved),
+					 errdetail("At most " INT64_FORMAT " units can be removed.", lvl.on_hand - lvl.reserved)));
+		}
+	}
+	if (new_damaged < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
+				 errmsg("cannot scrap " INT64_FORMAT " damaged units of sku \"%s\" at \"%s\": only " INT64_FORMAT " damaged",
+						-damaged_delta, oms_item_sku(item_id), oms_location_code(location_id), lvl.damaged)));
+
+	/* Write the level under the engine guard. */
+	{
+		Datum		v[4] = {Int64GetDatum(item_id), Int64GetDatum(location_id),
+		Int64GetDatum(new_on_hand), Int64GetDatum(new_damaged)};
+
+		oms_engine_enter();
+		PG_TRY();
+		{
+			oms_plan_exec(&plan_write_level, v, NULL, false, 0, SPI_OK_UPDATE);
+		}
+		PG_FINALLY();
+		{
+			oms_engine_leave();
+		}
+		PG_END_TRY();
+	}
+
+	oms_spi_finish();
+
+	/* Stamp the computed delta (counts) and the running balances. */
+	cols[0] = SPI_fnumber(desc, "on_hand_delta");
+	cols[1] = SPI_fnumber(desc, "on_hand_after");
+	cols[2] = SPI_fnumber(desc, "damaged_after");
+	vals[0] = Int64GetDatum(on_hand_delta);
+	vals[1] = Int64GetDatum(new_on_hand);
+	vals[2] = Int64GetDatum(new_damaged);
+	tuple = heap_modify_tuple_by_cols(tuple, desc, 3, cols, vals, nulls);
+
+	return PointerGetDatum(tuple);
+}
+
+PG_FUNCTION_INFO_V1(oms_inventory_movement_refuse);
+
+/*
+ * BEFORE UPDATE OR DELETE FOR EACH ROW, and BEFORE TRUNCATE, on the ledger.
+ */
+Datum
+oms_inventory_movement_refuse(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	const char *what;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "oms_inventory_movement_refuse: not called by trigger manager");
+
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		what = "UPDATE";
+	else if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		what = "DELETE";
+	else
+		what = "TRUNCATE";
+
+	ereport(ERROR,
+			(errcode(ERRCODE_OMS_LEDGER_VIOLATION),
+			 errmsg("the inventory ledger is append-only: %s of oms.inventory_movement is not allowed", what),
+			 errhint("Correct a mistake with a new movement, for example oms.adjust_stock().")));
+	PG_RETURN_NULL();			/* not reached */
+}
+
+PG_FUNCTION_INFO_V1(oms_inventory_level_guard);
+
+/*
+ * BEFORE INSERT OR UPDATE OR DELETE FOR EACH ROW (and BEFORE TRUNCATE) on
+ * oms.inventory_level: the stock buckets change only under the engine
+ * guard.  safety_stock is configuration and may be written directly.
+ */
+Datum
+oms_inventory_level_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	static const char *const buckets[] = {"on_hand", "damaged", "reserved", "incoming"};
+	TupleDesc	desc;
+	int			i;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "oms_inventory_level_guard: not called by trigger manager");
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_LEDGER_VIOLATION),
+				 errmsg("TRUNCATE of oms.inventory_level is not allowed"),
+				 errdetail("Stock levels are the sum of the inventory ledger.")));
+
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "oms_inventory_level_guard: must be fired BEFORE ... FOR EACH ROW");
+
+	if (oms_engine_active())
+		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+							   trigdata->tg_newtuple : trigdata->tg_trigtuple);
+
+	desc = trigdata->tg_relation->rd_att;
+	for (i = 0; i < (int) lengthof(buckets); i++)
+	{
+		bool		isnull;
+		int64		newval = 0;
+		int64		oldval = 0;
+		bool		changed;
+
+		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		{
+			newval = tuple_int64(trigdata->tg_trigtuple, desc, buckets[i], &isnull);
+			changed = (newval != 0);
+		}
+		else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		{
+			oldval = tuple_int64(trigdata->tg_trigtuple, desc, buckets[i], &isnull);
+			newval = tuple_int64(trigdata->tg_newtuple, desc, buckets[i], &isnull);
+			changed = (newval != oldval) || isnull;
+		}
+		else
+		{
+			oldval = tuple_int64(trigdata->tg_trigtuple, desc, buckets[i], &isnull);
+			changed = (oldval != 0);
+		}
+
+		if (changed)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_LEDGER_VIOLATION),
+					 errmsg("direct write of %s in oms.inventory_level is not allowed (" INT64_FORMAT " to " INT64_FORMAT ")",
+							buckets[i], oldval, newval),
+					 errdetail("Stock buckets change only through the inventory ledger and the oms API."),
+					 errhint("Use oms.receive_stock(), oms.adjust_stock() or oms.count_stock().")));
+	}
+
+	return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+						   trigdata->tg_newtuple : trigdata->tg_trigtuple);
+}
+
+/* ----------------------------------------------------------------
+ * API
+ * ----------------------------------------------------------------
+ */
+
+static char *
+text_arg(FunctionCallInfo fcinfo, int n, const char *argname, bool required)
+{
+	if (PG_ARGISNULL(n))
+	{
+		if (required)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must not be null", argname)));
+		return NULL;
+	}
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+static int64
+int64_arg(FunctionCallInfo fcinfo, int n, const char *argname)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be null", argname)));
+	return PG_GETARG_INT64(n);
+}
+
+/* Caller must be connected to SPI. */
+static int64
+resolve_item(const char *sku)
+{
+	Datum		v[1] = {CStringGetTextDatum(sku)};
+	bool		isnull;
+	int64		item_id;
+	bool		is_bundle;
+
+	if (oms_plan_exec(&plan_item_by_sku, v, NULL, true, 1, SPI_OK_SELECT) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("unknown sku \"%s\"", sku)));
+	item_id = oms_spi_int64(0, 1, &isnull);
+	is_bundle = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0],
+										   SPI_tuptable->tupdesc, 2, &isnull));
+	if (is_bundle)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sku \"%s\" is a bundle and holds no stock of its own", sku),
+				 errhint("Move stock of its components instead.")));
+	return item_id;
+}
+
+/* Caller must be connected to SPI. */
+static int64
+resolve_location(const char *code)
+{
+	Datum		v[1] = {CStringGetTextDatum(code)};
+	bool		isnull;
+
+	if (oms_plan_exec(&plan_location_by_code, v, NULL, true, 1, SPI_OK_SELECT) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("unknown location \"%s\"", code)));
+	return oms_spi_int64(0, 1, &isnull);
+}
+
+/*
+ * Insert one ledger row under the engine guard; the ledger trigger applies
+ * it.  Returns the movement id and, for counts, stores the computed delta in
+ * *counted.  Caller must be connected to SPI.
+ */
+static int64
+insert_movement(int64 item_id, int64 location_id, const char *kind,
+				int64 on_hand_delta, int64 damaged_delta,
+				const char *reason, const char *reference,
+				int64 transfer_id, int64 *counted)
+{
+	Datum		v[9];
+	char		n[9];
+	bool		isnull;
+	int64		movement_id;
+
+	memset(n, ' ', sizeof(n));
+	v[0] = Int64GetDatum(item_id);
+	v[1] = Int64GetDatum(location_id);
+	v[2] = CStringGetTextDatum(kind);
+	v[3] = Int64GetDatum(on_hand_delta);
+	v[4] = Int64GetDatum(damaged_delta);
+	v[5] = counted ? Int64GetDatum(*counted) : (Datum) 0;
+	n[5] = counted ? ' ' : 'n';
+	v[6] = reason ? CStringGetTextDatum(reason) : (Datum) 0;
+	n[6] = reason ? ' ' : 'n';
+	v[7] = reference ? CStringGetTextDatum(reference) : (Datum) 0;
+	n[7] = reference ? ' ' : 'n';
+	v[8] = Int64GetDatum(transfer_id);
+	n[8] = transfer_id > 0 ? ' ' : 'n';
+
+	oms_engine_enter();
+	PG_TRY();
+	{
+		oms_plan_exec(&plan_insert_movement, v, n, false, 0, SPI_OK_INSERT_RETURNING);
+	}
+	PG_FINALLY();
+	{
+		oms_engine_leave();
+	}
+	PG_END_TRY();
+
+	movement_id = oms_spi_int64(0, 1, &isnull);
+	if (counted)
+		*counted = oms_spi_int64(0, 2, &isnull);
+	return movement_id;
+}
+
+PG_FUNCTION_INFO_V1(oms_receive_stock);
+
+Datum
+oms_receive_stock(PG_FUNCTION_ARGS)
+{
+	char	   *sku = text_arg(fcinfo, 0, "sku", true);
+	char	   *loc = text_arg(fcinfo, 1, "location", true);
+	int64		qty = int64_arg(fcinfo, 2, "qty");
+	char	   *reference = text_arg(fcinfo, 3, "reference", false);
+	int64		item_id;
+	int64		location_id;
+	int64		movement_id;
+
+	oms_require_positive(qty, "qty");
+	oms_spi_connect();
+	item_id = resolve_item(sku);
+	location_id = resolve_location(loc);
+	movement_id = insert_movement(item_id, location_id, "receipt", qty, 0,
+								  NULL, reference, 0, NULL);
+	oms_spi_finish();
+	PG_RETURN_INT64(movement_id);
+}
+
+PG_FUNCTION_INFO_V1(oms_adjust_stock);
+
+Datum
+oms_adjust_stock(PG_FUNCTION_ARGS)
+{
+	char	   *sku = text_arg(fcinfo, 0, "sku", true);
+	char	   *loc = text_arg(fcinfo, 1, "location", true);
+	int64		delta = int64_arg(fcinfo, 2, "delta");
+	char	   *reason = text_arg(fcinfo, 3, "reason", true);
+	int64		item_id;
+	int64		location_id;
+	int64		movement_id;
+
+	if (delta == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("delta must not be zero")));
+	if (reason[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an adjustment needs a reason")));
+	oms_spi_connect();
+	item_id = resolve_item(sku);
+	location_id = resolve_location(loc);
+	movement_id = insert_movement(item_id, location_id, "adjustment", delta, 0,
+								  reason, NULL, 0, NULL);
+	oms_spi_finish();
+	PG_RETURN_INT64(movement_id);
+}
+
+PG_FUNCTION_INFO_V1(oms_count_stock);
+
+Datum
+oms_count_stock(PG_FUNCTION_ARGS)
+{
+	char	   *sku = text_arg(fcinfo, 0, "sku", true);
+	char	   *loc = text_arg(fcinfo, 1, "location", true);
+	int64		counted = int64_arg(fcinfo, 2, "counted");
+	char	   *reason = text_arg(fcinfo, 3, "reason", false);
+	int64		item_id;
+	int64		location_id;
+
+	if (counted < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("counted quantity must not be negative, got " INT64_FORMAT, counted)));
+	oms_spi_connect();
+	item_id = resolve_item(sku);
+	location_id = resolve_location(loc);
+	/* counted goes in; the trigger's delta comes back in the same variable */
+	(void) insert_movement(item_id, location_id, "count", 0, 0,
+						   reason, NULL, 0, &counted);
+	oms_spi_finish();
+	PG_RETURN_INT64(counted);
+}
+
+PG_FUNCTION_INFO_V1(oms_transfer_stock);
+
+Datum
+oms_transfer_stock(PG_FUNCTION_ARGS)
+{
+	char	   *sku = text_arg(fcinfo, 0, "sku", true);
+	char	   *from = text_arg(fcinfo, 1, "from_location", true);
+	char	   *to = text_arg(fcinfo, 2, "to_location", true);
+	int64		qty = int64_arg(fcinfo, 3, "qty");
+	char	   *reference = text_arg(fcinfo, 4, "reference", false);
+	int64		item_id;
+	int64		from_id;
+	int64		to_id;
+	int64		transfer_id;
+	LevelRow	ignored;
+	bool		isnull;
+
+	oms_require_positive(qty, "qty");
+	if (strcmp(from, to) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot transfer sku \"%s\" from \"%s\" to itself", sku, from)));
+	oms_spi_connect();
+	item_id = resolve_item(sku);
+	from_id = resolve_location(from);
+	to_id = resolve_location(to);
+
+	/* Lock both levels in the global order before touching either. */
+	lock_level(item_id, Min(from_id, to_id), &ignored);
+	lock_level(item_id, Max(from_id, to_id), &ignored);
+
+	oms_plan_exec(&plan_next_transfer, NULL, NULL, false, 1, SPI_OK_SELECT);
+	transfer_id = oms_spi_int64(0, 1, &isnull);
+
+	(void) insert_movement(item_id, from_id, "transfer_out", -qty, 0,
+						   NULL, reference, transfer_id, NULL);
+	(void) insert_movement(item_id, to_id, "transfer_in", qty, 0,
+						   NULL, reference, transfer_id, NULL);
+	oms_spi_finish();
+	PG_RETURN_INT64(transfer_id);
+}
+
+PG_FUNCTION_INFO_V1(oms_damage_stock);
+
+Datum
+oms_damage_stock(PG_FUNCTION_ARGS)
+{
+	char	   *sku = text_arg(fcinfo, 0, "sku", true);
+	char	   *loc = text_arg(fcinfo, 1, "location", true);
+	int64		qty = int64_arg(fcinfo, 2, "qty");
+	char	   *reason = text_arg(fcinfo, 3, "reason", false);
+	int64		item_id;
+	int64		location_id;
+	int64		movement_id;
+
+	oms_require_positive(qty, "qty");
+	oms_spi_connect();
+	item_id = resolve_item(sku);
+	location_id = resolve_location(loc);
+	movement_id = insert_movement(item_id, location_id, "damage", -qty, qty,
+								  reason, NULL, 0, NULL);
+	oms_spi_finish();
+	PG_RETURN_INT64(movement_id);
+}
+
+PG_FUNCTION_INFO_V1(oms_scrap_stock);
+
+Datum
+oms_scrap_stock(PG_FUNCTION_ARGS)
+{
+	char	   *sku = text_arg(fcinfo, 0, "sku", true);
+	char	   *loc = text_arg(fcinfo, 1, "location", true);
+	int64		qty = int64_arg(fcinfo, 2, "qty");
+	char	   *reason = text_arg(fcinfo, 3, "reason", false);
+	int64		item_id;
+	int64		location_id;
+	int64		movement_id;
+
+	oms_require_positive(qty, "qty");
+	oms_spi_connect();
+	item_id = resolve_item(sku);
+	location_id = resolve_location(loc);
+	movement_id = insert_movement(item_id, location_id, "scrap", 0, -qty,
+								  reason, NULL, 0, NULL);
+	oms_spi_finish();
+	PG_RETURN_INT64(movement_id);
+}
+
+PG_FUNCTION_INFO_V1(oms_set_safety_stock);
+
+Datum
+oms_set_safety_stock(PG_FUNCTION_ARGS)
+{
+	char	   *sku = text_arg(fcinfo, 0, "sku", true);
+	char	   *loc = text_arg(fcinfo, 1, "location", true);
+	int64		qty = int64_arg(fcinfo, 2, "qty");
+	int64		item_id;
+	int64		location_id;
+	int64		available;
+	bool		isnull;
+	Datum		v[3];
+
+	if (qty < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("safety stock must not be negative, got " INT64_FORMAT, qty)));
+	oms_spi_connect();
+	item_id = resolve_item(sku);
+	location_id = resolve_location(loc);
+	v[0] = Int64GetDatum(item_id);
+	v[1] = Int64GetDatum(location_id);
+	v[2] = Int64GetDatum(qty);
+	oms_plan_exec(&plan_set_safety, v, NULL, false, 0, SPI_OK_INSERT_RETURNING);
+	available = oms_spi_int64(0, 1, &isnull);
+	oms_spi_finish();
+	PG_RETURN_INT64(available);
+}

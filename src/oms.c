@@ -1,0 +1,97 @@
+/*-------------------------------------------------------------------------
+ *
+ * oms.c
+ *	  Module entry point of the oms extension: the module magic, settings
+ *	  (GUCs) and the engine guard shared by every C file.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+#include "oms.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+static int	engine_depth = 0;
+
+static void oms_xact_callback(XactEvent event, void *arg);
+static void oms_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+								 SubTransactionId parentSubid, void *arg);
+
+void
+_PG_init(void)
+{
+	RegisterXactCallback(oms_xact_callback, NULL);
+	RegisterSubXactCallback(oms_subxact_callback, NULL);
+
+	MarkGUCPrefixReserved("oms");
+}
+
+/*
+ * The guard is a depth counter so that engine functions may nest.  Callers
+ * leave it in PG_FINALLY; the transaction callbacks are a second line that
+ * clears it whenever a (sub)transaction aborts.
+ */
+void
+oms_engine_enter(void)
+{
+	engine_depth++;
+}
+
+void
+oms_engine_leave(void)
+{
+	Assert(engine_depth > 0);
+	if (engine_depth > 0)
+		engine_depth--;
+}
+
+bool
+oms_engine_active(void)
+{
+	return engine_depth > 0;
+}
+
+static void
+oms_xact_callback(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
+		event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
+		engine_depth = 0;
+}
+
+static void
+oms_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					 SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		engine_depth = 0;
+}
+
+void
+oms_require_positive(int64 qty, const char *argname)
+{
+	if (qty <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be greater than zero, got " INT64_FORMAT, argname, qty)));
+}
+
+PG_FUNCTION_INFO_V1(oms_version);
+
+/*
+ * oms.version() returns the version of the loaded module, which the
+ * Makefile takes from oms.control.
+ */
+Datum
+oms_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(OMS_VERSION));
+}

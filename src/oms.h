@@ -1,0 +1,118 @@
+/*-------------------------------------------------------------------------
+ *
+ * oms.h
+ *	  The ground floor shared by every oms C file: the business SQLSTATEs,
+ *	  checked arithmetic on quantities, the saved-plan SPI helper and the
+ *	  guard that lets only the engine write stock buckets.
+ *
+ * Every business error of the extension uses the SQLSTATE class "OM",
+ * defined here and nowhere else; README.md documents each code.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef OMS_H
+#define OMS_H
+
+#include "postgres.h"
+
+#include "common/int.h"
+#include "executor/spi.h"
+
+/* ----------
+ * Business SQLSTATEs (class OM).  Input errors use the standard codes:
+ * 22023 invalid_parameter_value, 22003 numeric_value_out_of_range, 23xxx.
+ * ----------
+ */
+/* not enough stock (available, on hand or damaged) for what was asked */
+#define ERRCODE_OMS_INSUFFICIENT_STOCK		MAKE_SQLSTATE('O','M','0','0','1')
+/* a status move the machine's transition table does not allow */
+#define ERRCODE_OMS_INVALID_TRANSITION		MAKE_SQLSTATE('O','M','0','0','2')
+/* a sku, location, order or other key that does not exist */
+#define ERRCODE_OMS_UNKNOWN_REFERENCE		MAKE_SQLSTATE('O','M','0','0','3')
+/* an idempotency key reused with different arguments */
+#define ERRCODE_OMS_IDEMPOTENCY_CONFLICT	MAKE_SQLSTATE('O','M','0','0','4')
+/* a quantity above what is left (to ship, cancel, return, refund, receive) */
+#define ERRCODE_OMS_EXCEEDS_REMAINING		MAKE_SQLSTATE('O','M','0','0','5')
+/* an order that can no longer be edited */
+#define ERRCODE_OMS_NOT_EDITABLE			MAKE_SQLSTATE('O','M','0','0','6')
+/* a stock change that would leave fewer units on hand than are reserved */
+#define ERRCODE_OMS_RESERVED_STOCK			MAKE_SQLSTATE('O','M','0','0','7')
+/* a write that bypasses the inventory ledger or rewrites its history */
+#define ERRCODE_OMS_LEDGER_VIOLATION		MAKE_SQLSTATE('O','M','0','0','8')
+
+/* ----------
+ * Checked arithmetic on quantities (bigint).  Never wraps: raises 22003
+ * naming what was being computed.
+ * ----------
+ */
+static inline int64
+oms_add_qty(int64 a, int64 b, const char *what)
+{
+	int64		r;
+
+	if (pg_add_s64_overflow(a, b, &r))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s overflows: " INT64_FORMAT " + " INT64_FORMAT " is out of range for bigint",
+						what, a, b)));
+	return r;
+}
+
+static inline int64
+oms_sub_qty(int64 a, int64 b, const char *what)
+{
+	int64		r;
+
+	if (pg_sub_s64_overflow(a, b, &r))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s overflows: " INT64_FORMAT " - " INT64_FORMAT " is out of range for bigint",
+						what, a, b)));
+	return r;
+}
+
+/* Raise 22023 unless qty > 0. */
+extern void oms_require_positive(int64 qty, const char *argname);
+
+/* ----------
+ * Saved-plan SPI helper (spi_util.c).
+ *
+ * A OmsPlan is declared static in the file that uses it; oms_plan_exec()
+ * prepares it on first use, keeps it for the life of the backend and
+ * checks the SPI result against the expected code.  Callers must be inside
+ * SPI_connect()/SPI_finish().
+ * ----------
+ */
+typedef struct OmsPlan
+{
+	const char *sql;
+	int			nargs;
+	Oid			argtypes[16];
+	SPIPlanPtr	plan;
+} OmsPlan;
+
+extern int	oms_plan_exec(OmsPlan *p, Datum *values, const char *nulls,
+						  bool read_only, long count, int expected);
+extern void oms_spi_connect(void);
+extern void oms_spi_finish(void);
+
+/* Column col (1-based) of row row (0-based) of SPI_tuptable as int64. */
+extern int64 oms_spi_int64(int row, int col, bool *isnull);
+/* The same column as a C string copied out of the SPI context (NULL for NULL). */
+extern char *oms_spi_text(int row, int col);
+
+/* ----------
+ * Engine guard (oms.c).  The stock buckets on_hand, damaged, reserved and
+ * incoming of oms.inventory_level may only change while an engine function
+ * holds this guard; the level trigger refuses every other write.
+ * ----------
+ */
+extern void oms_engine_enter(void);
+extern void oms_engine_leave(void);
+extern bool oms_engine_active(void);
+
+/* Name lookups used in error messages (inventory.c). */
+extern char *oms_item_sku(int64 item_id);
+extern char *oms_location_code(int64 location_id);
+
+#endif							/* OMS_H */

@@ -1,0 +1,28 @@
+
+-- ===========================================================================
+-- 00_schema.sql: roles, the module's own functions
+-- ===========================================================================
+-- The schema oms itself is created by CREATE EXTENSION (schema = oms in the
+-- control file).  The three roles are cluster-wide, so they are created only
+-- when missing and are not members of the extension.
+DO $roles$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'oms_admin') THEN
+        CREATE ROLE oms_admin NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'oms_app') THEN
+        CREATE ROLE oms_app NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'oms_reader') THEN
+        CREATE ROLE oms_reader NOLOGIN;
+    END IF;
+END
+$roles$;
+
+REVOKE ALL ON SCHEMA oms FROM PUBLIC;
+GRANT USAGE ON SCHEMA oms TO oms_admin, oms_app, oms_reader;
+
+CREATE FUNCTION oms.version() RETURNS text
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'oms_version';
+COMMENT ON FUNCTION oms.version() IS 'Version of the loaded oms module (from oms.control).';

@@ -1,0 +1,324 @@
+
+-- ===========================================================================
+-- 10_inventory.sql: locations, items, bundles, stock levels, the movement
+-- ledger, the inventory API and its views
+-- ===========================================================================
+
+CREATE TABLE oms.location (
+    location_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    code        text NOT NULL UNIQUE
+                CHECK (code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]*$'),
+    name        text NOT NULL CHECK (name <> ''),
+    kind        text NOT NULL DEFAULT 'warehouse'
+                CHECK (kind IN ('warehouse', 'store', 'dropship')),
+    priority    integer NOT NULL DEFAULT 100 CHECK (priority >= 0),
+    region      text,
+    latitude    double precision CHECK (latitude BETWEEN -90 AND 90),
+    longitude   double precision CHECK (longitude BETWEEN -180 AND 180),
+    active      boolean NOT NULL DEFAULT true,
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    CHECK ((latitude IS NULL) = (longitude IS NULL))
+);
+COMMENT ON TABLE oms.location IS 'Places that hold stock: warehouses, stores and drop-ship suppliers.';
+COMMENT ON COLUMN oms.location.code IS 'Short unique code used by the API, such as WH-EAST.';
+COMMENT ON COLUMN oms.location.priority IS 'Routing priority: lower numbers are preferred.';
+COMMENT ON COLUMN oms.location.region IS 'Region used by nearest-location routing (for example a country or state code).';
+
+CREATE TABLE oms.item (
+    item_id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    sku              text NOT NULL UNIQUE CHECK (sku ~ '^\S+$'),
+    name             text NOT NULL CHECK (name <> ''),
+    unit             text NOT NULL DEFAULT 'each',
+    backorder_policy text NOT NULL DEFAULT 'deny'
+                     CHECK (backorder_policy IN ('deny', 'allow', 'preorder')),
+    is_bundle        boolean NOT NULL DEFAULT false,
+    active           boolean NOT NULL DEFAULT true,
+    created_at       timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE oms.item IS 'Sellable items (SKUs).  A bundle holds no stock; it expands into its components.';
+COMMENT ON COLUMN oms.item.backorder_policy IS 'deny: an order short of stock fails; allow: the shortfall is backordered; preorder: sold before stock exists.';
+
+CREATE TABLE oms.bundle_component (
+    bundle_id    bigint NOT NULL REFERENCES oms.item ON DELETE CASCADE,
+    component_id bigint NOT NULL REFERENCES oms.item,
+    qty          integer NOT NULL CHECK (qty > 0),
+    PRIMARY KEY (bundle_id, component_id),
+    CHECK (bundle_id <> component_id)
+);
+COMMENT ON TABLE oms.bundle_component IS 'Components of a bundle item and how many of each one bundle takes.';
+
+-- A bundle's components are plain items, and only bundles have components:
+-- this keeps expansion one level deep.
+CREATE FUNCTION oms.bundle_component_check() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF NOT (SELECT is_bundle FROM oms.item WHERE item_id = NEW.bundle_id) THEN
+        RAISE EXCEPTION 'item % is not a bundle', NEW.bundle_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Set oms.item.is_bundle = true first.';
+    END IF;
+    IF (SELECT is_bundle FROM oms.item WHERE item_id = NEW.component_id) THEN
+        RAISE EXCEPTION 'item % is a bundle and cannot be a component', NEW.component_id
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = 'Bundles nest one level only.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER bundle_component_check
+    BEFORE INSERT OR UPDATE ON oms.bundle_component
+    FOR EACH ROW EXECUTE FUNCTION oms.bundle_component_check();
+
+CREATE TABLE oms.inventory_level (
+    item_id      bigint NOT NULL REFERENCES oms.item,
+    location_id  bigint NOT NULL REFERENCES oms.location,
+    on_hand      bigint NOT NULL DEFAULT 0 CHECK (on_hand >= 0),
+    reserved     bigint NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+    safety_stock bigint NOT NULL DEFAULT 0 CHECK (safety_stock >= 0),
+    damaged      bigint NOT NULL DEFAULT 0 CHECK (damaged >= 0),
+    incoming     bigint NOT NULL DEFAULT 0 CHECK (incoming >= 0),
+    available    bigint GENERATED ALWAYS AS
+                 (GREATEST(on_hand - reserved - safety_stock, 0)) STORED,
+    updated_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (item_id, location_id),
+    CONSTRAINT inventory_level_reserved_on_hand CHECK (reserved <= on_hand)
+);
+COMMENT ON TABLE oms.inventory_level IS 'Stock per item and location.  on_hand, damaged, reserved and incoming change only through the ledger and the engine.';
+COMMENT ON COLUMN oms.inventory_level.on_hand IS 'Physical sellable units.';
+COMMENT ON COLUMN oms.inventory_level.reserved IS 'Units promised to orders and cart holds.';
+COMMENT ON COLUMN oms.inventory_level.safety_stock IS 'Units kept back from sale.';
+COMMENT ON COLUMN oms.inventory_level.damaged IS 'Damaged or quarantined units: not sellable, not in on_hand.';
+COMMENT ON COLUMN oms.inventory_level.incoming IS 'Units on open purchase orders.';
+COMMENT ON COLUMN oms.inventory_level.available IS 'on_hand - reserved - safety_stock, floored at zero: what can still be promised.';
+CREATE INDEX inventory_level_location_idx ON oms.inventory_level (location_id);
+
+CREATE SEQUENCE oms.transfer_id_seq;
+
+CREATE TABLE oms.inventory_movement (
+    movement_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    item_id        bigint NOT NULL REFERENCES oms.item,
+    location_id    bigint NOT NULL REFERENCES oms.location,
+    kind           text NOT NULL CHECK (kind IN
+                   ('receipt', 'adjustment', 'count', 'transfer_out', 'transfer_in',
+                    'shipment', 'return_restock', 'return_damaged', 'damage', 'scrap')),
+    on_hand_delta  bigint NOT NULL DEFAULT 0,
+    damaged_delta  bigint NOT NULL DEFAULT 0,
+    counted        bigint CHECK (counted >= 0),
+    on_hand_after  bigint,
+    damaged_after  bigint,
+    reason         text,
+    reference      text,
+    transfer_id    bigint,
+    created_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    created_by     name NOT NULL DEFAULT SESSION_USER,
+    CONSTRAINT inventory_movement_kind_deltas CHECK (CASE kind
+        WHEN 'receipt'        THEN on_hand_delta > 0 AND damaged_delta = 0
+        WHEN 'adjustment'     THEN on_hand_delta <> 0 AND damaged_delta = 0 AND reason IS NOT NULL
+        WHEN 'count'          THEN counted IS NOT NULL AND damaged_delta = 0
+        WHEN 'transfer_out'   THEN on_hand_delta < 0 AND damaged_delta = 0 AND transfer_id IS NOT NULL
+        WHEN 'transfer_in'    THEN on_hand_delta > 0 AND damaged_delta = 0 AND transfer_id IS NOT NULL
+        WHEN 'shipment'       THEN on_hand_delta < 0 AND damaged_delta = 0
+        WHEN 'return_restock' THEN on_hand_delta > 0 AND damaged_delta = 0
+        WHEN 'return_damaged' THEN on_hand_delta = 0 AND damaged_delta > 0
+        WHEN 'damage'         THEN on_hand_delta < 0 AND damaged_delta = -on_hand_delta
+        WHEN 'scrap'          THEN on_hand_delta = 0 AND damaged_delta < 0
+    END),
+    CHECK (kind = 'count' OR counted IS NULL)
+);
+COMMENT ON TABLE oms.inventory_movement IS 'Append-only ledger: every change of on_hand or damaged is one row.  UPDATE and DELETE are refused.';
+COMMENT ON COLUMN oms.inventory_movement.counted IS 'For kind count: the quantity counted; on_hand_delta is computed from it.';
+COMMENT ON COLUMN oms.inventory_movement.on_hand_after IS 'on_hand of the level right after this movement (set by the ledger trigger).';
+COMMENT ON COLUMN oms.inventory_movement.transfer_id IS 'Links the transfer_out and transfer_in legs of one transfer.';
+CREATE INDEX inventory_movement_item_location_idx ON oms.inventory_movement (item_id, location_id, movement_id);
+CREATE INDEX inventory_movement_transfer_idx ON oms.inventory_movement (transfer_id) WHERE transfer_id IS NOT NULL;
+
+-- The C triggers of the ledger.
+CREATE FUNCTION oms.inventory_movement_apply() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'oms_inventory_movement_apply';
+COMMENT ON FUNCTION oms.inventory_movement_apply() IS 'Ledger trigger: applies a movement to its inventory_level row under a row lock.';
+CREATE FUNCTION oms.inventory_movement_refuse() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'oms_inventory_movement_refuse';
+COMMENT ON FUNCTION oms.inventory_movement_refuse() IS 'Ledger trigger: refuses UPDATE, DELETE and TRUNCATE of the ledger.';
+CREATE FUNCTION oms.inventory_level_guard() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'oms_inventory_level_guard';
+COMMENT ON FUNCTION oms.inventory_level_guard() IS 'Level trigger: refuses writes to stock buckets that bypass the ledger and the engine.';
+
+CREATE TRIGGER inventory_movement_apply
+    BEFORE INSERT ON oms.inventory_movement
+    FOR EACH ROW EXECUTE FUNCTION oms.inventory_movement_apply();
+CREATE TRIGGER inventory_movement_refuse
+    BEFORE UPDATE OR DELETE ON oms.inventory_movement
+    FOR EACH ROW EXECUTE FUNCTION oms.inventory_movement_refuse();
+CREATE TRIGGER inventory_movement_refuse_truncate
+    BEFORE TRUNCATE ON oms.inventory_movement
+    FOR EACH STATEMENT EXECUTE FUNCTION oms.inventory_movement_refuse();
+CREATE TRIGGER inventory_level_guard
+    BEFORE INSERT OR UPDATE OR DELETE ON oms.inventory_level
+    FOR EACH ROW EXECUTE FUNCTION oms.inventory_level_guard();
+CREATE TRIGGER inventory_level_guard_truncate
+    BEFORE TRUNCATE ON oms.inventory_level
+    FOR EACH STATEMENT EXECUTE FUNCTION oms.inventory_level_guard();
+
+-- ---------------------------------------------------------------------------
+-- Inventory API (C).  Not STRICT: a NULL argument is answered with 22023
+-- naming the argument.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION oms.receive_stock(sku text, location text, qty bigint,
+                                  reference text DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'oms_receive_stock';
+COMMENT ON FUNCTION oms.receive_stock(text, text, bigint, text) IS 'Receive qty units of sku at location (ledger kind receipt).  Returns the movement id.';
+
+CREATE FUNCTION oms.adjust_stock(sku text, location text, delta bigint, reason text)
+    RETURNS bigint
+    LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'oms_adjust_stock';
+COMMENT ON FUNCTION oms.adjust_stock(text, text, bigint, text) IS 'Add (delta > 0) or remove (delta < 0) units with a reason (ledger kind adjustment).  Returns the movement id.';
+
+CREATE FUNCTION oms.count_stock(sku text, location text, counted bigint,
+                                reason text DEFAULT 'cycle count')
+    RETURNS bigint
+    LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'oms_count_stock';
+COMMENT ON FUNCTION oms.count_stock(text, text, bigint, text) IS 'Record a cycle count: on_hand becomes counted.  Returns the adjustment (counted - previous on_hand).';
+
+CREATE FUNCTION oms.transfer_stock(sku text, from_location text, to_location text,
+                                   qty bigint, reference text DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'oms_transfer_stock';
+COMMENT ON FUNCTION oms.transfer_stock(text, text, text, bigint, text) IS 'Move qty available units between locations: both ledger legs in one call.  Returns the transfer id.';
+
+CREATE FUNCTION oms.damage_stock(sku text, location text, qty bigint, reason text)
+    RETURNS bigint
+    LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'oms_damage_stock';
+COMMENT ON FUNCTION oms.damage_stock(text, text, bigint, text) IS 'Move qty units from on_hand to damaged (ledger kind damage).  Returns the movement id.';
+
+CREATE FUNCTION oms.scrap_stock(sku text, location text, qty bigint, reason text)
+    RETURNS bigint
+    LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'oms_scrap_stock';
+COMMENT ON FUNCTION oms.scrap_stock(text, text, bigint, text) IS 'Dispose of qty damaged units (ledger kind scrap).  Returns the movement id.';
+
+CREATE FUNCTION oms.set_safety_stock(sku text, location text, qty bigint)
+    RETURNS bigint
+    LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'oms_set_safety_stock';
+COMMENT ON FUNCTION oms.set_safety_stock(text, text, bigint) IS 'Set the units kept back from sale at a location.  Returns the new available quantity.';
+
+-- check_inventory: every disagreement between the ledger and the levels.
+-- No rows means they agree.  Later concerns add their own checks to it.
+CREATE FUNCTION oms.check_inventory()
+    RETURNS TABLE (sku text, location text, problem text, expected bigint, actual bigint)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    WITH ledger AS (
+        SELECT m.item_id, m.location_id,
+               sum(m.on_hand_delta)::bigint AS on_hand,
+               sum(m.damaged_delta)::bigint AS damaged,
+               (array_agg(m.on_hand_after ORDER BY m.movement_id DESC))[1] AS on_hand_after,
+               (array_agg(m.damaged_after ORDER BY m.movement_id DESC))[1] AS damaged_after
+        FROM oms.inventory_movement m
+        GROUP BY m.item_id, m.location_id
+    ), joined AS (
+        SELECT COALESCE(v.item_id, g.item_id) AS item_id,
+               COALESCE(v.location_id, g.location_id) AS location_id,
+               COALESCE(v.on_hand, 0) AS level_on_hand,
+               COALESCE(v.damaged, 0) AS level_damaged,
+               COALESCE(g.on_hand, 0) AS ledger_on_hand,
+               COALESCE(g.damaged, 0) AS ledger_damaged,
+               COALESCE(g.on_hand_after, 0) AS last_on_hand_after,
+               COALESCE(g.damaged_after, 0) AS last_damaged_after
+        FROM oms.inventory_level v
+        FULL JOIN ledger g ON g.item_id = v.item_id AND g.location_id = v.location_id
+    )
+    SELECT i.sku, l.code, p.problem, p.expected, p.actual
+    FROM joined j
+    JOIN oms.item i ON i.item_id = j.item_id
+    JOIN oms.location l ON l.location_id = j.location_id
+    CROSS JOIN LATERAL (VALUES
+        ('on_hand differs from the sum of the ledger', j.ledger_on_hand, j.level_on_hand),
+        ('damaged differs from the sum of the ledger', j.ledger_damaged, j.level_damaged),
+        ('on_hand differs from the last running balance', j.last_on_hand_after, j.level_on_hand),
+        ('damaged differs from the last running balance', j.last_damaged_after, j.level_damaged)
+    ) AS p(problem, expected, actual)
+    WHERE p.expected IS DISTINCT FROM p.actual
+    ORDER BY 1, 2, 3
+$$;
+COMMENT ON FUNCTION oms.check_inventory() IS 'Proves the ledger and the levels agree: returns one row per disagreement, none when all is well.';
+
+-- ---------------------------------------------------------------------------
+-- Views
+-- ---------------------------------------------------------------------------
+CREATE VIEW oms.inventory_position AS
+SELECT i.sku,
+       i.name AS item_name,
+       l.code AS location,
+       l.kind AS location_kind,
+       v.on_hand,
+       v.reserved,
+       v.safety_stock,
+       v.available,
+       v.damaged,
+       v.incoming,
+       v.updated_at,
+       v.item_id,
+       v.location_id
+FROM oms.inventory_level v
+JOIN oms.item i ON i.item_id = v.item_id
+JOIN oms.location l ON l.location_id = v.location_id;
+COMMENT ON VIEW oms.inventory_position IS 'Stock per item and location with every bucket.';
+
+CREATE VIEW oms.inventory_summary AS
+SELECT i.sku,
+       i.name AS item_name,
+       count(v.location_id) FILTER (WHERE v.on_hand > 0) AS locations_stocked,
+       COALESCE(sum(v.on_hand), 0)::bigint AS on_hand,
+       COALESCE(sum(v.reserved), 0)::bigint AS reserved,
+       COALESCE(sum(v.safety_stock), 0)::bigint AS safety_stock,
+       COALESCE(sum(v.available), 0)::bigint AS available,
+       COALESCE(sum(v.damaged), 0)::bigint AS damaged,
+       COALESCE(sum(v.incoming), 0)::bigint AS incoming,
+       i.item_id
+FROM oms.item i
+LEFT JOIN oms.inventory_level v ON v.item_id = i.item_id
+WHERE NOT i.is_bundle
+GROUP BY i.item_id, i.sku, i.name;
+COMMENT ON VIEW oms.inventory_summary IS 'Stock per item over all locations.';
+
+-- ---------------------------------------------------------------------------
+-- Privileges
+-- ---------------------------------------------------------------------------
+GRANT SELECT ON oms.location, oms.item, oms.bundle_component,
+               oms.inventory_level, oms.inventory_movement TO oms_admin, oms_app, oms_reader;
+GRANT INSERT, UPDATE, DELETE ON oms.location, oms.item, oms.bundle_component TO oms_admin;
+GRANT INSERT, UPDATE (safety_stock) ON oms.inventory_level TO oms_admin;
+GRANT INSERT ON oms.inventory_movement TO oms_admin;
+GRANT SELECT ON oms.inventory_position, oms.inventory_summary TO oms_admin, oms_app, oms_reader;
+REVOKE ALL ON FUNCTION oms.receive_stock(text, text, bigint, text),
+                       oms.adjust_stock(text, text, bigint, text),
+                       oms.count_stock(text, text, bigint, text),
+                       oms.transfer_stock(text, text, text, bigint, text),
+                       oms.damage_stock(text, text, bigint, text),
+                       oms.scrap_stock(text, text, bigint, text),
+                       oms.set_safety_stock(text, text, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION oms.receive_stock(text, text, bigint, text),
+                          oms.adjust_stock(text, text, bigint, text),
+                          oms.count_stock(text, text, bigint, text),
+                          oms.transfer_stock(text, text, text, bigint, text),
+                          oms.damage_stock(text, text, bigint, text),
+                          oms.scrap_stock(text, text, bigint, text),
+                          oms.set_safety_stock(text, text, bigint) TO oms_admin, oms_app;
+GRANT EXECUTE ON FUNCTION oms.check_inventory() TO oms_admin, oms_app, oms_reader;
