@@ -22,7 +22,8 @@ SQL_PARTS = \
 	src/sql/00_schema.sql \
 	src/sql/10_inventory.sql \
 	src/sql/20_transitions.sql \
-	src/sql/30_events.sql
+	src/sql/30_events.sql \
+	src/sql/40_orders.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
