@@ -409,9 +409,9 @@ parse_guard_args(Trigger *trigger, Relation rel, GuardArgs *args)
 	if (trigger->tgnargs < 2 || trigger->tgnargs > 3)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("trigger \"%s\" on table \"%s\" passes %d arguments to oms.status_guard()",
+				 errmsg("oms.status_guard() takes 2 or 3 arguments, trigger \"%s\" on table \"%s\" gives %d",
 						trigger->tgname, RelationGetRelationName(rel), trigger->tgnargs),
-				 errdetail("oms.status_guard() takes the machine, the key column and optionally the status column."),
+				 errdetail("The arguments are the machine, the key column and optionally the status column."),
 				 errhint("Use EXECUTE FUNCTION oms.status_guard('order', 'order_id').")));
 
 	args->machine = trigger->tgargs[0];
