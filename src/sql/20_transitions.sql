@@ -106,6 +106,8 @@ COMMENT ON COLUMN oms.status_history.changed_by IS 'The session user that made t
 COMMENT ON COLUMN oms.status_history.reason IS 'The setting oms.reason at the time of the change.';
 CREATE INDEX status_history_entity_idx ON oms.status_history (machine, entity_id, history_id);
 SELECT pg_catalog.pg_extension_config_dump('oms.status_history', '');
+-- and its identity sequence, or restored rows would collide with new ones
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('oms.status_history', 'history_id')::pg_catalog.regclass, '');
 
 -- ---------------------------------------------------------------------------
 -- The C triggers

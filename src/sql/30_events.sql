@@ -30,6 +30,8 @@ COMMENT ON COLUMN oms.event.acked_at IS 'When the consumer acknowledged it; ackn
 CREATE INDEX event_pending_idx ON oms.event (event_id) WHERE acked_at IS NULL;
 CREATE INDEX event_acked_idx ON oms.event (acked_at) WHERE acked_at IS NOT NULL;
 SELECT pg_catalog.pg_extension_config_dump('oms.event', '');
+-- and its identity sequence, or restored rows would collide with new ones
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('oms.event', 'event_id')::pg_catalog.regclass, '');
 
 CREATE FUNCTION oms.emit_event(topic text, entity text DEFAULT NULL,
                                entity_id bigint DEFAULT NULL,

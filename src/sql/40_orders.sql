@@ -19,6 +19,8 @@ COMMENT ON COLUMN oms.sales_order.order_number IS 'Human order number, such as S
 COMMENT ON COLUMN oms.sales_order.status IS 'pending, confirmed, processing, completed, on_hold or cancelled; moves only as the order machine allows.';
 COMMENT ON COLUMN oms.sales_order.status_changed_at IS 'When status last changed (set by the guard).';
 SELECT pg_catalog.pg_extension_config_dump('oms.sales_order', '');
+-- and its identity sequence, or restored rows would collide with new ones
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('oms.sales_order', 'order_id')::pg_catalog.regclass, '');
 
 -- The guard checks and stamps before the row is written; the same function
 -- AFTER the row is written records the change, so a row that is not written
