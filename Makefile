@@ -13,12 +13,17 @@ MODULE_big = oms
 OBJS = \
 	src/oms.o \
 	src/spi_util.o \
-	src/inventory.o
+	src/inventory.o \
+	src/events.o \
+	src/transitions.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
 	src/sql/00_schema.sql \
-	src/sql/10_inventory.sql
+	src/sql/10_inventory.sql \
+	src/sql/20_transitions.sql \
+	src/sql/30_events.sql \
+	src/sql/40_orders.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
@@ -45,6 +50,8 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control Makefile
 	  cat $(SQL_PARTS); } > $@
 
 $(OBJS): src/oms.h
+src/events.o src/transitions.o: src/events.h
+src/transitions.o: src/transitions.h
 
 .PHONY: demo test
 demo:

@@ -21,6 +21,10 @@ void		_PG_init(void);
 
 static int	engine_depth = 0;
 
+/* Settings; see the README's settings table. */
+char	   *oms_reason = NULL;
+bool		oms_notify_events = true;
+
 static void oms_xact_callback(XactEvent event, void *arg);
 static void oms_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 								 SubTransactionId parentSubid, void *arg);
@@ -31,7 +35,39 @@ _PG_init(void)
 	RegisterXactCallback(oms_xact_callback, NULL);
 	RegisterSubXactCallback(oms_subxact_callback, NULL);
 
+	DefineCustomStringVariable("oms.reason",
+							   "Reason recorded with the status changes of the current transaction.",
+							   "Every status change writes it to oms.status_history and to its event's payload. "
+							   "Set it with SET LOCAL (or set_config(..., true)) so it ends with the transaction.",
+							   &oms_reason,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("oms.notify_events",
+							 "Sends NOTIFY oms_events with the event id for every event written to the outbox.",
+							 "A transaction that sends NOTIFY serializes its commit with every other such "
+							 "transaction; turn this off where consumers poll oms.claim_events() instead.",
+							 &oms_notify_events,
+							 true,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("oms");
+}
+
+/*
+ * Set oms.reason until the end of the current transaction (or of the
+ * current subtransaction, if it aborts), as SET LOCAL would.
+ */
+void
+oms_set_reason(const char *reason)
+{
+	(void) set_config_option("oms.reason", reason ? reason : "",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
 }
 
 /*

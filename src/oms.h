@@ -93,8 +93,24 @@ typedef struct OmsPlan
 
 extern int	oms_plan_exec(OmsPlan *p, Datum *values, const char *nulls,
 						  bool read_only, long count, int expected);
+extern SPIPlanPtr oms_plan_prepare(OmsPlan *p);
 extern void oms_spi_connect(void);
 extern void oms_spi_finish(void);
+
+/*
+ * The extension's own tables (spi_util.c).  The engine writes tables that
+ * callers may only read (status history, events) as their owner.
+ */
+typedef struct OmsSavedUser
+{
+	Oid			userid;
+	int			sec_context;
+} OmsSavedUser;
+
+extern Oid	oms_relid(const char *relname);
+extern Oid	oms_relation_owner(Oid relid);
+extern void oms_become_owner(Oid owner, OmsSavedUser *save);
+extern void oms_restore_user(const OmsSavedUser *save);
 
 /* Column col (1-based) of row row (0-based) of SPI_tuptable as int64. */
 extern int64 oms_spi_int64(int row, int col, bool *isnull);
@@ -110,6 +126,19 @@ extern char *oms_spi_text(int row, int col);
 extern void oms_engine_enter(void);
 extern void oms_engine_leave(void);
 extern bool oms_engine_active(void);
+
+/* ----------
+ * Settings (oms.c).  README.md lists each one.
+ *
+ * oms.reason is recorded with every status change (oms.status_history and
+ * the event payload).  oms_set_reason() sets it for the rest of the current
+ * transaction only, like SET LOCAL; API functions call it before they move
+ * a status.  NULL clears it.
+ * ----------
+ */
+extern char *oms_reason;
+extern bool oms_notify_events;
+extern void oms_set_reason(const char *reason);
 
 /* Name lookups used in error messages (inventory.c). */
 extern char *oms_item_sku(int64 item_id);

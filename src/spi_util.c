@@ -2,15 +2,23 @@
  *
  * spi_util.c
  *	  Saved-plan SPI helper: prepare once per backend, execute with
- *	  parameters, check every result code, copy values out.
+ *	  parameters, check every result code, copy values out.  Also the
+ *	  lookups of the extension's own tables and the switch to their owner
+ *	  that the engine uses to write tables callers may only read.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "oms.h"
 
@@ -33,16 +41,12 @@ oms_spi_finish(void)
 }
 
 /*
- * Execute a saved plan, preparing it on first use.  Returns SPI_processed.
- * Any result other than "expected" is an internal error: a business rule
- * violation raises its own ereport from inside the statement.
+ * Prepare a saved plan on first use and return it; later calls return the
+ * kept plan.  For callers that need an SPI_execute_* variant of their own.
  */
-int
-oms_plan_exec(OmsPlan *p, Datum *values, const char *nulls,
-			  bool read_only, long count, int expected)
+SPIPlanPtr
+oms_plan_prepare(OmsPlan *p)
 {
-	int			rc;
-
 	if (p->plan == NULL)
 	{
 		SPIPlanPtr	plan = SPI_prepare(p->sql, p->nargs, p->argtypes);
@@ -54,8 +58,21 @@ oms_plan_exec(OmsPlan *p, Datum *values, const char *nulls,
 			elog(ERROR, "SPI_keepplan failed for \"%s\"", p->sql);
 		p->plan = plan;
 	}
+	return p->plan;
+}
 
-	rc = SPI_execute_plan(p->plan, values, nulls, read_only, count);
+/*
+ * Execute a saved plan, preparing it on first use.  Returns SPI_processed.
+ * Any result other than "expected" is an internal error: a business rule
+ * violation raises its own ereport from inside the statement.
+ */
+int
+oms_plan_exec(OmsPlan *p, Datum *values, const char *nulls,
+			  bool read_only, long count, int expected)
+{
+	int			rc;
+
+	rc = SPI_execute_plan(oms_plan_prepare(p), values, nulls, read_only, count);
 	if (rc != expected)
 		elog(ERROR, "SPI_execute_plan returned %s for \"%s\", expected %s",
 			 SPI_result_code_string(rc), p->sql,
@@ -107,4 +124,57 @@ oms_spi_text(int row, int col)
 	copy = SPI_palloc(len + 1);
 	memcpy(copy, s, len + 1);
 	return copy;
+}
+
+/*
+ * OID of the table oms.<relname>; an error when it does not exist (the
+ * extension is being dropped, or was never created in this database).
+ */
+Oid
+oms_relid(const char *relname)
+{
+	Oid			nsp = get_namespace_oid("oms", true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid(relname, nsp) : InvalidOid;
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"oms.%s\" does not exist", relname),
+				 errhint("Is the oms extension installed in this database?")));
+	return relid;
+}
+
+Oid
+oms_relation_owner(Oid relid)
+{
+	HeapTuple	tp;
+	Oid			owner;
+
+	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
+	ReleaseSysCache(tp);
+	return owner;
+}
+
+/*
+ * Act as owner until oms_restore_user(), the way RI triggers do.  Only for
+ * fixed statements on the extension's tables that do not depend on
+ * search_path (every name qualified, no operators or casts to resolve).  An
+ * error in between needs no clean-up: (sub)transaction abort restores the
+ * user.
+ */
+void
+oms_become_owner(Oid owner, OmsSavedUser *save)
+{
+	GetUserIdAndSecContext(&save->userid, &save->sec_context);
+	SetUserIdAndSecContext(owner, save->sec_context |
+						   SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+}
+
+void
+oms_restore_user(const OmsSavedUser *save)
+{
+	SetUserIdAndSecContext(save->userid, save->sec_context);
 }

@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * events.h
+ *	  The events outbox (events.c): what API and engine files call to write
+ *	  a business event in the current transaction.
+ *
+ * An event is a row of oms.event, written as the owner of the extension's
+ * tables (callers need no privilege on the outbox), and, unless
+ * oms.notify_events is off, a NOTIFY on OMS_EVENTS_CHANNEL whose payload is
+ * the event id, delivered at commit and dropped on rollback.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef OMS_EVENTS_H
+#define OMS_EVENTS_H
+
+#include "postgres.h"
+
+#include "utils/jsonb.h"
+
+#define OMS_EVENTS_CHANNEL "oms_events"
+
+/* entity_id of an event about no particular row (stored as NULL) */
+#define OMS_NO_ENTITY_ID PG_INT64_MIN
+
+/*
+ * Write one event and return its id.  topic is lowercase dotted words
+ * ("order.confirmed"); entity may be NULL and entity_id OMS_NO_ENTITY_ID
+ * for none; payload must be a JSON object, NULL for {}.  Connects to SPI itself, so it may be
+ * called with or without an open SPI connection.
+ */
+extern int64 oms_emit_event(const char *topic, const char *entity,
+							int64 entity_id, Jsonb *payload);
+
+/* The same, with the payload as JSON text (NULL for {}). */
+extern int64 oms_emit_event_json(const char *topic, const char *entity,
+								 int64 entity_id, const char *payload_json);
+
+#endif							/* OMS_EVENTS_H */

@@ -1,0 +1,27 @@
+/*-------------------------------------------------------------------------
+ *
+ * transitions.h
+ *	  The state-machine engine (transitions.c) as seen by API files.
+ *
+ * A stateful table is held to its machine by the trigger function
+ * oms.status_guard(machine, key_column [, status_column]); API files need
+ * nothing more than to write the status column.  They may ask the
+ * machine first, to refuse early with a better message, and set the reason
+ * the change is recorded with by oms_set_reason() (oms.h).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef OMS_TRANSITIONS_H
+#define OMS_TRANSITIONS_H
+
+#include "postgres.h"
+
+/*
+ * Whether machine allows the move from_status -> to_status; from_status
+ * NULL asks whether to_status is an initial state.  Reads the per-backend
+ * cache of oms.status_transition and oms.status_machine.
+ */
+extern bool oms_transition_allowed(const char *machine, const char *from_status,
+								   const char *to_status);
+
+#endif							/* OMS_TRANSITIONS_H */
