@@ -14,8 +14,11 @@ OBJS = \
 	src/oms.o \
 	src/spi_util.o \
 	src/inventory.o \
+	src/lines.o \
 	src/events.o \
-	src/transitions.o
+	src/transitions.o \
+	src/reserve.o \
+	src/orders.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
@@ -23,7 +26,9 @@ SQL_PARTS = \
 	src/sql/10_inventory.sql \
 	src/sql/20_transitions.sql \
 	src/sql/30_events.sql \
-	src/sql/40_orders.sql
+	src/sql/40_orders.sql \
+	src/sql/50_reserve.sql \
+	src/sql/90_views.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
@@ -52,6 +57,8 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control Makefile
 $(OBJS): src/oms.h
 src/events.o src/transitions.o: src/events.h
 src/transitions.o: src/transitions.h
+src/lines.o src/reserve.o src/orders.o: src/lines.h
+src/reserve.o src/orders.o: src/reserve.h src/events.h
 
 .PHONY: demo test
 demo:

@@ -71,6 +71,19 @@ oms_sub_qty(int64 a, int64 b, const char *what)
 	return r;
 }
 
+static inline int64
+oms_mul_qty(int64 a, int64 b, const char *what)
+{
+	int64		r;
+
+	if (pg_mul_s64_overflow(a, b, &r))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s overflows: " INT64_FORMAT " * " INT64_FORMAT " is out of range for bigint",
+						what, a, b)));
+	return r;
+}
+
 /* Raise 22023 unless qty > 0. */
 extern void oms_require_positive(int64 qty, const char *argname);
 

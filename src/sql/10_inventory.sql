@@ -134,6 +134,19 @@ COMMENT ON COLUMN oms.inventory_movement.transfer_id IS 'Links the transfer_out 
 CREATE INDEX inventory_movement_item_location_idx ON oms.inventory_movement (item_id, location_id, movement_id);
 CREATE INDEX inventory_movement_transfer_idx ON oms.inventory_movement (transfer_id) WHERE transfer_id IS NOT NULL;
 
+
+-- pg_dump keeps the data of these tables and their identity sequences
+-- (restore with session_replication_role = replica: README, Dump and restore).
+SELECT pg_catalog.pg_extension_config_dump('oms.location', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('oms.location', 'location_id')::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('oms.item', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('oms.item', 'item_id')::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('oms.bundle_component', '');
+SELECT pg_catalog.pg_extension_config_dump('oms.inventory_level', '');
+SELECT pg_catalog.pg_extension_config_dump('oms.inventory_movement', '');
+SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('oms.inventory_movement', 'movement_id')::pg_catalog.regclass, '');
+SELECT pg_catalog.pg_extension_config_dump('oms.transfer_id_seq', '');
+
 -- The C triggers of the ledger.
 CREATE FUNCTION oms.inventory_movement_apply() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'oms_inventory_movement_apply';
@@ -217,87 +230,6 @@ CREATE FUNCTION oms.set_safety_stock(sku text, location text, qty bigint)
     AS 'MODULE_PATHNAME', 'oms_set_safety_stock';
 COMMENT ON FUNCTION oms.set_safety_stock(text, text, bigint) IS 'Set the units kept back from sale at a location.  Returns the new available quantity.';
 
--- check_inventory: every disagreement between the ledger and the levels.
--- No rows means they agree.  Later concerns add their own checks to it.
-CREATE FUNCTION oms.check_inventory()
-    RETURNS TABLE (sku text, location text, problem text, expected bigint, actual bigint)
-    LANGUAGE sql STABLE PARALLEL SAFE
-    SET search_path = pg_catalog, pg_temp
-    AS $$
-    WITH ledger AS (
-        SELECT m.item_id, m.location_id,
-               sum(m.on_hand_delta)::bigint AS on_hand,
-               sum(m.damaged_delta)::bigint AS damaged,
-               (array_agg(m.on_hand_after ORDER BY m.movement_id DESC))[1] AS on_hand_after,
-               (array_agg(m.damaged_after ORDER BY m.movement_id DESC))[1] AS damaged_after
-        FROM oms.inventory_movement m
-        GROUP BY m.item_id, m.location_id
-    ), joined AS (
-        SELECT COALESCE(v.item_id, g.item_id) AS item_id,
-               COALESCE(v.location_id, g.location_id) AS location_id,
-               COALESCE(v.on_hand, 0) AS level_on_hand,
-               COALESCE(v.damaged, 0) AS level_damaged,
-               COALESCE(g.on_hand, 0) AS ledger_on_hand,
-               COALESCE(g.damaged, 0) AS ledger_damaged,
-               COALESCE(g.on_hand_after, 0) AS last_on_hand_after,
-               COALESCE(g.damaged_after, 0) AS last_damaged_after
-        FROM oms.inventory_level v
-        FULL JOIN ledger g ON g.item_id = v.item_id AND g.location_id = v.location_id
-    )
-    SELECT i.sku, l.code, p.problem, p.expected, p.actual
-    FROM joined j
-    JOIN oms.item i ON i.item_id = j.item_id
-    JOIN oms.location l ON l.location_id = j.location_id
-    CROSS JOIN LATERAL (VALUES
-        ('on_hand differs from the sum of the ledger', j.ledger_on_hand, j.level_on_hand),
-        ('damaged differs from the sum of the ledger', j.ledger_damaged, j.level_damaged),
-        ('on_hand differs from the last running balance', j.last_on_hand_after, j.level_on_hand),
-        ('damaged differs from the last running balance', j.last_damaged_after, j.level_damaged)
-    ) AS p(problem, expected, actual)
-    WHERE p.expected IS DISTINCT FROM p.actual
-    ORDER BY 1, 2, 3
-$$;
-COMMENT ON FUNCTION oms.check_inventory() IS 'Proves the ledger and the levels agree: returns one row per disagreement, none when all is well.';
-
--- ---------------------------------------------------------------------------
--- Views
--- ---------------------------------------------------------------------------
-CREATE VIEW oms.inventory_position AS
-SELECT i.sku,
-       i.name AS item_name,
-       l.code AS location,
-       l.kind AS location_kind,
-       v.on_hand,
-       v.reserved,
-       v.safety_stock,
-       v.available,
-       v.damaged,
-       v.incoming,
-       v.updated_at,
-       v.item_id,
-       v.location_id
-FROM oms.inventory_level v
-JOIN oms.item i ON i.item_id = v.item_id
-JOIN oms.location l ON l.location_id = v.location_id;
-COMMENT ON VIEW oms.inventory_position IS 'Stock per item and location with every bucket.';
-
-CREATE VIEW oms.inventory_summary AS
-SELECT i.sku,
-       i.name AS item_name,
-       count(v.location_id) FILTER (WHERE v.on_hand > 0) AS locations_stocked,
-       COALESCE(sum(v.on_hand), 0)::bigint AS on_hand,
-       COALESCE(sum(v.reserved), 0)::bigint AS reserved,
-       COALESCE(sum(v.safety_stock), 0)::bigint AS safety_stock,
-       COALESCE(sum(v.available), 0)::bigint AS available,
-       COALESCE(sum(v.damaged), 0)::bigint AS damaged,
-       COALESCE(sum(v.incoming), 0)::bigint AS incoming,
-       i.item_id
-FROM oms.item i
-LEFT JOIN oms.inventory_level v ON v.item_id = i.item_id
-WHERE NOT i.is_bundle
-GROUP BY i.item_id, i.sku, i.name;
-COMMENT ON VIEW oms.inventory_summary IS 'Stock per item over all locations.';
-
 -- ---------------------------------------------------------------------------
 -- Privileges
 -- ---------------------------------------------------------------------------
@@ -306,7 +238,6 @@ GRANT SELECT ON oms.location, oms.item, oms.bundle_component,
 GRANT INSERT, UPDATE, DELETE ON oms.location, oms.item, oms.bundle_component TO oms_admin;
 GRANT INSERT, UPDATE (safety_stock) ON oms.inventory_level TO oms_admin;
 GRANT INSERT ON oms.inventory_movement TO oms_admin;
-GRANT SELECT ON oms.inventory_position, oms.inventory_summary TO oms_admin, oms_app, oms_reader;
 REVOKE ALL ON FUNCTION oms.receive_stock(text, text, bigint, text),
                        oms.adjust_stock(text, text, bigint, text),
                        oms.count_stock(text, text, bigint, text),
@@ -321,4 +252,3 @@ GRANT EXECUTE ON FUNCTION oms.receive_stock(text, text, bigint, text),
                           oms.damage_stock(text, text, bigint, text),
                           oms.scrap_stock(text, text, bigint, text),
                           oms.set_safety_stock(text, text, bigint) TO oms_admin, oms_app;
-GRANT EXECUTE ON FUNCTION oms.check_inventory() TO oms_admin, oms_app, oms_reader;

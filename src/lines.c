@@ -1,0 +1,340 @@
+/*-------------------------------------------------------------------------
+ *
+ * lines.c
+ *	  jsonb helpers on the ground floor: the order/cart line list
+ *	  ([{"sku": ..., "qty": n, "unit_price": "9.99"}]) and option lookups.
+ *
+ * Every error names the offending element and value and uses 22023.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#include "oms.h"
+#include "lines.h"
+
+static bool json_get(JsonbContainer *c, const char *key, JsonbValue *out);
+static char *json_value_text(JsonbValue *v);
+static bool parse_amount(const char *s, Datum *result);
+static int	parse_lines(Jsonb *lines, const char *argname, bool with_price, bool allow_zero,
+						OmsLineInput **out);
+
+/* Look up key in an object container; false when absent or JSON null. */
+static bool
+json_get(JsonbContainer *c, const char *key, JsonbValue *out)
+{
+	JsonbValue	k;
+	JsonbValue *v;
+
+	if (c == NULL || !JsonContainerIsObject(c))
+		return false;
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	v = findJsonbValueFromContainer(c, JB_FOBJECT, &k);
+	if (v == NULL || v->type == jbvNull)
+		return false;
+	*out = *v;
+	return true;
+}
+
+/* A scalar as text, for error messages and string options. */
+static char *
+json_value_text(JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvString:
+			return pnstrdup(v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(v->val.numeric)));
+		case jbvBool:
+			return pstrdup(v->val.boolean ? "true" : "false");
+		case jbvNull:
+			return pstrdup("null");
+		default:
+			return pstrdup("(object or array)");
+	}
+}
+
+/*
+ * A jsonb number (or numeric string) that must be a whole number > 0.
+ * what names it in errors, such as "lines[2].qty".
+ */
+int64
+oms_json_positive_int(JsonbValue *v, const char *what)
+{
+	Numeric		n;
+	Datum		truncated;
+	int64		result;
+
+	if (v->type == jbvNumeric)
+		n = v->val.numeric;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a positive whole number, got %s", what, json_value_text(v))));
+
+	truncated = DirectFunctionCall2(numeric_trunc, NumericGetDatum(n), Int32GetDatum(0));
+	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(n), truncated)) ||
+		numeric_is_nan(n) || numeric_is_inf(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a positive whole number, got %s", what, json_value_text(v))));
+	result = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(n)));
+	if (result <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a positive whole number, got " INT64_FORMAT, what, result)));
+	return result;
+}
+
+/* A money amount >= 0 given as a JSON number or a numeric string. */
+Numeric
+oms_json_money(JsonbValue *v, const char *what)
+{
+	Numeric		n;
+
+	if (v->type == jbvNumeric)
+		n = v->val.numeric;
+	else if (v->type == jbvString)
+	{
+		char	   *s = pnstrdup(v->val.string.val, v->val.string.len);
+		Datum		d;
+		bool		ok;
+
+		/* numeric_in raises its own 22P02; we want ours naming the field */
+		ok = parse_amount(s, &d);
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must be an amount, got \"%s\"", what, s)));
+		n = DatumGetNumeric(d);
+	}
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be an amount, got %s", what, json_value_text(v))));
+
+	if (numeric_is_nan(n) || numeric_is_inf(n) ||
+		DatumGetBool(DirectFunctionCall2(numeric_lt, NumericGetDatum(n),
+										 DirectFunctionCall1(int4_numeric, Int32GetDatum(0)))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be zero or more, got %s", what, json_value_text(v))));
+	return n;
+}
+
+/*
+ * Parse a numeric from text without throwing: PostgreSQL 15 has no soft
+ * input errors, so accept only what numeric_in accepts, checked by a
+ * strict pattern first (digits, one optional point).
+ */
+static bool
+parse_amount(const char *s, Datum *result)
+{
+	const char *p = s;
+	bool		digits = false;
+	bool		point = false;
+
+	if (*p == '-' || *p == '+')
+		p++;
+	for (; *p; p++)
+	{
+		if (*p >= '0' && *p <= '9')
+			digits = true;
+		else if (*p == '.' && !point)
+			point = true;
+		else
+			return false;
+	}
+	if (!digits)
+		return false;
+	*result = DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+								  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	return true;
+}
+
+/*
+ * Parse a line list.  Returns the number of lines; *out is palloc'd in the
+ * current context.  with_price: unit_price is read (default 0).
+ */
+static int
+parse_lines(Jsonb *lines, const char *argname, bool with_price, bool allow_zero,
+			OmsLineInput **out)
+{
+	int			n;
+	int			i;
+	OmsLineInput *result;
+
+	if (lines == NULL || !JB_ROOT_IS_ARRAY(lines) || JB_ROOT_IS_SCALAR(lines))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a JSON array of lines", argname),
+				 errhint("For example [{\"sku\": \"TEE-M\", \"qty\": 2, \"unit_price\": \"19.90\"}].")));
+	n = JB_ROOT_COUNT(lines);
+	if (n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must hold at least one line", argname)));
+
+	result = palloc0(sizeof(OmsLineInput) * n);
+	for (i = 0; i < n; i++)
+	{
+		JsonbValue *elem = getIthJsonbValueFromContainer(&lines->root, i);
+		JsonbContainer *obj;
+		JsonbValue	v;
+		char	   *what;
+
+		CHECK_FOR_INTERRUPTS();
+		if (elem == NULL || elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s[%d] must be an object with sku and qty", argname, i)));
+		obj = elem->val.binary.data;
+
+		if (!json_get(obj, "sku", &v) || v.type != jbvString || v.val.string.len == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s[%d].sku must be a non-empty string", argname, i)));
+		result[i].sku = pnstrdup(v.val.string.val, v.val.string.len);
+
+		what = psprintf("%s[%d].qty", argname, i);
+		if (!json_get(obj, "qty", &v))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s is missing", what)));
+		if (allow_zero && v.type == jbvNumeric &&
+			DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(v.val.numeric),
+											 NumericGetDatum(int64_to_numeric(0)))))
+			result[i].qty = 0;
+		else
+			result[i].qty = oms_json_positive_int(&v, what);
+
+		result[i].unit_price = NULL;
+		if (with_price && json_get(obj, "unit_price", &v))
+			result[i].unit_price = oms_json_money(&v, psprintf("%s[%d].unit_price", argname, i));
+	}
+	*out = result;
+	return n;
+}
+
+int
+oms_parse_lines(Jsonb *lines, const char *argname, bool with_price, OmsLineInput **out)
+{
+	return parse_lines(lines, argname, with_price, false, out);
+}
+
+/* Like oms_parse_lines, with prices, where qty 0 is allowed (edit_order). */
+int
+oms_parse_changes(Jsonb *changes, OmsLineInput **out)
+{
+	return parse_lines(changes, "changes", true, true, out);
+}
+
+/* A C string as a quoted JSON string. */
+char *
+oms_json_quote(const char *s)
+{
+	StringInfoData buf;
+
+	if (s == NULL)
+		return pstrdup("null");
+	initStringInfo(&buf);
+	escape_json(&buf, s);
+	return buf.data;
+}
+
+/* A string option, or NULL when absent. */
+char *
+oms_option_text(Jsonb *options, const char *key)
+{
+	JsonbValue	v;
+
+	if (options == NULL || !json_get(&options->root, key, &v))
+		return NULL;
+	if (v.type != jbvString)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be a string, got %s", key, json_value_text(&v))));
+	return pnstrdup(v.val.string.val, v.val.string.len);
+}
+
+/* A boolean option, or dflt when absent. */
+bool
+oms_option_bool(Jsonb *options, const char *key, bool dflt)
+{
+	JsonbValue	v;
+
+	if (options == NULL || !json_get(&options->root, key, &v))
+		return dflt;
+	if (v.type != jbvBool)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be true or false, got %s", key, json_value_text(&v))));
+	return v.val.boolean;
+}
+
+/* A money option (number or numeric string >= 0), or NULL when absent. */
+Numeric
+oms_option_money(Jsonb *options, const char *key)
+{
+	JsonbValue	v;
+
+	if (options == NULL || !json_get(&options->root, key, &v))
+		return NULL;
+	return oms_json_money(&v, psprintf("option \"%s\"", key));
+}
+
+/* An object option as jsonb, or NULL when absent. */
+Jsonb *
+oms_option_object(Jsonb *options, const char *key)
+{
+	JsonbValue	v;
+
+	if (options == NULL || !json_get(&options->root, key, &v))
+		return NULL;
+	if (v.type != jbvBinary || !JsonContainerIsObject(v.val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be a JSON object", key)));
+	return JsonbValueToJsonb(&v);
+}
+
+/* A key of an object as text (strings and numbers), or NULL. */
+char *
+oms_object_text(Jsonb *obj, const char *key)
+{
+	JsonbValue	v;
+
+	if (obj == NULL || !json_get(&obj->root, key, &v))
+		return NULL;
+	if (v.type != jbvString && v.type != jbvNumeric)
+		return NULL;
+	return json_value_text(&v);
+}
+
+/* A key of an object as a double (numbers or numeric strings); false if absent. */
+bool
+oms_object_double(Jsonb *obj, const char *key, double *out)
+{
+	JsonbValue	v;
+
+	if (obj == NULL || !json_get(&obj->root, key, &v))
+		return false;
+	if (v.type == jbvNumeric)
+	{
+		*out = DatumGetFloat8(DirectFunctionCall1(numeric_float8, NumericGetDatum(v.val.numeric)));
+		return true;
+	}
+	return false;
+}

@@ -1,0 +1,36 @@
+/*-------------------------------------------------------------------------
+ *
+ * lines.h
+ *	  jsonb line lists and options (lines.c), on the ground floor.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef OMS_LINES_H
+#define OMS_LINES_H
+
+#include "postgres.h"
+
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+typedef struct OmsLineInput
+{
+	char	   *sku;
+	int64		qty;
+	Numeric		unit_price;		/* NULL when not given */
+} OmsLineInput;
+
+extern int	oms_parse_lines(Jsonb *lines, const char *argname, bool with_price,
+							OmsLineInput **out);
+extern int	oms_parse_changes(Jsonb *changes, OmsLineInput **out);
+extern char *oms_json_quote(const char *s);
+extern int64 oms_json_positive_int(JsonbValue *v, const char *what);
+extern Numeric oms_json_money(JsonbValue *v, const char *what);
+extern char *oms_option_text(Jsonb *options, const char *key);
+extern bool oms_option_bool(Jsonb *options, const char *key, bool dflt);
+extern Numeric oms_option_money(Jsonb *options, const char *key);
+extern Jsonb *oms_option_object(Jsonb *options, const char *key);
+extern char *oms_object_text(Jsonb *obj, const char *key);
+extern bool oms_object_double(Jsonb *obj, const char *key, double *out);
+
+#endif							/* OMS_LINES_H */

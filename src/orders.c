@@ -1,0 +1,1377 @@
+/*-------------------------------------------------------------------------
+ *
+ * orders.c
+ *	  The order API: place_order (capture, idempotency, cart-hold take-over,
+ *	  allocation and reservation in one call), confirm, hold and release,
+ *	  cancel (whole or lines) and edit.
+ *
+ * Lock order, the same in every function: the idempotency key and the
+ * order row first, then every stock level of the items involved (item,
+ * then location: reserve.c), and only then order lines and reservations.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+
+#include "oms.h"
+#include "events.h"
+#include "lines.h"
+#include "reserve.h"
+
+/* One order line as read back under lock. */
+typedef struct LineRow
+{
+	int64		line_id;
+	int32		line_no;
+	int64		item_id;
+	char		kind;			/* 'i'tem, 'b'undle, 'c'omponent */
+	int64		parent_line_id;
+	int64		ordered;
+	int64		reserved;
+	int64		backordered;
+	int64		shipped;
+	int64		cancelled;
+	char	   *sku;
+	char		policy;
+} LineRow;
+
+/* The order row as read under lock. */
+typedef struct OrderRow
+{
+	int64		order_id;
+	char	   *number;
+	char	   *status;
+	OmsStrategy strategy;
+	OmsShipTo	ship_to;
+} OrderRow;
+
+static char *text_arg(FunctionCallInfo fcinfo, int n, const char *argname);
+static void merge_duplicate_lines(int *n, OmsLineInput *in);
+static void validate_ship_to(Jsonb *ship_to, OmsShipTo *to);
+static void check_choice(const char *value, const char *what, const char *const *allowed);
+static Datum numeric_array(int n, Numeric *v);
+static Datum int8_array(int n, const int64 *v);
+static void lock_order(int64 order_id, OrderRow *o);
+static int	read_lines(int64 order_id, bool lock, LineRow **out);
+static void lock_order_levels(int nlines, LineRow *lines, int nextra, int64 *extra, OmsLevels *ls);
+static int64 cancel_line_units(OmsLevels *ls, LineRow *l, int64 qty);
+static void write_line(const LineRow *l);
+static void set_status(int64 order_id, const char *status, const char *reason);
+static void recompute_subtotal(int64 order_id);
+
+static const char *const service_levels[] = {"ground", "air", "express", "same_day", NULL};
+static const char *const payment_requirements[] = {"none", "authorized", "captured", NULL};
+static const char *const ship_to_required[] = {"name", "line1", "city", "postal_code", "country", NULL};
+
+static OmsPlan plan_idem_claim = {
+	"INSERT INTO oms.idempotency_key (scope, key, request_hash)"
+	" VALUES ('place_order', $1, pg_catalog.md5($2 || chr(31) || $3 || chr(31) || $4::text || chr(31) || ($5 - 'idempotency_key')::text))"
+	" ON CONFLICT DO NOTHING RETURNING request_hash",
+	5, {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID}
+};
+static OmsPlan plan_idem_read = {
+	"SELECT k.request_hash = pg_catalog.md5($2 || chr(31) || $3 || chr(31) || $4::text || chr(31) || ($5 - 'idempotency_key')::text),"
+	" (k.result->>'order_id')::bigint, o.order_number"
+	" FROM oms.idempotency_key k LEFT JOIN oms.sales_order o ON o.order_id = (k.result->>'order_id')::bigint"
+	" WHERE k.scope = 'place_order' AND k.key = $1",
+	5, {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID}
+};
+static OmsPlan plan_idem_store = {
+	"UPDATE oms.idempotency_key SET result = pg_catalog.jsonb_build_object('order_id', $2)"
+	" WHERE scope = 'place_order' AND key = $1",
+	2, {TEXTOID, INT8OID}
+};
+static OmsPlan plan_channel = {
+	"SELECT channel_id, active FROM oms.channel WHERE code = $1",
+	1, {TEXTOID}
+};
+static OmsPlan plan_customer_insert = {
+	"INSERT INTO oms.customer (email, name) VALUES ($1, $2)"
+	" ON CONFLICT (email) DO NOTHING RETURNING customer_id",
+	2, {TEXTOID, TEXTOID}
+};
+static OmsPlan plan_customer_find = {
+	"SELECT customer_id FROM oms.customer WHERE email = $1",
+	1, {TEXTOID}
+};
+static OmsPlan plan_hold_find = {
+	"SELECT hold_id, state, expires_at > pg_catalog.now() FROM oms.cart_hold WHERE hold_ref = $1 FOR UPDATE",
+	1, {TEXTOID}
+};
+static OmsPlan plan_hold_rows = {
+	"SELECT item_id, location_id, qty FROM oms.reservation"
+	" WHERE hold_id = $1 AND line_id IS NULL AND state = 'active' ORDER BY reservation_id",
+	1, {INT8OID}
+};
+static OmsPlan plan_hold_convert = {
+	"UPDATE oms.cart_hold SET state = 'converted', order_id = $2 WHERE hold_id = $1",
+	2, {INT8OID, INT8OID}
+};
+static OmsPlan plan_order_insert = {
+	"INSERT INTO oms.sales_order (channel_id, channel_order_ref, customer_id, payment_required,"
+	" ship_to, service_level, currency, subtotal, tax, shipping, allocation_strategy, promised_at)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+	" ON CONFLICT (channel_id, channel_order_ref) DO NOTHING RETURNING order_id, order_number",
+	12, {INT8OID, TEXTOID, INT8OID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, NUMERICOID,
+	NUMERICOID, NUMERICOID, TEXTOID, TIMESTAMPTZOID}
+};
+static OmsPlan plan_order_by_ref = {
+	"SELECT order_id FROM oms.sales_order WHERE channel_id = $1 AND channel_order_ref = $2",
+	2, {INT8OID, TEXTOID}
+};
+static OmsPlan plan_order_type = {
+	"UPDATE oms.sales_order SET order_type = $2 WHERE order_id = $1",
+	2, {INT8OID, TEXTOID}
+};
+static OmsPlan plan_lines_insert = {
+	"INSERT INTO oms.order_line (order_id, line_no, item_id, kind, parent_line_id, qty_ordered,"
+	" qty_reserved, qty_backordered, unit_price)"
+	" SELECT $1, d.line_no, d.item_id, d.kind, p.line_id, d.qty, d.res, d.back, d.price"
+	" FROM unnest($2::int8[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::numeric[])"
+	" AS d(line_no, item_id, kind, parent_no, qty, res, back, price)"
+	" LEFT JOIN oms.order_line p ON p.order_id = $1 AND p.line_no = d.parent_no"
+	" RETURNING line_id, line_no",
+	9, {INT8OID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+	INT8ARRAYOID, INT8ARRAYOID, NUMERICARRAYOID}
+};
+static OmsPlan plan_order_lock = {
+	"SELECT order_number, status, allocation_strategy, ship_to FROM oms.sales_order"
+	" WHERE order_id = $1 FOR UPDATE",
+	1, {INT8OID}
+};
+static OmsPlan plan_lines_read = {
+	"SELECT l.line_id, l.line_no, l.item_id, l.kind, l.parent_line_id, l.qty_ordered, l.qty_reserved,"
+	" l.qty_backordered, l.qty_shipped, l.qty_cancelled, i.sku, i.backorder_policy"
+	" FROM oms.order_line l JOIN oms.item i ON i.item_id = l.item_id"
+	" WHERE l.order_id = $1 ORDER BY l.line_no",
+	1, {INT8OID}
+};
+static OmsPlan plan_lines_read_lock = {
+	"SELECT l.line_id, l.line_no, l.item_id, l.kind, l.parent_line_id, l.qty_ordered, l.qty_reserved,"
+	" l.qty_backordered, l.qty_shipped, l.qty_cancelled, i.sku, i.backorder_policy"
+	" FROM oms.order_line l JOIN oms.item i ON i.item_id = l.item_id"
+	" WHERE l.order_id = $1 ORDER BY l.line_no FOR UPDATE OF l",
+	1, {INT8OID}
+};
+static OmsPlan plan_line_write = {
+	"UPDATE oms.order_line SET qty_ordered = $2, qty_reserved = $3, qty_backordered = $4,"
+	" qty_cancelled = $5 WHERE line_id = $1",
+	5, {INT8OID, INT8OID, INT8OID, INT8OID, INT8OID}
+};
+static OmsPlan plan_line_price = {
+	"UPDATE oms.order_line SET unit_price = $2 WHERE line_id = $1",
+	2, {INT8OID, NUMERICOID}
+};
+static OmsPlan plan_status = {
+	"UPDATE oms.sales_order SET status = $2 WHERE order_id = $1",
+	2, {INT8OID, TEXTOID}
+};
+static OmsPlan plan_held_from = {
+	"SELECT from_status FROM oms.status_history WHERE machine = 'order' AND entity_id = $1"
+	" AND to_status = 'on_hold' ORDER BY history_id DESC LIMIT 1",
+	1, {INT8OID}
+};
+static OmsPlan plan_subtotal = {
+	"UPDATE oms.sales_order SET subtotal = COALESCE((SELECT sum(unit_price * (qty_ordered - qty_cancelled))"
+	" FROM oms.order_line WHERE order_id = $1 AND kind <> 'component'), 0) WHERE order_id = $1",
+	1, {INT8OID}
+};
+
+/* ----------------------------------------------------------------
+ * Helpers
+ * ----------------------------------------------------------------
+ */
+static char *
+text_arg(FunctionCallInfo fcinfo, int n, const char *argname)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be null", argname)));
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
+static Datum
+int8_array(int n, const int64 *v)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		d[i] = Int64GetDatum(v[i]);
+	return PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+static Datum
+numeric_array(int n, Numeric *v)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		d[i] = NumericGetDatum(v[i]);
+	return PointerGetDatum(construct_array(d, n, NUMERICOID, -1, false, TYPALIGN_INT));
+}
+
+static void
+check_choice(const char *value, const char *what, const char *const *allowed)
+{
+	const char *const *a;
+	StringInfoData buf;
+
+	for (a = allowed; *a; a++)
+		if (strcmp(*a, value) == 0)
+			return;
+	initStringInfo(&buf);
+	for (a = allowed; *a; a++)
+		appendStringInfo(&buf, "%s%s", a == allowed ? "" : ", ", *a);
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s must be one of %s, got \"%s\"", what, buf.data, value)));
+}
+
+/*
+ * The same sku twice in one order is merged into one line when the unit
+ * prices agree, and refused when they differ.
+ */
+static void
+merge_duplicate_lines(int *n, OmsLineInput *in)
+{
+	int			i;
+	int			j;
+	int			out = 0;
+
+	for (i = 0; i < *n; i++)
+	{
+		bool		merged = false;
+
+		for (j = 0; j < out && !merged; j++)
+		{
+			bool		same_price;
+
+			if (strcmp(in[j].sku, in[i].sku) != 0)
+				continue;
+			if (in[i].unit_price == NULL || in[j].unit_price == NULL)
+				same_price = (in[i].unit_price == NULL && in[j].unit_price == NULL);
+			else
+				same_price = DatumGetBool(DirectFunctionCall2(numeric_eq,
+															  NumericGetDatum(in[i].unit_price),
+															  NumericGetDatum(in[j].unit_price)));
+			if (!same_price)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("sku \"%s\" appears twice in lines with different unit prices", in[i].sku),
+						 errdetail("Lines of the same sku are merged only when their unit prices agree.")));
+			in[j].qty = oms_add_qty(in[j].qty, in[i].qty, "line quantity");
+			merged = true;
+		}
+		if (!merged)
+			in[out++] = in[i];
+	}
+	*n = out;
+}
+
+static void
+validate_ship_to(Jsonb *ship_to, OmsShipTo *to)
+{
+	const char *const *k;
+	char	   *country;
+
+	memset(to, 0, sizeof(OmsShipTo));
+	if (ship_to == NULL)
+		return;
+	for (k = ship_to_required; *k; k++)
+	{
+		char	   *v = oms_object_text(ship_to, *k);
+
+		if (v == NULL || v[0] == '\0')
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ship_to is missing \"%s\"", *k),
+					 errdetail("A ship-to address needs name, line1, city, postal_code and country.")));
+	}
+	country = oms_object_text(ship_to, "country");
+	if (strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' ||
+		country[1] < 'A' || country[1] > 'Z')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ship_to country must be an ISO 3166-1 alpha-2 code such as \"US\", got \"%s\"", country)));
+	to->region = oms_object_text(ship_to, "region");
+	to->has_coords = oms_object_double(ship_to, "latitude", &to->lat) &&
+		oms_object_double(ship_to, "longitude", &to->lon);
+}
+
+static void
+set_status(int64 order_id, const char *status, const char *reason)
+{
+	Datum		args[2] = {Int64GetDatum(order_id), CStringGetTextDatum(status)};
+
+	oms_set_reason(reason);
+	oms_plan_exec(&plan_status, args, NULL, false, 0, SPI_OK_UPDATE);
+}
+
+static void
+recompute_subtotal(int64 order_id)
+{
+	Datum		args[1] = {Int64GetDatum(order_id)};
+
+	oms_plan_exec(&plan_subtotal, args, NULL, false, 0, SPI_OK_UPDATE);
+}
+
+/* ----------------------------------------------------------------
+ * place_order
+ * ----------------------------------------------------------------
+ */
+PG_FUNCTION_INFO_V1(oms_place_order);
+
+/*
+ * place_order(customer, channel, lines, options): one call, one round trip.
+ *
+ * options: channel_order_ref, idempotency_key, ship_to, service_level,
+ * currency, tax, shipping, strategy, allow_split, hold, payment_required,
+ * confirm, customer_name, promised_at.
+ */
+Datum
+oms_place_order(PG_FUNCTION_ARGS)
+{
+	char	   *customer = text_arg(fcinfo, 0, "customer");
+	char	   *channel = text_arg(fcinfo, 1, "channel");
+	Jsonb	   *lines_json;
+	Jsonb	   *options;
+	OmsLineInput *in;
+	int			nin;
+	char	   *idem_key;
+	char	   *channel_ref;
+	char	   *service_level;
+	char	   *currency;
+	char	   *strategy_name;
+	char	   *payment_required;
+	char	   *hold_ref;
+	char	   *customer_name;
+	char	   *promised_text;
+	Jsonb	   *ship_to_json;
+	OmsShipTo	ship_to;
+	Numeric		tax;
+	Numeric		shipping;
+	Numeric		subtotal;
+	OmsStrategy strategy;
+	bool		allow_split;
+	bool		confirm;
+	int64		channel_id;
+	int64		customer_id;
+	int64		order_id;
+	char	   *order_number;
+	OmsResolved *res;
+	OmsDemand  *d;
+	int			nd;
+	int64		hold_id = 0;
+	OmsLevels	ls;
+	OmsAlloc   *allocs;
+	int			nallocs;
+	OmsAlloc   *pre;
+	int			npre = 0;
+	int			i;
+	int			j;
+	bool		isnull;
+	Datum		args[12];
+	char		nulls[13];
+	int64		backordered_units = 0;
+	bool		any_preorder = false;
+
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lines must not be null")));
+	lines_json = PG_GETARG_JSONB_P(2);
+	options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
+	if (options != NULL && (!JB_ROOT_IS_OBJECT(options)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options must be a JSON object")));
+
+	/* Validate every argument before touching any table. */
+	if (strchr(customer, '@') == NULL || strpbrk(customer, " \t\n") != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("customer must be an email address, got \"%s\"", customer)));
+	nin = oms_parse_lines(lines_json, "lines", true, &in);
+	merge_duplicate_lines(&nin, in);
+
+	idem_key = oms_option_text(options, "idempotency_key");
+	channel_ref = oms_option_text(options, "channel_order_ref");
+	service_level = oms_option_text(options, "service_level");
+	if (service_level == NULL)
+		service_level = "ground";
+	check_choice(service_level, "service_level", service_levels);
+	currency = oms_option_text(options, "currency");
+	if (currency == NULL)
+		currency = "USD";
+	if (strlen(currency) != 3 || !isupper((unsigned char) currency[0]) ||
+		!isupper((unsigned char) currency[1]) || !isupper((unsigned char) currency[2]))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("currency must be an ISO 4217 code such as \"USD\", got \"%s\"", currency)));
+	payment_required = oms_option_text(options, "payment_required");
+	if (payment_required == NULL)
+		payment_required = "none";
+	check_choice(payment_required, "payment_required", payment_requirements);
+	strategy_name = oms_option_text(options, "strategy");
+	strategy = strategy_name ? oms_parse_strategy(strategy_name) : (OmsStrategy) oms_allocation_strategy;
+	allow_split = oms_option_bool(options, "allow_split", oms_allow_split);
+	confirm = oms_option_bool(options, "confirm", false);
+	hold_ref = oms_option_text(options, "hold");
+	customer_name = oms_option_text(options, "customer_name");
+	promised_text = oms_option_text(options, "promised_at");
+	ship_to_json = oms_option_object(options, "ship_to");
+	validate_ship_to(ship_to_json, &ship_to);
+	tax = oms_option_money(options, "tax");
+	shipping = oms_option_money(options, "shipping");
+
+	subtotal = int64_to_numeric(0);
+	for (i = 0; i < nin; i++)
+	{
+		Numeric		line_total;
+
+		if (in[i].unit_price == NULL)
+			continue;
+		line_total = DatumGetNumeric(DirectFunctionCall2(numeric_mul,
+														 NumericGetDatum(in[i].unit_price),
+														 NumericGetDatum(int64_to_numeric(in[i].qty))));
+		subtotal = DatumGetNumeric(DirectFunctionCall2(numeric_add,
+													   NumericGetDatum(subtotal),
+													   NumericGetDatum(line_total)));
+	}
+
+	oms_spi_connect();
+
+	/* 1. The idempotency key: claim it, or answer with the first result. */
+	if (idem_key != NULL)
+	{
+		args[0] = CStringGetTextDatum(idem_key);
+		args[1] = CStringGetTextDatum(customer);
+		args[2] = CStringGetTextDatum(channel);
+		args[3] = JsonbPGetDatum(lines_json);
+		args[4] = options ? JsonbPGetDatum(options) : DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
+		if (oms_plan_exec(&plan_idem_claim, args, NULL, false, 0, SPI_OK_INSERT_RETURNING) == 0)
+		{
+			bool		same;
+			int64		first;
+
+			if (oms_plan_exec(&plan_idem_read, args, NULL, false, 1, SPI_OK_SELECT) == 0)
+				elog(ERROR, "idempotency key \"%s\" vanished", idem_key);
+			same = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			first = oms_spi_int64(0, 2, &isnull);
+			if (!same)
+				ereport(ERROR,
+						(errcode(ERRCODE_OMS_IDEMPOTENCY_CONFLICT),
+						 errmsg("idempotency key \"%s\" was already used with different arguments", idem_key),
+						 errdetail("The first call created order %s.", oms_spi_text(0, 3) ? oms_spi_text(0, 3) : "(none)"),
+						 errhint("Use a new key for a new order.")));
+			oms_spi_finish();
+			PG_RETURN_INT64(first);
+		}
+	}
+
+	/* 2. Reference data. */
+	args[0] = CStringGetTextDatum(channel);
+	if (oms_plan_exec(&plan_channel, args, NULL, true, 1, SPI_OK_SELECT) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("unknown channel \"%s\"", channel)));
+	channel_id = oms_spi_int64(0, 1, &isnull);
+	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("channel \"%s\" is not active", channel)));
+
+	res = oms_resolve_lines(nin, in);
+	nd = oms_demand_of(nin, in, res, &d);
+
+	args[0] = CStringGetTextDatum(customer);
+	args[1] = customer_name ? CStringGetTextDatum(customer_name) : (Datum) 0;
+	if (oms_plan_exec(&plan_customer_insert, args, customer_name ? "  " : " n", false, 0,
+					  SPI_OK_INSERT_RETURNING) == 0 &&
+		oms_plan_exec(&plan_customer_find, args, NULL, false, 1, SPI_OK_SELECT) == 0)
+		elog(ERROR, "customer \"%s\" vanished", customer);
+	customer_id = oms_spi_int64(0, 1, &isnull);
+
+	/* 3. A cart hold to take over: lock it before any level. */
+	if (hold_ref != NULL)
+	{
+		args[0] = CStringGetTextDatum(hold_ref);
+		if (oms_plan_exec(&plan_hold_find, args, NULL, false, 1, SPI_OK_SELECT) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+					 errmsg("unknown cart hold \"%s\"", hold_ref)));
+		if (strcmp(oms_spi_text(0, 2), "converted") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_NOT_EDITABLE),
+					 errmsg("cart hold \"%s\" was already converted into an order", hold_ref)));
+		hold_id = oms_spi_int64(0, 1, &isnull);
+	}
+
+	/* 4. Lock every level of every item involved, in the global order. */
+	{
+		int64	   *items = palloc(sizeof(int64) * Max(nd, 1));
+
+		for (i = 0; i < nd; i++)
+			items[i] = d[i].item_id;
+		oms_levels_lock(nd, items, &ls);
+	}
+
+	/* 5. The order row: a channel reference placed before returns that order. */
+	memset(nulls, ' ', sizeof(nulls));
+	args[0] = Int64GetDatum(channel_id);
+	args[1] = channel_ref ? CStringGetTextDatum(channel_ref) : (Datum) 0;
+	nulls[1] = channel_ref ? ' ' : 'n';
+	args[2] = Int64GetDatum(customer_id);
+	args[3] = CStringGetTextDatum(payment_required);
+	args[4] = ship_to_json ? JsonbPGetDatum(ship_to_json) : (Datum) 0;
+	nulls[4] = ship_to_json ? ' ' : 'n';
+	args[5] = CStringGetTextDatum(service_level);
+	args[6] = CStringGetTextDatum(currency);
+	args[7] = NumericGetDatum(subtotal);
+	args[8] = tax ? NumericGetDatum(tax) : NumericGetDatum(int64_to_numeric(0));
+	args[9] = shipping ? NumericGetDatum(shipping) : NumericGetDatum(int64_to_numeric(0));
+	args[10] = CStringGetTextDatum(oms_strategy_name(strategy));
+	nulls[11] = 'n';
+	args[11] = (Datum) 0;
+	if (promised_text)
+	{
+		args[11] = DirectFunctionCall3(timestamptz_in, CStringGetDatum(promised_text),
+									   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+		nulls[11] = ' ';
+	}
+	oms_set_reason("placed");
+	if (oms_plan_exec(&plan_order_insert, args, nulls, false, 0, SPI_OK_INSERT_RETURNING) == 0)
+	{
+		args[0] = Int64GetDatum(channel_id);
+		args[1] = CStringGetTextDatum(channel_ref);
+		if (oms_plan_exec(&plan_order_by_ref, args, NULL, false, 1, SPI_OK_SELECT) == 0)
+			elog(ERROR, "order with channel reference \"%s\" vanished", channel_ref);
+		order_id = oms_spi_int64(0, 1, &isnull);
+		oms_levels_flush(&ls);	/* only what expired holds gave back */
+		if (idem_key)
+		{
+			args[0] = CStringGetTextDatum(idem_key);
+			args[1] = Int64GetDatum(order_id);
+			oms_plan_exec(&plan_idem_store, args, NULL, false, 0, SPI_OK_UPDATE);
+		}
+		oms_spi_finish();
+		PG_RETURN_INT64(order_id);
+	}
+	order_id = oms_spi_int64(0, 1, &isnull);
+	order_number = oms_spi_text(0, 2);
+
+	/* 6. Take over the cart hold: its units become this order's first. */
+	pre = palloc(sizeof(OmsAlloc) * Max(ls.n, 1));
+	if (hold_id > 0)
+	{
+		int			nrows;
+		int64	   *r_item;
+		int64	   *r_loc;
+		int64	   *r_qty;
+
+		args[0] = Int64GetDatum(hold_id);
+		nrows = oms_plan_exec(&plan_hold_rows, args, NULL, false, 0, SPI_OK_SELECT);
+		r_item = palloc(sizeof(int64) * Max(nrows, 1));
+		r_loc = palloc(sizeof(int64) * Max(nrows, 1));
+		r_qty = palloc(sizeof(int64) * Max(nrows, 1));
+		for (i = 0; i < nrows; i++)
+		{
+			r_item[i] = oms_spi_int64(i, 1, &isnull);
+			r_loc[i] = oms_spi_int64(i, 2, &isnull);
+			r_qty[i] = oms_spi_int64(i, 3, &isnull);
+		}
+		/* the hold's items not in the order must be locked too */
+		{
+			int64	   *items = palloc(sizeof(int64) * (nd + nrows + 1));
+			int			nitems = 0;
+			bool		extra = false;
+
+			for (i = 0; i < nd; i++)
+				items[nitems++] = d[i].item_id;
+			for (i = 0; i < nrows; i++)
+			{
+				if (oms_level_find(&ls, r_item[i], r_loc[i]) == NULL)
+					extra = true;
+				items[nitems++] = r_item[i];
+			}
+			if (extra)
+			{
+				/*
+				 * Relocking a superset keeps the global order only from
+				 * scratch; the rows already locked are ours, so taking them
+				 * again does not wait.
+				 */
+				oms_levels_flush(&ls);
+				oms_levels_lock(nitems, items, &ls);
+			}
+		}
+		(void) oms_release_hold_rows(&ls, hold_id, "released");
+		for (i = 0; i < nrows; i++)
+		{
+			for (j = 0; j < nd; j++)
+			{
+				OmsLevel   *l;
+				int64		take;
+
+				if (d[j].item_id != r_item[i])
+					continue;
+				take = Min(r_qty[i], d[j].qty - d[j].allocated);
+				if (take <= 0)
+					break;
+				l = oms_level_find(&ls, r_item[i], r_loc[i]);
+				l->reserved = oms_add_qty(l->reserved, take, "reserved");
+				l->reserved_delta = oms_add_qty(l->reserved_delta, take, "reserved");
+				d[j].allocated += take;
+				pre[npre].item_id = r_item[i];
+				pre[npre].location_id = r_loc[i];
+				pre[npre].qty = take;
+				npre++;
+				break;
+			}
+		}
+		args[0] = Int64GetDatum(hold_id);
+		args[1] = Int64GetDatum(order_id);
+		oms_plan_exec(&plan_hold_convert, args, NULL, false, 0, SPI_OK_UPDATE);
+	}
+
+	/* 7. Allocate the rest; a deny-policy shortfall fails the whole order. */
+	nallocs = oms_allocate(&ls, nd, d, strategy, allow_split, &ship_to, &allocs);
+	for (j = 0; j < nd; j++)
+	{
+		int64		short_by = d[j].qty - d[j].allocated;
+		char		policy;
+
+		if (short_by <= 0)
+			continue;
+		policy = oms_demand_policy(res, nin, d[j].item_id);
+		if (policy == 'd')
+		{
+			int64		total_free = d[j].allocated + oms_item_free(&ls, d[j].item_id);
+
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
+					 errmsg("insufficient stock of sku \"%s\": wanted " INT64_FORMAT ", available " INT64_FORMAT,
+							oms_item_sku(d[j].item_id), d[j].qty, total_free),
+					 total_free >= d[j].qty ?
+					 errdetail("No single location can fill it and splitting is off.") :
+					 errdetail("The item's backorder policy is deny, so the order was not placed.")));
+		}
+		if (policy == 'p')
+			any_preorder = true;
+		backordered_units = oms_add_qty(backordered_units, short_by, "backordered");
+	}
+
+	/* 8. Lines, and each line's share of its item's allocations. */
+	{
+		int			nlines = 0;
+		int			cap = 0;
+		int64	   *l_no;
+		int64	   *l_item;
+		Datum	   *l_kind;
+		int64	   *l_parent;
+		int64	   *l_qty;
+		int64	   *l_res;
+		int64	   *l_back;
+		Numeric    *l_price;
+		int64	   *line_ids;
+		OmsAlloc   *all;
+		int			nall = npre + nallocs;
+		int64	   *all_left;
+		OmsAlloc   *rsv;
+		int64	   *rsv_line;
+		int			nrsv = 0;
+		int			n;
+
+		for (i = 0; i < nin; i++)
+			cap += 1 + (res[i].is_bundle ? res[i].ncomp : 0);
+		l_no = palloc(sizeof(int64) * cap);
+		l_item = palloc(sizeof(int64) * cap);
+		l_kind = palloc(sizeof(Datum) * cap);
+		l_parent = palloc(sizeof(int64) * cap);
+		l_qty = palloc(sizeof(int64) * cap);
+		l_res = palloc0(sizeof(int64) * cap);
+		l_back = palloc0(sizeof(int64) * cap);
+		l_price = palloc(sizeof(Numeric) * cap);
+		line_ids = palloc0(sizeof(int64) * cap);
+
+		all = palloc(sizeof(OmsAlloc) * Max(nall, 1));
+		all_left = palloc(sizeof(int64) * Max(nall, 1));
+		for (i = 0; i < npre; i++)
+			all[i] = pre[i];
+		for (i = 0; i < nallocs; i++)
+			all[npre + i] = allocs[i];
+		for (i = 0; i < nall; i++)
+			all_left[i] = all[i].qty;
+		rsv = palloc(sizeof(OmsAlloc) * (cap + nall + 1));
+		rsv_line = palloc(sizeof(int64) * (cap + nall + 1));
+
+		for (i = 0; i < nin; i++)
+		{
+			int			parts = res[i].is_bundle ? res[i].ncomp : 0;
+			int			parent_no = nlines + 1;
+
+			l_no[nlines] = parent_no;
+			l_item[nlines] = res[i].item_id;
+			l_kind[nlines] = CStringGetTextDatum(res[i].is_bundle ? "bundle" : "item");
+			l_parent[nlines] = 0;
+			l_qty[nlines] = in[i].qty;
+			l_price[nlines] = in[i].unit_price ? in[i].unit_price : int64_to_numeric(0);
+			nlines++;
+			for (j = 0; j < parts; j++)
+			{
+				l_no[nlines] = nlines + 1;
+				l_item[nlines] = res[i].comp_item[j];
+				l_kind[nlines] = CStringGetTextDatum("component");
+				l_parent[nlines] = parent_no;
+				l_qty[nlines] = oms_mul_qty(res[i].comp_qty[j], in[i].qty, "bundle quantity");
+				l_price[nlines] = int64_to_numeric(0);
+				nlines++;
+			}
+		}
+
+		/* hand out allocations to stocked lines in line order */
+		for (n = 0; n < nlines; n++)
+		{
+			int64		need = l_qty[n];
+			char	   *kind = TextDatumGetCString(l_kind[n]);
+
+			if (strcmp(kind, "bundle") == 0)
+				continue;
+			for (i = 0; i < nall && need > 0; i++)
+			{
+				int64		take;
+
+				if (all[i].item_id != l_item[n] || all_left[i] == 0)
+					continue;
+				take = Min(need, all_left[i]);
+				all_left[i] -= take;
+				need -= take;
+				l_res[n] += take;
+				rsv[nrsv].item_id = l_item[n];
+				rsv[nrsv].location_id = all[i].location_id;
+				rsv[nrsv].qty = take;
+				rsv_line[nrsv] = n;
+				nrsv++;
+			}
+			l_back[n] = need;
+		}
+
+		args[0] = Int64GetDatum(order_id);
+		args[1] = int8_array(nlines, l_no);
+		args[2] = int8_array(nlines, l_item);
+		args[3] = PointerGetDatum(construct_array(l_kind, nlines, TEXTOID, -1, false, TYPALIGN_INT));
+		args[4] = int8_array(nlines, l_parent);
+		args[5] = int8_array(nlines, l_qty);
+		args[6] = int8_array(nlines, l_res);
+		args[7] = int8_array(nlines, l_back);
+		args[8] = numeric_array(nlines, l_price);
+		if (nin == nlines)
+			n = oms_plan_exec(&plan_lines_insert, args, NULL, false, 0, SPI_OK_INSERT_RETURNING);
+		else
+		{
+			/* bundles: parents first so components can point at them */
+			int64	   *is_parent = palloc(sizeof(int64) * nlines);
+			int			pass;
+
+			n = 0;
+			for (pass = 0; pass < 2; pass++)
+			{
+				int			k = 0;
+				int64	   *p_no = palloc(sizeof(int64) * nlines);
+				int64	   *p_item = palloc(sizeof(int64) * nlines);
+				Datum	   *p_kind = palloc(sizeof(Datum) * nlines);
+				int64	   *p_parent = palloc(sizeof(int64) * nlines);
+				int64	   *p_qty = palloc(sizeof(int64) * nlines);
+				int64	   *p_res = palloc(sizeof(int64) * nlines);
+				int64	   *p_back = palloc(sizeof(int64) * nlines);
+				Numeric    *p_price = palloc(sizeof(Numeric) * nlines);
+				int			got;
+
+				for (i = 0; i < nlines; i++)
+				{
+					is_parent[i] = (l_parent[i] == 0);
+					if ((pass == 0) != (bool) is_parent[i])
+						continue;
+					p_no[k] = l_no[i];
+					p_item[k] = l_item[i];
+					p_kind[k] = l_kind[i];
+					p_parent[k] = l_parent[i];
+					p_qty[k] = l_qty[i];
+					p_res[k] = l_res[i];
+					p_back[k] = l_back[i];
+					p_price[k] = l_price[i];
+					k++;
+				}
+				args[1] = int8_array(k, p_no);
+				args[2] = int8_array(k, p_item);
+				args[3] = PointerGetDatum(construct_array(p_kind, k, TEXTOID, -1, false, TYPALIGN_INT));
+				args[4] = int8_array(k, p_parent);
+				args[5] = int8_array(k, p_qty);
+				args[6] = int8_array(k, p_res);
+				args[7] = int8_array(k, p_back);
+				args[8] = numeric_array(k, p_price);
+				got = oms_plan_exec(&plan_lines_insert, args, NULL, false, 0, SPI_OK_INSERT_RETURNING);
+				for (i = 0; i < got; i++)
+				{
+					int64		no = oms_spi_int64(i, 2, &isnull);
+
+					line_ids[no - 1] = oms_spi_int64(i, 1, &isnull);
+				}
+				n += got;
+			}
+			Assert(n == nlines);
+			n = 0;				/* ids already mapped */
+		}
+		for (i = 0; i < n; i++)
+		{
+			int64		no = oms_spi_int64(i, 2, &isnull);
+
+			line_ids[no - 1] = oms_spi_int64(i, 1, &isnull);
+		}
+		for (i = 0; i < nrsv; i++)
+			rsv_line[i] = line_ids[rsv_line[i]];
+		oms_reservations_insert(nrsv, rsv_line, 0, rsv, 0);
+	}
+	oms_levels_flush(&ls);
+
+	/* 9. Order type, events, optional confirmation, the idempotency result. */
+	if (backordered_units > 0)
+	{
+		args[0] = Int64GetDatum(order_id);
+		args[1] = CStringGetTextDatum(any_preorder ? "preorder" : "backorder");
+		oms_plan_exec(&plan_order_type, args, NULL, false, 0, SPI_OK_UPDATE);
+	}
+	oms_emit_event_json("order.placed", "order", order_id,
+						psprintf("{\"order_number\": \"%s\", \"channel\": \"%s\", \"customer\": \"%s\","
+								 " \"lines\": %d, \"currency\": \"%s\", \"backordered_units\": " INT64_FORMAT "}",
+								 order_number, channel, customer, nin, currency, backordered_units));
+	if (backordered_units > 0)
+		oms_emit_event_json(any_preorder ? "order.preordered" : "order.backordered", "order", order_id,
+							psprintf("{\"order_number\": \"%s\", \"backordered_units\": " INT64_FORMAT "}",
+									 order_number, backordered_units));
+	if (confirm)
+		set_status(order_id, "confirmed", "confirmed at placement");
+	if (idem_key)
+	{
+		args[0] = CStringGetTextDatum(idem_key);
+		args[1] = Int64GetDatum(order_id);
+		oms_plan_exec(&plan_idem_store, args, NULL, false, 0, SPI_OK_UPDATE);
+	}
+	oms_set_reason(NULL);
+	oms_spi_finish();
+	PG_RETURN_INT64(order_id);
+}
+
+/* ----------------------------------------------------------------
+ * Reading an order back under lock
+ * ----------------------------------------------------------------
+ */
+static void
+lock_order(int64 order_id, OrderRow *o)
+{
+	Datum		args[1] = {Int64GetDatum(order_id)};
+	char	   *strategy;
+	bool		isnull;
+	Datum		ship_to;
+
+	if (oms_plan_exec(&plan_order_lock, args, NULL, false, 1, SPI_OK_SELECT) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("unknown order " INT64_FORMAT, order_id)));
+	o->order_id = order_id;
+	o->number = oms_spi_text(0, 1);
+	o->status = oms_spi_text(0, 2);
+	strategy = oms_spi_text(0, 3);
+	o->strategy = strategy ? oms_parse_strategy(strategy) : (OmsStrategy) oms_allocation_strategy;
+	ship_to = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
+	memset(&o->ship_to, 0, sizeof(OmsShipTo));
+	if (!isnull)
+	{
+		Jsonb	   *j = DatumGetJsonbPCopy(ship_to);
+
+		o->ship_to.region = oms_object_text(j, "region");
+		o->ship_to.has_coords = oms_object_double(j, "latitude", &o->ship_to.lat) &&
+			oms_object_double(j, "longitude", &o->ship_to.lon);
+	}
+}
+
+static int
+read_lines(int64 order_id, bool lock, LineRow **out)
+{
+	Datum		args[1] = {Int64GetDatum(order_id)};
+	int			n;
+	int			i;
+	bool		isnull;
+	LineRow    *l;
+
+	n = oms_plan_exec(lock ? &plan_lines_read_lock : &plan_lines_read, args, NULL, false, 0, SPI_OK_SELECT);
+	l = SPI_palloc(sizeof(LineRow) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		l[i].line_id = oms_spi_int64(i, 1, &isnull);
+		l[i].line_no = (int32) oms_spi_int64(i, 2, &isnull);
+		l[i].item_id = oms_spi_int64(i, 3, &isnull);
+		l[i].kind = oms_spi_text(i, 4)[0];
+		l[i].parent_line_id = oms_spi_int64(i, 5, &isnull);
+		l[i].ordered = oms_spi_int64(i, 6, &isnull);
+		l[i].reserved = oms_spi_int64(i, 7, &isnull);
+		l[i].backordered = oms_spi_int64(i, 8, &isnull);
+		l[i].shipped = oms_spi_int64(i, 9, &isnull);
+		l[i].cancelled = oms_spi_int64(i, 10, &isnull);
+		l[i].sku = oms_spi_text(i, 11);
+		l[i].policy = oms_spi_text(i, 12)[0];
+	}
+	*out = l;
+	return n;
+}
+
+/* Lock the levels of every stocked line's item (and extra items). */
+static void
+lock_order_levels(int nlines, LineRow *lines, int nextra, int64 *extra, OmsLevels *ls)
+{
+	int64	   *items = palloc(sizeof(int64) * Max(nlines + nextra, 1));
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < nlines; i++)
+		if (lines[i].kind != 'b')
+			items[n++] = lines[i].item_id;
+	for (i = 0; i < nextra; i++)
+		items[n++] = extra[i];
+	oms_levels_lock(n, items, ls);
+}
+
+static void
+write_line(const LineRow *l)
+{
+	Datum		args[5];
+
+	args[0] = Int64GetDatum(l->line_id);
+	args[1] = Int64GetDatum(l->ordered);
+	args[2] = Int64GetDatum(l->reserved);
+	args[3] = Int64GetDatum(l->backordered);
+	args[4] = Int64GetDatum(l->cancelled);
+	oms_plan_exec(&plan_line_write, args, NULL, false, 0, SPI_OK_UPDATE);
+}
+
+/*
+ * Cancel qty open units of a stocked line: backordered units first, then
+ * reserved ones (their reservations are released).  The caller checked that
+ * qty <= open.  Returns the units released from reservations.
+ */
+static int64
+cancel_line_units(OmsLevels *ls, LineRow *l, int64 qty)
+{
+	int64		from_back = Min(qty, l->backordered);
+	int64		from_res = qty - from_back;
+	int64		released = 0;
+
+	Assert(from_res <= l->reserved);
+	l->backordered -= from_back;
+	if (from_res > 0)
+	{
+		released = oms_release_line(ls, l->line_id, from_res, "released");
+		if (released != from_res)
+			elog(ERROR, "line " INT64_FORMAT " holds " INT64_FORMAT " reserved units but its reservations hold " INT64_FORMAT,
+				 l->line_id, from_res, released);
+		l->reserved -= released;
+	}
+	l->cancelled = oms_add_qty(l->cancelled, qty, "qty_cancelled");
+	write_line(l);
+	return released;
+}
+
+/* ----------------------------------------------------------------
+ * Status moves
+ * ----------------------------------------------------------------
+ */
+static Datum
+move_order(FunctionCallInfo fcinfo, const char *to)
+{
+	int64		order_id;
+	char	   *reason = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
+	OrderRow	o;
+	char	   *target = (char *) to;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("order_id must not be null")));
+	order_id = PG_GETARG_INT64(0);
+	oms_spi_connect();
+	lock_order(order_id, &o);
+	if (target == NULL)
+	{
+		/* release: back to where the hold came from */
+		Datum		args[1] = {Int64GetDatum(order_id)};
+
+		if (strcmp(o.status, "on_hold") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_INVALID_TRANSITION),
+					 errmsg("order %s is not on hold (status %s)", o.number, o.status)));
+		if (oms_plan_exec(&plan_held_from, args, NULL, true, 1, SPI_OK_SELECT) == 0 ||
+			(target = oms_spi_text(0, 1)) == NULL)
+			target = "pending";
+	}
+	set_status(order_id, target, reason);
+	oms_set_reason(NULL);
+	oms_spi_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(target));
+}
+
+PG_FUNCTION_INFO_V1(oms_confirm_order);
+
+Datum
+oms_confirm_order(PG_FUNCTION_ARGS)
+{
+	return move_order(fcinfo, "confirmed");
+}
+
+PG_FUNCTION_INFO_V1(oms_hold_order);
+
+Datum
+oms_hold_order(PG_FUNCTION_ARGS)
+{
+	return move_order(fcinfo, "on_hold");
+}
+
+PG_FUNCTION_INFO_V1(oms_release_order);
+
+Datum
+oms_release_order(PG_FUNCTION_ARGS)
+{
+	return move_order(fcinfo, NULL);
+}
+
+/* ----------------------------------------------------------------
+ * cancel_order
+ * ----------------------------------------------------------------
+ */
+PG_FUNCTION_INFO_V1(oms_cancel_order);
+
+Datum
+oms_cancel_order(PG_FUNCTION_ARGS)
+{
+	int64		order_id;
+	Jsonb	   *which = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
+	char	   *reason = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	OmsLineInput *in = NULL;
+	int			nin = 0;
+	OrderRow	o;
+	LineRow    *lines;
+	int			nlines;
+	OmsLevels	ls;
+	int64		cancelled = 0;
+	int64		open_after = 0;
+	int64		shipped = 0;
+	int			i;
+	int			j;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("order_id must not be null")));
+	order_id = PG_GETARG_INT64(0);
+	if (which != NULL)
+	{
+		nin = oms_parse_lines(which, "lines", false, &in);
+		merge_duplicate_lines(&nin, in);
+	}
+
+	oms_spi_connect();
+	lock_order(order_id, &o);
+	if (strcmp(o.status, "cancelled") == 0 || strcmp(o.status, "completed") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_NOT_EDITABLE),
+				 errmsg("order %s is %s: nothing is left to cancel", o.number, o.status)));
+
+	nlines = read_lines(order_id, false, &lines);
+	lock_order_levels(nlines, lines, 0, NULL, &ls);
+	nlines = read_lines(order_id, true, &lines);
+
+	if (which == NULL)
+	{
+		for (i = 0; i < nlines; i++)
+		{
+			int64		open;
+
+			CHECK_FOR_INTERRUPTS();
+			if (lines[i].kind == 'b')
+				continue;
+			open = lines[i].reserved + lines[i].backordered;
+			if (open > 0)
+			{
+				cancel_line_units(&ls, &lines[i], open);
+				cancelled = oms_add_qty(cancelled, open, "cancelled");
+			}
+		}
+	}
+	else
+	{
+		for (j = 0; j < nin; j++)
+		{
+			bool		found = false;
+
+			for (i = 0; i < nlines && !found; i++)
+			{
+				int64		open;
+
+				if (lines[i].kind == 'c' || strcmp(lines[i].sku, in[j].sku) != 0)
+					continue;
+				found = true;
+				if (lines[i].kind == 'b')
+				{
+					/* a bundle cancels its components in proportion */
+					int64		bundle_open = lines[i].ordered - lines[i].cancelled;
+					int			k;
+
+					if (in[j].qty > bundle_open)
+						ereport(ERROR,
+								(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+								 errmsg("cannot cancel " INT64_FORMAT " of bundle \"%s\" on order %s: only " INT64_FORMAT " open",
+										in[j].qty, in[j].sku, o.number, bundle_open)));
+					for (k = 0; k < nlines; k++)
+					{
+						int64		per = lines[i].ordered > 0 ? lines[k].ordered / lines[i].ordered : 0;
+						int64		q;
+
+						if (lines[k].kind != 'c' || lines[k].parent_line_id != lines[i].line_id)
+							continue;
+						q = oms_mul_qty(per, in[j].qty, "cancel quantity");
+						if (q > lines[k].reserved + lines[k].backordered)
+							ereport(ERROR,
+									(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+									 errmsg("cannot cancel " INT64_FORMAT " of bundle \"%s\" on order %s: its component \"%s\" has shipped",
+											in[j].qty, in[j].sku, o.number, lines[k].sku)));
+						cancel_line_units(&ls, &lines[k], q);
+					}
+					lines[i].cancelled += in[j].qty;
+					write_line(&lines[i]);
+					cancelled = oms_add_qty(cancelled, in[j].qty, "cancelled");
+					continue;
+				}
+				open = lines[i].reserved + lines[i].backordered;
+				if (in[j].qty > open)
+					ereport(ERROR,
+							(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+							 errmsg("cannot cancel " INT64_FORMAT " units of sku \"%s\" on order %s: only " INT64_FORMAT " open",
+									in[j].qty, in[j].sku, o.number, open),
+							 errdetail("Ordered " INT64_FORMAT ", shipped " INT64_FORMAT ", cancelled " INT64_FORMAT ".",
+									   lines[i].ordered, lines[i].shipped, lines[i].cancelled)));
+				cancel_line_units(&ls, &lines[i], in[j].qty);
+				cancelled = oms_add_qty(cancelled, in[j].qty, "cancelled");
+			}
+			if (!found)
+				ereport(ERROR,
+						(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+						 errmsg("order %s has no line of sku \"%s\"", o.number, in[j].sku)));
+		}
+	}
+	oms_levels_flush(&ls);
+
+	for (i = 0; i < nlines; i++)
+	{
+		if (lines[i].kind == 'b')
+			continue;
+		open_after += lines[i].reserved + lines[i].backordered;
+		shipped += lines[i].shipped;
+	}
+	recompute_subtotal(order_id);
+	if (open_after == 0 && shipped == 0)
+		set_status(order_id, "cancelled", reason ? reason : "cancelled");
+	else
+		oms_emit_event_json("order.lines_cancelled", "order", order_id,
+							psprintf("{\"order_number\": \"%s\", \"units\": " INT64_FORMAT ", \"reason\": %s}",
+									 o.number, cancelled,
+									 reason ? DatumGetCString(DirectFunctionCall1(to_json,
+																				  CStringGetTextDatum(reason))) : "null"));
+	oms_set_reason(NULL);
+	oms_spi_finish();
+	PG_RETURN_INT64(cancelled);
+}
+
+/* ----------------------------------------------------------------
+ * edit_order
+ * ----------------------------------------------------------------
+ */
+PG_FUNCTION_INFO_V1(oms_edit_order);
+
+/*
+ * edit_order(order_id, changes, reason): changes is [{"sku", "qty",
+ * "unit_price"}] where qty is the line's new quantity (0 removes it).
+ */
+Datum
+oms_edit_order(PG_FUNCTION_ARGS)
+{
+	int64		order_id;
+	Jsonb	   *changes;
+	char	   *reason = PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2));
+	OrderRow	o;
+	LineRow    *lines;
+	int			nlines;
+	OmsLineInput *in;
+	int			nin;
+	OmsResolved *res;
+	OmsLevels	ls;
+	int64	   *extra;
+	int			i;
+	int			j;
+	int			max_no = 0;
+	OmsDemand	dm;
+	OmsAlloc   *allocs;
+	int			nallocs;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("order_id must not be null")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("changes must not be null")));
+	order_id = PG_GETARG_INT64(0);
+	changes = PG_GETARG_JSONB_P(1);
+	nin = oms_parse_changes(changes, &in);
+
+	oms_spi_connect();
+	lock_order(order_id, &o);
+	if (strcmp(o.status, "pending") != 0 && strcmp(o.status, "confirmed") != 0 &&
+		strcmp(o.status, "on_hold") != 0 && strcmp(o.status, "processing") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_NOT_EDITABLE),
+				 errmsg("order %s is %s and can no longer be edited", o.number, o.status)));
+
+	res = oms_resolve_lines(nin, in);
+	for (i = 0; i < nin; i++)
+		if (res[i].is_bundle)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bundle \"%s\" cannot be edited in place", in[i].sku),
+					 errhint("Cancel the bundle line and place its change as a new line.")));
+
+	nlines = read_lines(order_id, false, &lines);
+	extra = palloc(sizeof(int64) * Max(nin, 1));
+	for (i = 0; i < nin; i++)
+		extra[i] = res[i].item_id;
+	lock_order_levels(nlines, lines, nin, extra, &ls);
+	nlines = read_lines(order_id, true, &lines);
+	for (i = 0; i < nlines; i++)
+		max_no = Max(max_no, lines[i].line_no);
+
+	for (j = 0; j < nin; j++)
+	{
+		LineRow    *l = NULL;
+		int64		current;
+		int64		want = in[j].qty;
+
+		CHECK_FOR_INTERRUPTS();
+		for (i = 0; i < nlines; i++)
+			if (lines[i].kind == 'i' && strcmp(lines[i].sku, in[j].sku) == 0)
+				l = &lines[i];
+
+		if (l == NULL)
+		{
+			/* a new line */
+			Datum		args[9];
+			int64		no;
+			int64		zero = 0;
+			Datum		kind = CStringGetTextDatum("item");
+			Numeric		price = in[j].unit_price ? in[j].unit_price : int64_to_numeric(0);
+			bool		isnull;
+
+			if (want == 0)
+				continue;
+			no = ++max_no;
+			args[0] = Int64GetDatum(order_id);
+			args[1] = int8_array(1, &no);
+			args[2] = int8_array(1, &res[j].item_id);
+			args[3] = PointerGetDatum(construct_array(&kind, 1, TEXTOID, -1, false, TYPALIGN_INT));
+			args[4] = int8_array(1, &zero);
+			args[5] = int8_array(1, &want);
+			args[6] = int8_array(1, &zero);
+			args[7] = int8_array(1, &want);
+			args[8] = numeric_array(1, &price);
+			oms_plan_exec(&plan_lines_insert, args, NULL, false, 0, SPI_OK_INSERT_RETURNING);
+			lines = repalloc(lines, sizeof(LineRow) * (nlines + 1));
+			l = &lines[nlines++];
+			memset(l, 0, sizeof(LineRow));
+			l->line_id = oms_spi_int64(0, 1, &isnull);
+			l->line_no = (int32) no;
+			l->item_id = res[j].item_id;
+			l->kind = 'i';
+			l->ordered = want;
+			l->backordered = want;
+			l->sku = in[j].sku;
+			l->policy = res[j].policy;
+			current = 0;
+			/* treat the whole line as an increase from zero below */
+			l->ordered = 0;
+			l->backordered = 0;
+		}
+		else
+		{
+			if (in[j].unit_price != NULL)
+			{
+				Datum		args[2] = {Int64GetDatum(l->line_id), NumericGetDatum(in[j].unit_price)};
+
+				oms_plan_exec(&plan_line_price, args, NULL, false, 0, SPI_OK_UPDATE);
+			}
+		}
+		current = l->ordered - l->cancelled;
+
+		if (want < current)
+		{
+			int64		drop = current - want;
+
+			if (drop > l->reserved + l->backordered)
+				ereport(ERROR,
+						(errcode(ERRCODE_OMS_NOT_EDITABLE),
+						 errmsg("cannot reduce sku \"%s\" on order %s to " INT64_FORMAT ": " INT64_FORMAT " already shipped",
+								l->sku, o.number, want, l->shipped)));
+			cancel_line_units(&ls, l, drop);
+		}
+		else if (want > current)
+		{
+			int64		add = want - current;
+			OmsAlloc   *a;
+
+			dm.item_id = l->item_id;
+			dm.qty = add;
+			dm.allocated = 0;
+			nallocs = oms_allocate(&ls, 1, &dm, o.strategy, oms_allow_split, &o.ship_to, &allocs);
+			if (dm.allocated < add && l->policy == 'd')
+				ereport(ERROR,
+						(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
+						 errmsg("insufficient stock of sku \"%s\": wanted " INT64_FORMAT " more, available " INT64_FORMAT,
+								l->sku, add, dm.allocated + oms_item_free(&ls, l->item_id)),
+						 errdetail("Order %s was not changed.", o.number)));
+			a = allocs;
+			for (i = 0; i < nallocs; i++)
+			{
+				int64		lid = l->line_id;
+
+				oms_reservations_insert(1, &lid, 0, &a[i], 0);
+			}
+			l->ordered = oms_add_qty(l->ordered, add, "qty_ordered");
+			l->reserved = oms_add_qty(l->reserved, dm.allocated, "qty_reserved");
+			l->backordered = oms_add_qty(l->backordered, add - dm.allocated, "qty_backordered");
+			write_line(l);
+		}
+	}
+	oms_levels_flush(&ls);
+	recompute_subtotal(order_id);
+	oms_emit_event_json("order.edited", "order", order_id,
+						psprintf("{\"order_number\": \"%s\", \"changes\": %s, \"reason\": %s}",
+								 o.number,
+								 DatumGetCString(DirectFunctionCall1(jsonb_out, JsonbPGetDatum(changes))),
+								 reason ? DatumGetCString(DirectFunctionCall1(to_json,
+																			  CStringGetTextDatum(reason))) : "null"));
+	oms_spi_finish();
+	PG_RETURN_INT64(order_id);
+}

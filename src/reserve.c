@@ -1,0 +1,1137 @@
+/*-------------------------------------------------------------------------
+ *
+ * reserve.c
+ *	  The reservation engine: locks an operation's stock levels in the one
+ *	  global order (item, then location), releases expired cart holds found
+ *	  there, allocates demand across locations by a routing strategy, writes
+ *	  and releases reservations, fills backorders when stock arrives, and
+ *	  the cart-hold API (hold_stock, release_hold, expire_reservations).
+ *
+ * The level rows of every item an operation touches are locked with one
+ * SELECT ... ORDER BY item_id, location_id FOR UPDATE: the lock step sits
+ * above the sort, so rows are locked in key order and two operations on
+ * overlapping items can only wait for each other, never deadlock.  Under
+ * REPEATABLE READ or SERIALIZABLE a level changed by a concurrent commit
+ * raises 40001, which the client retries.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "oms.h"
+#include "events.h"
+#include "lines.h"
+#include "reserve.h"
+
+int			oms_allocation_strategy = OMS_STRATEGY_PRIORITY;
+bool		oms_allow_split = true;
+int			oms_hold_ttl = 900;
+
+static const struct config_enum_entry strategy_options[] = {
+	{"priority", OMS_STRATEGY_PRIORITY, false},
+	{"fewest_shipments", OMS_STRATEGY_FEWEST_SHIPMENTS, false},
+	{"nearest", OMS_STRATEGY_NEAREST, false},
+	{NULL, 0, false}
+};
+
+static Datum int8_array(int n, const int64 *v);
+static int	level_cmp_rank(const void *a, const void *b);
+static int	demand_cmp(const void *a, const void *b);
+static void fill_greedy(OmsLevel **ranked, int nranked, OmsDemand *d, bool allow_split,
+						OmsAlloc *out, int *nout);
+static void rank_locations(OmsLevel **ranked, int n, OmsStrategy strategy, const OmsShipTo *to);
+static int64 hold_lock(const char *hold_ref, Interval *ttl, TimestampTz *expires_at);
+
+static OmsPlan plan_lock = {
+	"SELECT v.item_id, v.location_id, v.on_hand, v.reserved, v.safety_stock,"
+	" l.priority, l.active, l.region, l.latitude, l.longitude"
+	" FROM oms.inventory_level v JOIN oms.location l ON l.location_id = v.location_id"
+	" WHERE v.item_id = ANY($1) ORDER BY v.item_id, v.location_id FOR UPDATE OF v",
+	1, {INT8ARRAYOID}
+};
+static OmsPlan plan_expire_lazy = {
+	"WITH x AS (UPDATE oms.reservation r SET state = 'expired', closed_at = pg_catalog.now()"
+	" WHERE r.item_id = ANY($1) AND r.state = 'active' AND r.expires_at <= pg_catalog.now()"
+	" RETURNING r.item_id, r.location_id, r.qty)"
+	" SELECT item_id, location_id, sum(qty)::bigint FROM x GROUP BY 1, 2",
+	1, {INT8ARRAYOID}
+};
+static OmsPlan plan_flush = {
+	"UPDATE oms.inventory_level v SET reserved = v.reserved + d.delta, updated_at = pg_catalog.now()"
+	" FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS d(item_id, location_id, delta)"
+	" WHERE v.item_id = d.item_id AND v.location_id = d.location_id",
+	3, {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}
+};
+static OmsPlan plan_insert_res = {
+	"INSERT INTO oms.reservation (line_id, hold_id, item_id, location_id, qty, expires_at)"
+	" SELECT NULLIF(d.line_id, 0), $2, d.item_id, d.location_id, d.qty, $6"
+	" FROM unnest($1::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])"
+	" AS d(line_id, item_id, location_id, qty)",
+	6, {INT8ARRAYOID, INT8OID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZOID}
+};
+static OmsPlan plan_line_res = {
+	"SELECT reservation_id, item_id, location_id, qty FROM oms.reservation"
+	" WHERE line_id = $1 AND state = 'active' ORDER BY reservation_id DESC",
+	1, {INT8OID}
+};
+static OmsPlan plan_hold_res = {
+	"SELECT reservation_id, item_id, location_id, qty FROM oms.reservation"
+	" WHERE hold_id = $1 AND line_id IS NULL AND state = 'active' ORDER BY reservation_id",
+	1, {INT8OID}
+};
+static OmsPlan plan_res_close = {
+	"UPDATE oms.reservation SET state = $2, closed_at = pg_catalog.now() WHERE reservation_id = $1",
+	2, {INT8OID, TEXTOID}
+};
+static OmsPlan plan_res_reduce = {
+	"UPDATE oms.reservation SET qty = qty - $2 WHERE reservation_id = $1",
+	2, {INT8OID, INT8OID}
+};
+static OmsPlan plan_fill_level = {
+	"SELECT on_hand, reserved, safety_stock FROM oms.inventory_level"
+	" WHERE item_id = $1 AND location_id = $2 FOR UPDATE",
+	2, {INT8OID, INT8OID}
+};
+static OmsPlan plan_fill_lines = {
+	"SELECT l.line_id, l.qty_backordered, o.order_id, o.order_number FROM oms.order_line l"
+	" JOIN oms.sales_order o ON o.order_id = l.order_id"
+	" WHERE l.item_id = $1 AND l.qty_backordered > 0"
+	" AND o.status IN ('pending', 'confirmed', 'processing', 'on_hold')"
+	" ORDER BY o.placed_at, o.order_id, l.line_no FOR UPDATE OF l",
+	1, {INT8OID}
+};
+static OmsPlan plan_fill_line_update = {
+	"UPDATE oms.order_line SET qty_backordered = qty_backordered - $2,"
+	" qty_reserved = qty_reserved + $2 WHERE line_id = $1",
+	2, {INT8OID, INT8OID}
+};
+static OmsPlan plan_hold_upsert = {
+	"INSERT INTO oms.cart_hold AS h (hold_ref, expires_at) VALUES ($1, pg_catalog.now() + $2)"
+	" ON CONFLICT (hold_ref) DO UPDATE SET expires_at = EXCLUDED.expires_at, state = 'active'"
+	" WHERE h.state <> 'converted' RETURNING h.hold_id, h.expires_at",
+	2, {TEXTOID, INTERVALOID}
+};
+static OmsPlan plan_hold_items = {
+	"SELECT DISTINCT item_id FROM oms.reservation WHERE hold_id = $1 AND state = 'active'",
+	1, {INT8OID}
+};
+static OmsPlan plan_hold_by_ref = {
+	"SELECT hold_id FROM oms.cart_hold WHERE hold_ref = $1 FOR UPDATE",
+	1, {TEXTOID}
+};
+static OmsPlan plan_hold_state = {
+	"UPDATE oms.cart_hold SET state = $2 WHERE hold_id = $1",
+	2, {INT8OID, TEXTOID}
+};
+static OmsPlan plan_resolve = {
+	"SELECT sku, item_id, backorder_policy, is_bundle, active FROM oms.item WHERE sku = ANY($1)",
+	1, {TEXTARRAYOID}
+};
+static OmsPlan plan_components = {
+	"SELECT c.bundle_id, c.component_id, c.qty, i.backorder_policy"
+	" FROM oms.bundle_component c JOIN oms.item i ON i.item_id = c.component_id"
+	" WHERE c.bundle_id = ANY($1) ORDER BY c.bundle_id, c.component_id",
+	1, {INT8ARRAYOID}
+};
+static OmsPlan plan_expired_holds = {
+	"SELECT hold_id FROM oms.cart_hold WHERE state = 'active' AND expires_at <= pg_catalog.now()"
+	" ORDER BY hold_id LIMIT 1000 FOR UPDATE SKIP LOCKED",
+	0, {InvalidOid}
+};
+static OmsPlan plan_lazy_expired_holds = {
+	"UPDATE oms.cart_hold h SET state = 'expired' WHERE h.state = 'active'"
+	" AND h.expires_at <= pg_catalog.now() AND h.hold_id = ANY($1)",
+	1, {INT8ARRAYOID}
+};
+
+/* ----------------------------------------------------------------
+ * Settings
+ * ----------------------------------------------------------------
+ */
+void
+oms_reserve_define_gucs(void)
+{
+	DefineCustomEnumVariable("oms.allocation_strategy",
+							 "How place_order chooses locations: priority, fewest_shipments or nearest.",
+							 NULL, &oms_allocation_strategy, OMS_STRATEGY_PRIORITY,
+							 strategy_options, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("oms.allow_split",
+							 "Whether an order line may be split across locations when no single one can fill it.",
+							 NULL, &oms_allow_split, true, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("oms.hold_ttl",
+							"Default time to live of a cart hold.",
+							NULL, &oms_hold_ttl, 900, 1, 7 * 24 * 3600,
+							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
+}
+
+OmsStrategy
+oms_parse_strategy(const char *name)
+{
+	const struct config_enum_entry *e;
+
+	for (e = strategy_options; e->name; e++)
+		if (strcmp(e->name, name) == 0)
+			return (OmsStrategy) e->val;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown allocation strategy \"%s\"", name),
+			 errhint("Use priority, fewest_shipments or nearest.")));
+	return OMS_STRATEGY_PRIORITY;	/* keep compiler quiet */
+}
+
+const char *
+oms_strategy_name(OmsStrategy s)
+{
+	return strategy_options[s].name;
+}
+
+/* ----------------------------------------------------------------
+ * Resolving skus and expanding bundles into demand
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Resolve each line's sku (OM003 when unknown) and, for bundles, their
+ * components.  Caller is connected to SPI; results live in the upper
+ * context.
+ */
+OmsResolved *
+oms_resolve_lines(int n, OmsLineInput *in)
+{
+	OmsResolved *r = SPI_palloc(sizeof(OmsResolved) * n);
+	Datum	   *skus = palloc(sizeof(Datum) * n);
+	Datum		arg[1];
+	int			found;
+	int			i;
+	int			j;
+	int			nbundles = 0;
+	int64	   *bundles = palloc(sizeof(int64) * n);
+	bool		isnull;
+
+	for (i = 0; i < n; i++)
+		skus[i] = CStringGetTextDatum(in[i].sku);
+	arg[0] = PointerGetDatum(construct_array(skus, n, TEXTOID, -1, false, TYPALIGN_INT));
+	found = oms_plan_exec(&plan_resolve, arg, NULL, true, 0, SPI_OK_SELECT);
+
+	for (i = 0; i < n; i++)
+	{
+		bool		hit = false;
+
+		memset(&r[i], 0, sizeof(OmsResolved));
+		for (j = 0; j < found && !hit; j++)
+		{
+			char	   *sku = SPI_getvalue(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 1);
+
+			if (strcmp(sku, in[i].sku) != 0)
+				continue;
+			hit = true;
+			r[i].item_id = oms_spi_int64(j, 2, &isnull);
+			r[i].policy = SPI_getvalue(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 3)[0];
+			r[i].is_bundle = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 4, &isnull));
+			if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 5, &isnull)))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("sku \"%s\" is not active", in[i].sku)));
+		}
+		if (!hit)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+					 errmsg("unknown sku \"%s\"", in[i].sku)));
+		if (r[i].is_bundle)
+			bundles[nbundles++] = r[i].item_id;
+	}
+
+	if (nbundles > 0)
+	{
+		arg[0] = int8_array(nbundles, bundles);
+		found = oms_plan_exec(&plan_components, arg, NULL, true, 0, SPI_OK_SELECT);
+		for (i = 0; i < n; i++)
+		{
+			int			k = 0;
+
+			if (!r[i].is_bundle)
+				continue;
+			r[i].comp_item = SPI_palloc(sizeof(int64) * Max(found, 1));
+			r[i].comp_qty = SPI_palloc(sizeof(int64) * Max(found, 1));
+			r[i].comp_policy = SPI_palloc(Max(found, 1));
+			for (j = 0; j < found; j++)
+			{
+				if (oms_spi_int64(j, 1, &isnull) != r[i].item_id)
+					continue;
+				r[i].comp_item[k] = oms_spi_int64(j, 2, &isnull);
+				r[i].comp_qty[k] = oms_spi_int64(j, 3, &isnull);
+				r[i].comp_policy[k] = SPI_getvalue(SPI_tuptable->vals[j], SPI_tuptable->tupdesc, 4)[0];
+				k++;
+			}
+			r[i].ncomp = k;
+			if (k == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("bundle \"%s\" has no components", in[i].sku)));
+		}
+	}
+	return r;
+}
+
+static int
+demand_cmp(const void *a, const void *b)
+{
+	const OmsDemand *x = a;
+	const OmsDemand *y = b;
+
+	return x->item_id < y->item_id ? -1 : (x->item_id > y->item_id ? 1 : 0);
+}
+
+/*
+ * Sum the demand per stocked item (bundles expanded, quantities checked
+ * for overflow), sorted by item_id.  Returns the number of items.
+ */
+int
+oms_demand_of(int n, const OmsLineInput *in, const OmsResolved *r, OmsDemand **out)
+{
+	int			cap = 0;
+	int			nd = 0;
+	int			i;
+	int			j;
+	int			k;
+	OmsDemand  *d;
+
+	for (i = 0; i < n; i++)
+		cap += r[i].is_bundle ? r[i].ncomp : 1;
+	d = palloc0(sizeof(OmsDemand) * Max(cap, 1));
+	for (i = 0; i < n; i++)
+	{
+		int			parts = r[i].is_bundle ? r[i].ncomp : 1;
+
+		for (j = 0; j < parts; j++)
+		{
+			int64		item = r[i].is_bundle ? r[i].comp_item[j] : r[i].item_id;
+			int64		qty = r[i].is_bundle ?
+				oms_mul_qty(r[i].comp_qty[j], in[i].qty, "bundle quantity") : in[i].qty;
+
+			for (k = 0; k < nd && d[k].item_id != item; k++)
+				;
+			if (k == nd)
+			{
+				d[nd].item_id = item;
+				nd++;
+			}
+			d[k].qty = oms_add_qty(d[k].qty, qty, "demand");
+		}
+	}
+	qsort(d, nd, sizeof(OmsDemand), demand_cmp);
+	*out = d;
+	return nd;
+}
+
+/* The backorder policy ('d'eny, 'a'llow, 'p'reorder) of a resolved item. */
+char
+oms_demand_policy(const OmsResolved *r, int n, int64 item_id)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < n; i++)
+	{
+		if (!r[i].is_bundle && r[i].item_id == item_id)
+			return r[i].policy;
+		for (j = 0; r[i].is_bundle && j < r[i].ncomp; j++)
+			if (r[i].comp_item[j] == item_id)
+				return r[i].comp_policy[j];
+	}
+	return 'd';
+}
+
+/* ----------------------------------------------------------------
+ * Levels
+ * ----------------------------------------------------------------
+ */
+static Datum
+int8_array(int n, const int64 *v)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+	int			i;
+
+	for (i = 0; i < n; i++)
+		d[i] = Int64GetDatum(v[i]);
+	return PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/*
+ * Lock every level row of the given items (any order, duplicates allowed)
+ * and release the expired cart holds found on them.  Caller is connected to
+ * SPI; the levels are allocated in the caller's (upper) context.
+ */
+void
+oms_levels_lock(int nitems, int64 *item_ids, OmsLevels *out)
+{
+	Datum		arg[1];
+	int			n;
+	int			i;
+	bool		isnull;
+
+	arg[0] = int8_array(nitems, item_ids);
+	n = oms_plan_exec(&plan_lock, arg, NULL, false, 0, SPI_OK_SELECT);
+
+	out->n = n;
+	out->v = SPI_palloc(sizeof(OmsLevel) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		OmsLevel   *l = &out->v[i];
+		HeapTuple	t = SPI_tuptable->vals[i];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		Datum		d;
+
+		l->item_id = oms_spi_int64(i, 1, &isnull);
+		l->location_id = oms_spi_int64(i, 2, &isnull);
+		l->on_hand = oms_spi_int64(i, 3, &isnull);
+		l->reserved = oms_spi_int64(i, 4, &isnull);
+		l->safety_stock = oms_spi_int64(i, 5, &isnull);
+		l->priority = (int32) oms_spi_int64(i, 6, &isnull);
+		d = SPI_getbinval(t, td, 7, &isnull);
+		l->active = DatumGetBool(d);
+		l->region = oms_spi_text(i, 8);
+		d = SPI_getbinval(t, td, 9, &isnull);
+		l->has_coords = !isnull;
+		l->lat = isnull ? 0 : DatumGetFloat8(d);
+		d = SPI_getbinval(t, td, 10, &isnull);
+		l->lon = isnull ? 0 : DatumGetFloat8(d);
+		l->reserved_delta = 0;
+		l->rank = 0;
+	}
+
+	/* Expired cart holds stop counting the moment they expire. */
+	n = oms_plan_exec(&plan_expire_lazy, arg, NULL, false, 0, SPI_OK_SELECT);
+	for (i = 0; i < n; i++)
+	{
+		OmsLevel   *l = oms_level_find(out, oms_spi_int64(i, 1, &isnull),
+									   oms_spi_int64(i, 2, &isnull));
+		int64		qty = oms_spi_int64(i, 3, &isnull);
+
+		if (l == NULL)
+			elog(ERROR, "expired reservation on a level that was not locked");
+		l->reserved = oms_sub_qty(l->reserved, qty, "reserved");
+		l->reserved_delta = oms_sub_qty(l->reserved_delta, qty, "reserved");
+	}
+	if (n > 0)
+		oms_plan_exec(&plan_lazy_expired_holds, arg, NULL, false, 0, SPI_OK_UPDATE);
+}
+
+OmsLevel *
+oms_level_find(OmsLevels *ls, int64 item_id, int64 location_id)
+{
+	int			lo = 0;
+	int			hi = ls->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		OmsLevel   *l = &ls->v[mid];
+
+		if (l->item_id == item_id && l->location_id == location_id)
+			return l;
+		if (l->item_id < item_id || (l->item_id == item_id && l->location_id < location_id))
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+int64
+oms_level_free(const OmsLevel *l)
+{
+	int64		f;
+
+	if (!l->active)
+		return 0;
+	f = l->on_hand - l->reserved - l->safety_stock;
+	return f > 0 ? f : 0;
+}
+
+int64
+oms_item_free(OmsLevels *ls, int64 item_id)
+{
+	int64		total = 0;
+	int			i;
+
+	for (i = 0; i < ls->n; i++)
+		if (ls->v[i].item_id == item_id)
+			total = oms_add_qty(total, oms_level_free(&ls->v[i]), "available");
+	return total;
+}
+
+/* Write every level whose reserved changed, in one statement. */
+void
+oms_levels_flush(OmsLevels *ls)
+{
+	int64	   *items = palloc(sizeof(int64) * Max(ls->n, 1));
+	int64	   *locs = palloc(sizeof(int64) * Max(ls->n, 1));
+	int64	   *deltas = palloc(sizeof(int64) * Max(ls->n, 1));
+	int			n = 0;
+	int			i;
+	Datum		args[3];
+
+	for (i = 0; i < ls->n; i++)
+	{
+		if (ls->v[i].reserved_delta == 0)
+			continue;
+		items[n] = ls->v[i].item_id;
+		locs[n] = ls->v[i].location_id;
+		deltas[n] = ls->v[i].reserved_delta;
+		n++;
+		ls->v[i].reserved_delta = 0;
+	}
+	if (n == 0)
+		return;
+	args[0] = int8_array(n, items);
+	args[1] = int8_array(n, locs);
+	args[2] = int8_array(n, deltas);
+	oms_engine_enter();
+	PG_TRY();
+	{
+		oms_plan_exec(&plan_flush, args, NULL, false, 0, SPI_OK_UPDATE);
+	}
+	PG_FINALLY();
+	{
+		oms_engine_leave();
+	}
+	PG_END_TRY();
+}
+
+/* ----------------------------------------------------------------
+ * Allocation
+ * ----------------------------------------------------------------
+ */
+static int
+level_cmp_rank(const void *a, const void *b)
+{
+	const OmsLevel *x = *(OmsLevel *const *) a;
+	const OmsLevel *y = *(OmsLevel *const *) b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->priority != y->priority)
+		return x->priority < y->priority ? -1 : 1;
+	if (x->location_id != y->location_id)
+		return x->location_id < y->location_id ? -1 : 1;
+	return 0;
+}
+
+/* Great-circle distance in km. */
+static double
+distance_km(double lat1, double lon1, double lat2, double lon2)
+{
+	double		p = M_PI / 180.0;
+	double		a = 0.5 - cos((lat2 - lat1) * p) / 2 +
+		cos(lat1 * p) * cos(lat2 * p) * (1 - cos((lon2 - lon1) * p)) / 2;
+
+	return 12742.0 * asin(sqrt(a));
+}
+
+/*
+ * Order candidate levels: by priority (rank 0 for all), or nearest first:
+ * by distance when both sides have coordinates, else same region first.
+ */
+static void
+rank_locations(OmsLevel **ranked, int n, OmsStrategy strategy, const OmsShipTo *to)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		OmsLevel   *l = ranked[i];
+
+		l->rank = 0;
+		if (strategy == OMS_STRATEGY_NEAREST && to != NULL)
+		{
+			if (to->has_coords && l->has_coords)
+				l->rank = distance_km(to->lat, to->lon, l->lat, l->lon);
+			else if (to->region && l->region && strcmp(to->region, l->region) == 0)
+				l->rank = 0;
+			else
+				l->rank = 1e9;
+		}
+	}
+	qsort(ranked, n, sizeof(OmsLevel *), level_cmp_rank);
+}
+
+/* Take units for one demand from ranked levels. */
+static void
+fill_greedy(OmsLevel **ranked, int nranked, OmsDemand *d, bool allow_split,
+			OmsAlloc *out, int *nout)
+{
+	int			i;
+	int64		need = d->qty - d->allocated;
+
+	if (need <= 0)
+		return;
+	if (!allow_split)
+	{
+		OmsLevel   *best = NULL;
+
+		/* the first location that can fill the whole line, else the fullest */
+		for (i = 0; i < nranked; i++)
+			if (oms_level_free(ranked[i]) >= need)
+			{
+				best = ranked[i];
+				break;
+			}
+		if (best == NULL)
+			for (i = 0; i < nranked; i++)
+				if (oms_level_free(ranked[i]) > 0 &&
+					(best == NULL || oms_level_free(ranked[i]) > oms_level_free(best)))
+					best = ranked[i];
+		if (best == NULL)
+			return;
+		ranked = &best;
+		nranked = 1;
+	}
+	for (i = 0; i < nranked && need > 0; i++)
+	{
+		int64		take = Min(need, oms_level_free(ranked[i]));
+
+		if (take <= 0)
+			continue;
+		ranked[i]->reserved = oms_add_qty(ranked[i]->reserved, take, "reserved");
+		ranked[i]->reserved_delta = oms_add_qty(ranked[i]->reserved_delta, take, "reserved");
+		d->allocated += take;
+		need -= take;
+		out[*nout].item_id = d->item_id;
+		out[*nout].location_id = ranked[i]->location_id;
+		out[*nout].qty = take;
+		(*nout)++;
+	}
+}
+
+/*
+ * Allocate every demand (sorted or not) over the locked levels.  Updates
+ * reserved in memory and d[].allocated; returns the allocations in *out.
+ * Whatever is not allocated is the caller's shortfall.
+ */
+int
+oms_allocate(OmsLevels *ls, int nd, OmsDemand *d, OmsStrategy strategy,
+			 bool allow_split, const OmsShipTo *to, OmsAlloc **out)
+{
+	OmsAlloc   *allocs = palloc(sizeof(OmsAlloc) * Max(ls->n, 1) * 1);
+	OmsLevel  **ranked = palloc(sizeof(OmsLevel *) * Max(ls->n, 1));
+	int			nallocs = 0;
+	int			i;
+	int			j;
+
+	/* at most one allocation per level */
+	allocs = repalloc(allocs, sizeof(OmsAlloc) * Max(ls->n, 1));
+
+	if (strategy == OMS_STRATEGY_FEWEST_SHIPMENTS && nd > 0)
+	{
+		/* One location that can ship everything, best priority first. */
+		int64		best_loc = -1;
+		int32		best_prio = PG_INT32_MAX;
+
+		for (i = 0; i < ls->n; i++)
+		{
+			OmsLevel   *cand = &ls->v[i];
+			bool		fits = true;
+
+			CHECK_FOR_INTERRUPTS();
+			if (!cand->active || cand->priority > best_prio ||
+				(cand->priority == best_prio && cand->location_id >= best_loc && best_loc >= 0))
+				continue;
+			for (j = 0; j < nd && fits; j++)
+			{
+				OmsLevel   *l = oms_level_find(ls, d[j].item_id, cand->location_id);
+
+				fits = (l != NULL && oms_level_free(l) >= d[j].qty - d[j].allocated);
+			}
+			if (fits)
+			{
+				best_loc = cand->location_id;
+				best_prio = cand->priority;
+			}
+		}
+		if (best_loc >= 0)
+		{
+			for (j = 0; j < nd; j++)
+			{
+				OmsLevel   *l = oms_level_find(ls, d[j].item_id, best_loc);
+
+				ranked[0] = l;
+				fill_greedy(ranked, 1, &d[j], true, allocs, &nallocs);
+			}
+			*out = allocs;
+			return nallocs;
+		}
+	}
+
+	for (j = 0; j < nd; j++)
+	{
+		int			nr = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		for (i = 0; i < ls->n; i++)
+			if (ls->v[i].item_id == d[j].item_id && ls->v[i].active)
+				ranked[nr++] = &ls->v[i];
+		rank_locations(ranked, nr, strategy, to);
+		fill_greedy(ranked, nr, &d[j], allow_split, allocs, &nallocs);
+	}
+	*out = allocs;
+	return nallocs;
+}
+
+/* ----------------------------------------------------------------
+ * Writing and releasing reservations
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * Insert n reservations: line_ids[i] (or 0 with hold_id), a[i]'s item,
+ * location and qty; expires_at 0 for none.  Levels are flushed separately.
+ */
+void
+oms_reservations_insert(int n, const int64 *line_ids, int64 hold_id,
+						const OmsAlloc *a, TimestampTz expires_at)
+{
+	int64	   *lines = palloc0(sizeof(int64) * Max(n, 1));
+	int64	   *items = palloc(sizeof(int64) * Max(n, 1));
+	int64	   *locs = palloc(sizeof(int64) * Max(n, 1));
+	int64	   *qtys = palloc(sizeof(int64) * Max(n, 1));
+	Datum		args[6];
+	char		nulls[7] = "      ";
+	int			i;
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+	{
+		lines[i] = line_ids ? line_ids[i] : 0;
+		items[i] = a[i].item_id;
+		locs[i] = a[i].location_id;
+		qtys[i] = a[i].qty;
+	}
+	args[0] = int8_array(n, lines);
+	args[1] = Int64GetDatum(hold_id);
+	nulls[1] = hold_id > 0 ? ' ' : 'n';
+	args[2] = int8_array(n, items);
+	args[3] = int8_array(n, locs);
+	args[4] = int8_array(n, qtys);
+	args[5] = TimestampTzGetDatum(expires_at);
+	nulls[5] = expires_at != 0 ? ' ' : 'n';
+	oms_plan_exec(&plan_insert_res, args, nulls, false, 0, SPI_OK_INSERT);
+}
+
+/* Shrink or close one reservation row and give its units back to its level. */
+static void
+release_row(OmsLevels *ls, int64 reservation_id, int64 item_id, int64 location_id,
+			int64 row_qty, int64 take, const char *state)
+{
+	OmsLevel   *l = oms_level_find(ls, item_id, location_id);
+	Datum		args[2];
+
+	if (l == NULL)
+		elog(ERROR, "releasing a reservation on a level that was not locked");
+	args[0] = Int64GetDatum(reservation_id);
+	if (take >= row_qty)
+	{
+		args[1] = CStringGetTextDatum(state);
+		oms_plan_exec(&plan_res_close, args, NULL, false, 0, SPI_OK_UPDATE);
+	}
+	else
+	{
+		args[1] = Int64GetDatum(take);
+		oms_plan_exec(&plan_res_reduce, args, NULL, false, 0, SPI_OK_UPDATE);
+	}
+	l->reserved = oms_sub_qty(l->reserved, take, "reserved");
+	l->reserved_delta = oms_sub_qty(l->reserved_delta, take, "reserved");
+}
+
+/*
+ * Release up to qty units of a line's active reservations, newest first,
+ * closing them with state (released or consumed).  Returns the units
+ * released, never more than the line holds.  The caller updates the line.
+ */
+int64
+oms_release_line(OmsLevels *ls, int64 line_id, int64 qty, const char *state)
+{
+	Datum		arg[1] = {Int64GetDatum(line_id)};
+	int			n;
+	int			i;
+	int64		released = 0;
+	int64	   *ids;
+	int64	   *items;
+	int64	   *locs;
+	int64	   *qtys;
+	bool		isnull;
+
+	n = oms_plan_exec(&plan_line_res, arg, NULL, false, 0, SPI_OK_SELECT);
+	ids = palloc(sizeof(int64) * Max(n, 1));
+	items = palloc(sizeof(int64) * Max(n, 1));
+	locs = palloc(sizeof(int64) * Max(n, 1));
+	qtys = palloc(sizeof(int64) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		ids[i] = oms_spi_int64(i, 1, &isnull);
+		items[i] = oms_spi_int64(i, 2, &isnull);
+		locs[i] = oms_spi_int64(i, 3, &isnull);
+		qtys[i] = oms_spi_int64(i, 4, &isnull);
+	}
+	for (i = 0; i < n && released < qty; i++)
+	{
+		int64		take = Min(qty - released, qtys[i]);
+
+		CHECK_FOR_INTERRUPTS();
+		release_row(ls, ids[i], items[i], locs[i], qtys[i], take, state);
+		released += take;
+	}
+	return released;
+}
+
+/* Release every active reservation of a cart hold.  Returns the units. */
+int64
+oms_release_hold_rows(OmsLevels *ls, int64 hold_id, const char *state)
+{
+	Datum		arg[1] = {Int64GetDatum(hold_id)};
+	int			n;
+	int			i;
+	int64		released = 0;
+	bool		isnull;
+	SPITupleTable *tt;
+
+	n = oms_plan_exec(&plan_hold_res, arg, NULL, false, 0, SPI_OK_SELECT);
+	tt = SPI_tuptable;
+	for (i = 0; i < n; i++)
+	{
+		int64		id;
+		int64		item;
+		int64		loc;
+		int64		qty;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_tuptable = tt;
+		id = oms_spi_int64(i, 1, &isnull);
+		item = oms_spi_int64(i, 2, &isnull);
+		loc = oms_spi_int64(i, 3, &isnull);
+		qty = oms_spi_int64(i, 4, &isnull);
+		release_row(ls, id, item, loc, qty, qty, state);
+		released = oms_add_qty(released, qty, "released");
+	}
+	return released;
+}
+
+/* ----------------------------------------------------------------
+ * Backorder filling (AFTER INSERT trigger on the ledger)
+ * ----------------------------------------------------------------
+ */
+PG_FUNCTION_INFO_V1(oms_backorder_fill);
+
+/*
+ * Stock arrived at one location (receipt, transfer in, return restock):
+ * reserve it for backordered lines of the item, oldest order first.  Only
+ * the level the movement already locked is used, so the global lock order
+ * holds.
+ */
+Datum
+oms_backorder_fill(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	tuple;
+	bool		isnull;
+	int64		item_id;
+	int64		location_id;
+	Datum		args[2];
+	int64		free_units;
+	OmsLevels	ls;
+	OmsLevel	level;
+	int			n;
+	int			i;
+	int64	   *line_ids;
+	int64	   *wanted;
+	int64	   *order_ids;
+	char	  **order_numbers;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "oms_backorder_fill: not called by trigger manager");
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "oms_backorder_fill: must be fired AFTER ... FOR EACH ROW");
+
+	desc = trigdata->tg_relation->rd_att;
+	tuple = trigdata->tg_trigtuple;
+	item_id = DatumGetInt64(SPI_getbinval(tuple, desc, SPI_fnumber(desc, "item_id"), &isnull));
+	location_id = DatumGetInt64(SPI_getbinval(tuple, desc, SPI_fnumber(desc, "location_id"), &isnull));
+
+	oms_spi_connect();
+	args[0] = Int64GetDatum(item_id);
+	args[1] = Int64GetDatum(location_id);
+	if (oms_plan_exec(&plan_fill_level, args, NULL, false, 1, SPI_OK_SELECT) == 0)
+	{
+		oms_spi_finish();
+		return PointerGetDatum(NULL);
+	}
+	memset(&level, 0, sizeof(level));
+	level.item_id = item_id;
+	level.location_id = location_id;
+	level.on_hand = oms_spi_int64(0, 1, &isnull);
+	level.reserved = oms_spi_int64(0, 2, &isnull);
+	level.safety_stock = oms_spi_int64(0, 3, &isnull);
+	level.active = true;
+	ls.n = 1;
+	ls.v = &level;
+
+	free_units = oms_level_free(&level);
+	if (free_units <= 0)
+	{
+		oms_spi_finish();
+		return PointerGetDatum(NULL);
+	}
+
+	n = oms_plan_exec(&plan_fill_lines, args, NULL, false, 0, SPI_OK_SELECT);
+	line_ids = palloc(sizeof(int64) * Max(n, 1));
+	wanted = palloc(sizeof(int64) * Max(n, 1));
+	order_ids = palloc(sizeof(int64) * Max(n, 1));
+	order_numbers = palloc(sizeof(char *) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		line_ids[i] = oms_spi_int64(i, 1, &isnull);
+		wanted[i] = oms_spi_int64(i, 2, &isnull);
+		order_ids[i] = oms_spi_int64(i, 3, &isnull);
+		order_numbers[i] = oms_spi_text(i, 4);
+	}
+
+	for (i = 0; i < n && free_units > 0; i++)
+	{
+		OmsAlloc	a;
+		Datum		uargs[2];
+		char	   *payload;
+
+		CHECK_FOR_INTERRUPTS();
+		a.item_id = item_id;
+		a.location_id = location_id;
+		a.qty = Min(free_units, wanted[i]);
+		oms_reservations_insert(1, &line_ids[i], 0, &a, 0);
+		level.reserved = oms_add_qty(level.reserved, a.qty, "reserved");
+		level.reserved_delta = oms_add_qty(level.reserved_delta, a.qty, "reserved");
+		uargs[0] = Int64GetDatum(line_ids[i]);
+		uargs[1] = Int64GetDatum(a.qty);
+		oms_plan_exec(&plan_fill_line_update, uargs, NULL, false, 0, SPI_OK_UPDATE);
+		free_units -= a.qty;
+
+		payload = psprintf("{\"order_number\": \"%s\", \"line_id\": " INT64_FORMAT
+						   ", \"sku\": %s, \"location\": \"%s\", \"qty\": " INT64_FORMAT
+						   ", \"still_backordered\": " INT64_FORMAT "}",
+						   order_numbers[i], line_ids[i], oms_json_quote(oms_item_sku(item_id)),
+						   oms_location_code(location_id), a.qty, wanted[i] - a.qty);
+		oms_emit_event_json("order.backorder_filled", "order", order_ids[i], payload);
+	}
+	oms_levels_flush(&ls);
+	oms_spi_finish();
+	return PointerGetDatum(NULL);
+}
+
+/* ----------------------------------------------------------------
+ * Cart holds
+ * ----------------------------------------------------------------
+ */
+
+/* Create or refresh the hold row (locking it); error if already converted. */
+static int64
+hold_lock(const char *hold_ref, Interval *ttl, TimestampTz *expires_at)
+{
+	Datum		args[2];
+	bool		isnull;
+	int64		hold_id;
+
+	args[0] = CStringGetTextDatum(hold_ref);
+	args[1] = IntervalPGetDatum(ttl);
+	if (oms_plan_exec(&plan_hold_upsert, args, NULL, false, 0, SPI_OK_INSERT_RETURNING) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_NOT_EDITABLE),
+				 errmsg("cart hold \"%s\" was already converted into an order", hold_ref)));
+	hold_id = oms_spi_int64(0, 1, &isnull);
+	*expires_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0],
+													SPI_tuptable->tupdesc, 2, &isnull));
+	return hold_id;
+}
+
+PG_FUNCTION_INFO_V1(oms_hold_stock);
+
+/*
+ * hold_stock(hold_ref, lines, ttl): hold what is available for a cart.  A
+ * deny-policy item short of stock fails the call; other items hold what
+ * there is.  Holding the same cart again replaces its reservations.
+ */
+Datum
+oms_hold_stock(PG_FUNCTION_ARGS)
+{
+	char	   *hold_ref;
+	Jsonb	   *lines;
+	Interval   *ttl;
+	OmsLineInput *in;
+	int			nin;
+	OmsResolved *res;
+	OmsDemand  *d;
+	int			nd;
+	int64	   *lock_items;
+	int			nlock;
+	int64		hold_id;
+	TimestampTz expires_at;
+	OmsLevels	ls;
+	OmsAlloc   *allocs;
+	int			nallocs;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("hold_ref must not be null")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("lines must not be null")));
+	hold_ref = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	lines = PG_GETARG_JSONB_P(1);
+	if (PG_ARGISNULL(2))
+	{
+		ttl = palloc0(sizeof(Interval));
+		ttl->time = (int64) oms_hold_ttl * USECS_PER_SEC;
+	}
+	else
+		ttl = PG_GETARG_INTERVAL_P(2);
+	if (ttl->time <= 0 && ttl->day <= 0 && ttl->month <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ttl must be positive, got %s",
+						DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(ttl))))));
+
+	nin = oms_parse_lines(lines, "lines", false, &in);
+
+	oms_spi_connect();
+	res = oms_resolve_lines(nin, in);
+	nd = oms_demand_of(nin, in, res, &d);
+
+	hold_id = hold_lock(hold_ref, ttl, &expires_at);
+
+	/* lock the items of the new lines and of what the hold had */
+	{
+		Datum		arg[1] = {Int64GetDatum(hold_id)};
+		int			nold = oms_plan_exec(&plan_hold_items, arg, NULL, false, 0, SPI_OK_SELECT);
+		bool		isnull;
+
+		lock_items = palloc(sizeof(int64) * (nd + nold));
+		nlock = 0;
+		for (i = 0; i < nd; i++)
+			lock_items[nlock++] = d[i].item_id;
+		for (i = 0; i < nold; i++)
+			lock_items[nlock++] = oms_spi_int64(i, 1, &isnull);
+	}
+	oms_levels_lock(nlock, lock_items, &ls);
+	(void) oms_release_hold_rows(&ls, hold_id, "released");
+
+	nallocs = oms_allocate(&ls, nd, d, OMS_STRATEGY_PRIORITY, true, NULL, &allocs);
+	for (i = 0; i < nd; i++)
+		if (d[i].allocated < d[i].qty && oms_demand_policy(res, nin, d[i].item_id) == 'd')
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
+					 errmsg("insufficient stock of sku \"%s\": wanted " INT64_FORMAT ", available " INT64_FORMAT,
+							oms_item_sku(d[i].item_id), d[i].qty, d[i].allocated),
+					 errdetail("The cart hold \"%s\" was not changed.", hold_ref)));
+	oms_reservations_insert(nallocs, NULL, hold_id, allocs, expires_at);
+	oms_levels_flush(&ls);
+	oms_spi_finish();
+	PG_RETURN_INT64(hold_id);
+}
+
+PG_FUNCTION_INFO_V1(oms_release_hold);
+
+Datum
+oms_release_hold(PG_FUNCTION_ARGS)
+{
+	char	   *hold_ref;
+	Datum		arg[1];
+	int64		hold_id;
+	int64		released;
+	bool		isnull;
+	OmsLevels	ls;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("hold_ref must not be null")));
+	hold_ref = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	oms_spi_connect();
+	arg[0] = CStringGetTextDatum(hold_ref);
+	if (oms_plan_exec(&plan_hold_by_ref, arg, NULL, false, 1, SPI_OK_SELECT) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("unknown cart hold \"%s\"", hold_ref)));
+	hold_id = oms_spi_int64(0, 1, &isnull);
+	released = oms_release_hold_by_id(hold_id, "released", &ls);
+	oms_spi_finish();
+	PG_RETURN_INT64(released);
+}
+
+/*
+ * Release a (locked) hold's reservations and set its state.  Locks the
+ * levels of its items itself.  Caller is connected to SPI.
+ */
+int64
+oms_release_hold_by_id(int64 hold_id, const char *state, OmsLevels *ls)
+{
+	Datum		arg[2];
+	int			n;
+	int			i;
+	int64	   *items;
+	int64		released;
+	bool		isnull;
+
+	arg[0] = Int64GetDatum(hold_id);
+	n = oms_plan_exec(&plan_hold_items, arg, NULL, false, 0, SPI_OK_SELECT);
+	items = palloc(sizeof(int64) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		items[i] = oms_spi_int64(i, 1, &isnull);
+	oms_levels_lock(n, items, ls);
+	released = oms_release_hold_rows(ls, hold_id, state);
+	oms_levels_flush(ls);
+	arg[1] = CStringGetTextDatum(state);
+	oms_plan_exec(&plan_hold_state, arg, NULL, false, 0, SPI_OK_UPDATE);
+	return released;
+}
+
+PG_FUNCTION_INFO_V1(oms_expire_reservations);
+
+/*
+ * Release every expired cart hold, skipping holds another session has
+ * locked (an order taking one over); the pg_cron job runs this.
+ */
+Datum
+oms_expire_reservations(PG_FUNCTION_ARGS)
+{
+	int64		total = 0;
+	int			n;
+	int			i;
+	int64	   *holds;
+	bool		isnull;
+
+	oms_spi_connect();
+	n = oms_plan_exec(&plan_expired_holds, NULL, NULL, false, 0, SPI_OK_SELECT);
+	holds = palloc(sizeof(int64) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		holds[i] = oms_spi_int64(i, 1, &isnull);
+	for (i = 0; i < n; i++)
+	{
+		OmsLevels	ls;
+
+		CHECK_FOR_INTERRUPTS();
+		total = oms_add_qty(total, oms_release_hold_by_id(holds[i], "expired", &ls), "released");
+	}
+	oms_spi_finish();
+	PG_RETURN_INT64(total);
+}

@@ -1,0 +1,119 @@
+/*-------------------------------------------------------------------------
+ *
+ * reserve.h
+ *	  The reservation engine (reserve.c): locking an order's stock levels in
+ *	  the global order, allocating demand across locations, writing and
+ *	  releasing reservations.
+ *
+ * Protocol for every caller:
+ *	 1. oms_levels_lock() the items involved (it locks every level row of
+ *		those items, ordered by item then location, and releases expired
+ *		cart holds found there);
+ *	 2. read or write order lines and reservations of those items only now;
+ *	 3. oms_allocate() / oms_release_*() change reserved in memory;
+ *	 4. oms_levels_flush() writes the changed levels.
+ * A reservation row or a line's reserved quantity is written only while its
+ * level is locked, so nothing deadlocks and nothing is released twice.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef OMS_RESERVE_H
+#define OMS_RESERVE_H
+
+#include "postgres.h"
+
+#include "utils/timestamp.h"
+
+#include "lines.h"
+
+typedef enum OmsStrategy
+{
+	OMS_STRATEGY_PRIORITY,
+	OMS_STRATEGY_FEWEST_SHIPMENTS,
+	OMS_STRATEGY_NEAREST
+} OmsStrategy;
+
+typedef struct OmsLevel
+{
+	int64		item_id;
+	int64		location_id;
+	int64		on_hand;
+	int64		reserved;
+	int64		safety_stock;
+	int64		reserved_delta; /* not yet written */
+	int32		priority;
+	bool		active;
+	bool		has_coords;
+	double		lat;
+	double		lon;
+	char	   *region;
+	double		rank;			/* scratch: routing rank */
+} OmsLevel;
+
+typedef struct OmsLevels
+{
+	int			n;
+	OmsLevel   *v;				/* sorted by item_id, location_id */
+} OmsLevels;
+
+typedef struct OmsShipTo
+{
+	char	   *region;
+	bool		has_coords;
+	double		lat;
+	double		lon;
+} OmsShipTo;
+
+/* Demand for one item, and what allocation gave it. */
+typedef struct OmsDemand
+{
+	int64		item_id;
+	int64		qty;
+	int64		allocated;
+} OmsDemand;
+
+typedef struct OmsAlloc
+{
+	int64		item_id;
+	int64		location_id;
+	int64		qty;
+} OmsAlloc;
+
+/* A line's sku resolved; a bundle carries its components. */
+typedef struct OmsResolved
+{
+	int64		item_id;
+	char		policy;			/* 'd'eny, 'a'llow, 'p'reorder */
+	bool		is_bundle;
+	int			ncomp;
+	int64	   *comp_item;
+	int64	   *comp_qty;
+	char	   *comp_policy;
+} OmsResolved;
+
+extern int	oms_allocation_strategy;
+extern bool oms_allow_split;
+extern int	oms_hold_ttl;
+
+extern void oms_reserve_define_gucs(void);
+extern OmsStrategy oms_parse_strategy(const char *name);
+extern const char *oms_strategy_name(OmsStrategy s);
+
+extern OmsResolved *oms_resolve_lines(int n, OmsLineInput *in);
+extern int	oms_demand_of(int n, const OmsLineInput *in, const OmsResolved *r, OmsDemand **out);
+extern char oms_demand_policy(const OmsResolved *r, int n, int64 item_id);
+extern int64 oms_release_hold_by_id(int64 hold_id, const char *state, OmsLevels *ls);
+
+extern void oms_levels_lock(int nitems, int64 *item_ids, OmsLevels *out);
+extern OmsLevel *oms_level_find(OmsLevels *ls, int64 item_id, int64 location_id);
+extern int64 oms_level_free(const OmsLevel *l);
+extern int64 oms_item_free(OmsLevels *ls, int64 item_id);
+extern int	oms_allocate(OmsLevels *ls, int nd, OmsDemand *d, OmsStrategy strategy,
+						 bool allow_split, const OmsShipTo *to, OmsAlloc **out);
+extern void oms_levels_flush(OmsLevels *ls);
+extern void oms_reservations_insert(int n, const int64 *line_ids, int64 hold_id,
+									const OmsAlloc *a, TimestampTz expires_at);
+extern int64 oms_release_line(OmsLevels *ls, int64 line_id, int64 qty, const char *state);
+extern int64 oms_release_hold_rows(OmsLevels *ls, int64 hold_id, const char *state);
+
+#endif							/* OMS_RESERVE_H */
