@@ -53,7 +53,7 @@ json_value_text(JsonbValue *v)
 	switch (v->type)
 	{
 		case jbvString:
-			return pnstrdup(v->val.string.val, v->val.string.len);
+			return psprintf("\"%s\"", pnstrdup(v->val.string.val, v->val.string.len));
 		case jbvNumeric:
 			return DatumGetCString(DirectFunctionCall1(numeric_out,
 													   NumericGetDatum(v->val.numeric)));
@@ -318,7 +318,9 @@ oms_object_text(Jsonb *obj, const char *key)
 
 	if (obj == NULL || !json_get(&obj->root, key, &v))
 		return NULL;
-	if (v.type != jbvString && v.type != jbvNumeric)
+	if (v.type == jbvString)
+		return pnstrdup(v.val.string.val, v.val.string.len);
+	if (v.type != jbvNumeric)
 		return NULL;
 	return json_value_text(&v);
 }

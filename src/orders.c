@@ -856,9 +856,10 @@ oms_place_order(PG_FUNCTION_ARGS)
 		oms_plan_exec(&plan_order_type, args, NULL, false, 0, SPI_OK_UPDATE);
 	}
 	oms_emit_event_json("order.placed", "order", order_id,
-						psprintf("{\"order_number\": \"%s\", \"channel\": \"%s\", \"customer\": \"%s\","
+						psprintf("{\"order_number\": \"%s\", \"channel\": %s, \"customer\": %s,"
 								 " \"lines\": %d, \"currency\": \"%s\", \"backordered_units\": " INT64_FORMAT "}",
-								 order_number, channel, customer, nin, currency, backordered_units));
+								 order_number, oms_json_quote(channel), oms_json_quote(customer),
+								 nin, currency, backordered_units));
 	if (backordered_units > 0)
 		oms_emit_event_json(any_preorder ? "order.preordered" : "order.backordered", "order", order_id,
 							psprintf("{\"order_number\": \"%s\", \"backordered_units\": " INT64_FORMAT "}",
@@ -1193,8 +1194,7 @@ oms_cancel_order(PG_FUNCTION_ARGS)
 		oms_emit_event_json("order.lines_cancelled", "order", order_id,
 							psprintf("{\"order_number\": \"%s\", \"units\": " INT64_FORMAT ", \"reason\": %s}",
 									 o.number, cancelled,
-									 reason ? DatumGetCString(DirectFunctionCall1(to_json,
-																				  CStringGetTextDatum(reason))) : "null"));
+									 oms_json_quote(reason)));
 	oms_set_reason(NULL);
 	oms_spi_finish();
 	PG_RETURN_INT64(cancelled);
@@ -1370,8 +1370,7 @@ oms_edit_order(PG_FUNCTION_ARGS)
 						psprintf("{\"order_number\": \"%s\", \"changes\": %s, \"reason\": %s}",
 								 o.number,
 								 DatumGetCString(DirectFunctionCall1(jsonb_out, JsonbPGetDatum(changes))),
-								 reason ? DatumGetCString(DirectFunctionCall1(to_json,
-																			  CStringGetTextDatum(reason))) : "null"));
+								 oms_json_quote(reason)));
 	oms_spi_finish();
 	PG_RETURN_INT64(order_id);
 }

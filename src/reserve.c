@@ -388,6 +388,7 @@ oms_levels_lock(int nitems, int64 *item_ids, OmsLevels *out)
 	n = oms_plan_exec(&plan_lock, arg, NULL, false, 0, SPI_OK_SELECT);
 
 	out->n = n;
+	out->expired = 0;
 	out->v = SPI_palloc(sizeof(OmsLevel) * Max(n, 1));
 	for (i = 0; i < n; i++)
 	{
@@ -426,6 +427,7 @@ oms_levels_lock(int nitems, int64 *item_ids, OmsLevels *out)
 			elog(ERROR, "expired reservation on a level that was not locked");
 		l->reserved = oms_sub_qty(l->reserved, qty, "reserved");
 		l->reserved_delta = oms_sub_qty(l->reserved_delta, qty, "reserved");
+		out->expired = oms_add_qty(out->expired, qty, "expired");
 	}
 	if (n > 0)
 		oms_plan_exec(&plan_lazy_expired_holds, arg, NULL, false, 0, SPI_OK_UPDATE);
@@ -1131,6 +1133,8 @@ oms_expire_reservations(PG_FUNCTION_ARGS)
 
 		CHECK_FOR_INTERRUPTS();
 		total = oms_add_qty(total, oms_release_hold_by_id(holds[i], "expired", &ls), "released");
+		/* units of expired holds the level lock already gave back */
+		total = oms_add_qty(total, ls.expired, "released");
 	}
 	oms_spi_finish();
 	PG_RETURN_INT64(total);

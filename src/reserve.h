@@ -54,6 +54,7 @@ typedef struct OmsLevels
 {
 	int			n;
 	OmsLevel   *v;				/* sorted by item_id, location_id */
+	int64		expired;		/* units of expired cart holds released on lock */
 } OmsLevels;
 
 typedef struct OmsShipTo
