@@ -28,6 +28,7 @@ SQL_PARTS = \
 	src/sql/30_events.sql \
 	src/sql/40_orders.sql \
 	src/sql/50_reserve.sql \
+	src/sql/80_jobs.sql \
 	src/sql/90_views.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
