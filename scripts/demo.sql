@@ -78,6 +78,67 @@ SELECT sku, item_name, locations_stocked, on_hand, reserved, safety_stock, avail
 FROM oms.inventory_summary ORDER BY sku;
 
 \echo
-\echo '### 9. Ledger and levels agree: check_inventory() returns no rows'
+\echo '### 9. Orders: inventory position before'
+INSERT INTO oms.channel (code, name, kind) VALUES ('web', 'Web shop', 'web'), ('amazon', 'Amazon US', 'marketplace');
+SELECT sku, location, on_hand, reserved, available FROM oms.inventory_position ORDER BY sku, location;
+
+\echo
+\echo '### 10. A cart holds stock for 15 minutes, then checks out: the order takes the hold over'
+SELECT oms.hold_stock('cart-8812', '[{"sku": "TEE-BLK-M", "qty": 2}]', '15 minutes') AS hold_id;
+SELECT oms.place_order('maya@example.com', 'web',
+    '[{"sku": "TEE-BLK-M", "qty": 2, "unit_price": "24.00"}, {"sku": "STARTER-KIT", "qty": 1, "unit_price": "49.00"}]',
+    '{"hold": "cart-8812", "idempotency_key": "checkout-8812", "customer_name": "Maya Chen",
+      "ship_to": {"name": "Maya Chen", "line1": "350 5th Ave", "city": "New York", "postal_code": "10118",
+                  "country": "US", "region": "US-NY", "latitude": 40.75, "longitude": -73.99},
+      "strategy": "nearest", "tax": "6.48", "shipping": "5.00", "payment_required": "captured"}') AS maya \gset
+\echo 'The storefront retries the same checkout (same idempotency key): same order, nothing new'
+SELECT oms.place_order('maya@example.com', 'web',
+    '[{"sku": "TEE-BLK-M", "qty": 2, "unit_price": "24.00"}, {"sku": "STARTER-KIT", "qty": 1, "unit_price": "49.00"}]',
+    '{"hold": "cart-8812", "idempotency_key": "checkout-8812", "customer_name": "Maya Chen",
+      "ship_to": {"name": "Maya Chen", "line1": "350 5th Ave", "city": "New York", "postal_code": "10118",
+                  "country": "US", "region": "US-NY", "latitude": 40.75, "longitude": -73.99},
+      "strategy": "nearest", "tax": "6.48", "shipping": "5.00", "payment_required": "captured"}') = :maya AS same_order;
+SELECT order_number, status, order_type, subtotal, tax, shipping, total, payment_required FROM oms.sales_order WHERE order_id = :maya;
+SELECT l.line_no, i.sku, l.kind, l.qty_ordered AS ordered, l.qty_reserved AS reserved, l.qty_backordered AS backordered,
+       (SELECT string_agg(loc.code || ':' || r.qty, ' ') FROM oms.reservation r JOIN oms.location loc USING (location_id)
+        WHERE r.line_id = l.line_id AND r.state = 'active') AS reserved_at
+FROM oms.order_line l JOIN oms.item i USING (item_id) WHERE l.order_id = :maya ORDER BY l.line_no;
+
+\echo
+\echo '### 11. A marketplace order: mugs beyond stock are backordered (policy allow); hoodies are a pre-order'
+SELECT oms.place_order('li@example.com', 'amazon',
+    '[{"sku": "MUG-12OZ", "qty": 80, "unit_price": "12.50"}, {"sku": "HOODIE-L", "qty": 1, "unit_price": "65"}]',
+    '{"channel_order_ref": "112-5550123", "confirm": true}') AS li \gset
+SELECT order_number, status, order_type FROM oms.sales_order WHERE order_id = :li;
+SELECT i.sku, l.qty_ordered AS ordered, l.qty_reserved AS reserved, l.qty_backordered AS backordered
+FROM oms.order_line l JOIN oms.item i USING (item_id) WHERE l.order_id = :li ORDER BY l.line_no;
+
+\echo
+\echo '### 12. The customer edits: 3 tees instead of 2, and adds a white tee'
+SELECT oms.edit_order(:maya, '[{"sku": "TEE-BLK-M", "qty": 3}, {"sku": "TEE-WHT-M", "qty": 1, "unit_price": "24.00"}]', 'customer call') > 0 AS edited;
+\echo 'then cancels the white tee again, and a second order is cancelled whole'
+SELECT oms.cancel_order(:maya, '[{"sku": "TEE-WHT-M", "qty": 1}]', 'changed mind') AS cancelled_units;
+SELECT oms.place_order('sam@example.com', 'web', '[{"sku": "TEE-WHT-M", "qty": 5, "unit_price": "24.00"}]') AS sam \gset
+SELECT oms.cancel_order(:sam, NULL, 'payment declined') AS cancelled_units;
+SELECT o.order_number, o.status, o.subtotal, o.total FROM oms.sales_order o ORDER BY o.order_id;
+
+\echo
+\echo '### 13. Stock arrives: the backordered mugs fill, oldest order first'
+SELECT oms.receive_stock('MUG-12OZ', 'WH-WEST', 30, 'ASN-7802') AS movement_id;
+SELECT i.sku, l.qty_ordered AS ordered, l.qty_reserved AS reserved, l.qty_backordered AS backordered
+FROM oms.order_line l JOIN oms.item i USING (item_id) WHERE l.order_id = :li ORDER BY l.line_no;
+
+\echo
+\echo '### 14. Inventory position after the orders'
+SELECT sku, location, on_hand, reserved, held, available FROM oms.inventory_position ORDER BY sku, location;
+
+\echo
+\echo '### 15. What happened, as events a consumer would receive'
+SELECT event_id, topic, entity_id AS order_id, payload->>'order_number' AS order_number,
+       COALESCE(payload->>'reason', '') AS reason
+FROM oms.event WHERE topic LIKE 'order.%' ORDER BY event_id;
+
+\echo
+\echo '### 16. Ledger, levels and reservations agree: check_inventory() returns no rows'
 SELECT * FROM oms.check_inventory();
 SELECT count(*) AS disagreements FROM oms.check_inventory();
