@@ -153,8 +153,10 @@ static OmsPlan plan_expired_holds = {
 	0, {InvalidOid}
 };
 static OmsPlan plan_lazy_expired_holds = {
-	"UPDATE oms.cart_hold h SET state = 'expired' WHERE h.state = 'active'"
-	" AND h.expires_at <= pg_catalog.now() AND h.hold_id = ANY($1)",
+	"UPDATE oms.cart_hold h SET state = 'expired' WHERE h.hold_id IN (SELECT c.hold_id FROM oms.cart_hold c"
+	" WHERE c.state = 'active' AND c.expires_at <= pg_catalog.now() AND c.hold_id IN (SELECT r.hold_id"
+	" FROM oms.reservation r WHERE r.item_id = ANY($1) AND r.state = 'expired') AND NOT EXISTS (SELECT"
+	" FROM oms.reservation a WHERE a.hold_id = c.hold_id AND a.state = 'active') FOR UPDATE SKIP LOCKED)",
 	1, {INT8ARRAYOID}
 };
 
