@@ -125,6 +125,9 @@ extern Oid	oms_relation_owner(Oid relid);
 extern void oms_become_owner(Oid owner, OmsSavedUser *save);
 extern void oms_restore_user(const OmsSavedUser *save);
 
+/* An int8[] datum of n values (for = ANY($1) and unnest parameters). */
+extern Datum oms_int8_array(int n, const int64 *v);
+
 /* Column col (1-based) of row row (0-based) of SPI_tuptable as int64. */
 extern int64 oms_spi_int64(int row, int col, bool *isnull);
 /* The same column as a C string copied out of the SPI context (NULL for NULL). */

@@ -61,7 +61,6 @@ static void merge_duplicate_lines(int *n, OmsLineInput *in);
 static void validate_ship_to(Jsonb *ship_to, OmsShipTo *to);
 static void check_choice(const char *value, const char *what, const char *const *allowed);
 static Datum numeric_array(int n, Numeric *v);
-static Datum int8_array(int n, const int64 *v);
 static void lock_order(int64 order_id, OrderRow *o);
 static int	read_lines(int64 order_id, bool lock, LineRow **out);
 static void lock_order_levels(int nlines, LineRow *lines, int nextra, int64 *extra, OmsLevels *ls);
@@ -200,17 +199,6 @@ text_arg(FunctionCallInfo fcinfo, int n, const char *argname)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must not be null", argname)));
 	return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
-static Datum
-int8_array(int n, const int64 *v)
-{
-	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
-	int			i;
-
-	for (i = 0; i < n; i++)
-		d[i] = Int64GetDatum(v[i]);
-	return PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
 static Datum
@@ -771,13 +759,13 @@ oms_place_order(PG_FUNCTION_ARGS)
 		}
 
 		args[0] = Int64GetDatum(order_id);
-		args[1] = int8_array(nlines, l_no);
-		args[2] = int8_array(nlines, l_item);
+		args[1] = oms_int8_array(nlines, l_no);
+		args[2] = oms_int8_array(nlines, l_item);
 		args[3] = PointerGetDatum(construct_array(l_kind, nlines, TEXTOID, -1, false, TYPALIGN_INT));
-		args[4] = int8_array(nlines, l_parent);
-		args[5] = int8_array(nlines, l_qty);
-		args[6] = int8_array(nlines, l_res);
-		args[7] = int8_array(nlines, l_back);
+		args[4] = oms_int8_array(nlines, l_parent);
+		args[5] = oms_int8_array(nlines, l_qty);
+		args[6] = oms_int8_array(nlines, l_res);
+		args[7] = oms_int8_array(nlines, l_back);
 		args[8] = numeric_array(nlines, l_price);
 		if (nin == nlines)
 			n = oms_plan_exec(&plan_lines_insert, args, NULL, false, 0, SPI_OK_INSERT_RETURNING);
@@ -816,13 +804,13 @@ oms_place_order(PG_FUNCTION_ARGS)
 					p_price[k] = l_price[i];
 					k++;
 				}
-				args[1] = int8_array(k, p_no);
-				args[2] = int8_array(k, p_item);
+				args[1] = oms_int8_array(k, p_no);
+				args[2] = oms_int8_array(k, p_item);
 				args[3] = PointerGetDatum(construct_array(p_kind, k, TEXTOID, -1, false, TYPALIGN_INT));
-				args[4] = int8_array(k, p_parent);
-				args[5] = int8_array(k, p_qty);
-				args[6] = int8_array(k, p_res);
-				args[7] = int8_array(k, p_back);
+				args[4] = oms_int8_array(k, p_parent);
+				args[5] = oms_int8_array(k, p_qty);
+				args[6] = oms_int8_array(k, p_res);
+				args[7] = oms_int8_array(k, p_back);
 				args[8] = numeric_array(k, p_price);
 				got = oms_plan_exec(&plan_lines_insert, args, NULL, false, 0, SPI_OK_INSERT_RETURNING);
 				for (i = 0; i < got; i++)
@@ -1289,13 +1277,13 @@ oms_edit_order(PG_FUNCTION_ARGS)
 				continue;
 			no = ++max_no;
 			args[0] = Int64GetDatum(order_id);
-			args[1] = int8_array(1, &no);
-			args[2] = int8_array(1, &res[j].item_id);
+			args[1] = oms_int8_array(1, &no);
+			args[2] = oms_int8_array(1, &res[j].item_id);
 			args[3] = PointerGetDatum(construct_array(&kind, 1, TEXTOID, -1, false, TYPALIGN_INT));
-			args[4] = int8_array(1, &zero);
-			args[5] = int8_array(1, &want);
-			args[6] = int8_array(1, &zero);
-			args[7] = int8_array(1, &want);
+			args[4] = oms_int8_array(1, &zero);
+			args[5] = oms_int8_array(1, &want);
+			args[6] = oms_int8_array(1, &zero);
+			args[7] = oms_int8_array(1, &want);
 			args[8] = numeric_array(1, &price);
 			oms_plan_exec(&plan_lines_insert, args, NULL, false, 0, SPI_OK_INSERT_RETURNING);
 			lines = repalloc(lines, sizeof(LineRow) * (nlines + 1));

@@ -48,7 +48,6 @@ static const struct config_enum_entry strategy_options[] = {
 	{NULL, 0, false}
 };
 
-static Datum int8_array(int n, const int64 *v);
 static int	level_cmp_rank(const void *a, const void *b);
 static int	demand_cmp(const void *a, const void *b);
 static void fill_greedy(OmsLevel **ranked, int nranked, OmsDemand *d, bool allow_split,
@@ -259,7 +258,7 @@ oms_resolve_lines(int n, OmsLineInput *in)
 
 	if (nbundles > 0)
 	{
-		arg[0] = int8_array(nbundles, bundles);
+		arg[0] = oms_int8_array(nbundles, bundles);
 		found = oms_plan_exec(&plan_components, arg, NULL, true, 0, SPI_OK_SELECT);
 		for (i = 0; i < n; i++)
 		{
@@ -362,17 +361,6 @@ oms_demand_policy(const OmsResolved *r, int n, int64 item_id)
  * Levels
  * ----------------------------------------------------------------
  */
-static Datum
-int8_array(int n, const int64 *v)
-{
-	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
-	int			i;
-
-	for (i = 0; i < n; i++)
-		d[i] = Int64GetDatum(v[i]);
-	return PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-}
-
 /*
  * Lock every level row of the given items (any order, duplicates allowed)
  * and release the expired cart holds found on them.  Caller is connected to
@@ -386,7 +374,7 @@ oms_levels_lock(int nitems, int64 *item_ids, OmsLevels *out)
 	int			i;
 	bool		isnull;
 
-	arg[0] = int8_array(nitems, item_ids);
+	arg[0] = oms_int8_array(nitems, item_ids);
 	n = oms_plan_exec(&plan_lock, arg, NULL, false, 0, SPI_OK_SELECT);
 
 	out->n = n;
@@ -502,9 +490,9 @@ oms_levels_flush(OmsLevels *ls)
 	}
 	if (n == 0)
 		return;
-	args[0] = int8_array(n, items);
-	args[1] = int8_array(n, locs);
-	args[2] = int8_array(n, deltas);
+	args[0] = oms_int8_array(n, items);
+	args[1] = oms_int8_array(n, locs);
+	args[2] = oms_int8_array(n, deltas);
 	oms_engine_enter();
 	PG_TRY();
 	{
@@ -726,12 +714,12 @@ oms_reservations_insert(int n, const int64 *line_ids, int64 hold_id,
 		locs[i] = a[i].location_id;
 		qtys[i] = a[i].qty;
 	}
-	args[0] = int8_array(n, lines);
+	args[0] = oms_int8_array(n, lines);
 	args[1] = Int64GetDatum(hold_id);
 	nulls[1] = hold_id > 0 ? ' ' : 'n';
-	args[2] = int8_array(n, items);
-	args[3] = int8_array(n, locs);
-	args[4] = int8_array(n, qtys);
+	args[2] = oms_int8_array(n, items);
+	args[3] = oms_int8_array(n, locs);
+	args[4] = oms_int8_array(n, qtys);
 	args[5] = TimestampTzGetDatum(expires_at);
 	nulls[5] = expires_at != 0 ? ' ' : 'n';
 	oms_plan_exec(&plan_insert_res, args, nulls, false, 0, SPI_OK_INSERT);
