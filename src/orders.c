@@ -56,7 +56,6 @@ typedef struct OrderRow
 	OmsShipTo	ship_to;
 } OrderRow;
 
-static char *text_arg(FunctionCallInfo fcinfo, int n, const char *argname);
 static void merge_duplicate_lines(int *n, OmsLineInput *in);
 static void validate_ship_to(Jsonb *ship_to, OmsShipTo *to);
 static void check_choice(const char *value, const char *what, const char *const *allowed);
@@ -107,11 +106,6 @@ static OmsPlan plan_customer_find = {
 static OmsPlan plan_hold_find = {
 	"SELECT hold_id, state, expires_at > pg_catalog.now() FROM oms.cart_hold WHERE hold_ref = $1 FOR UPDATE",
 	1, {TEXTOID}
-};
-static OmsPlan plan_hold_rows = {
-	"SELECT item_id, location_id, qty FROM oms.reservation"
-	" WHERE hold_id = $1 AND line_id IS NULL AND state = 'active' ORDER BY reservation_id",
-	1, {INT8OID}
 };
 static OmsPlan plan_hold_convert = {
 	"UPDATE oms.cart_hold SET state = 'converted', order_id = $2 WHERE hold_id = $1",
@@ -191,16 +185,6 @@ static OmsPlan plan_subtotal = {
  * Helpers
  * ----------------------------------------------------------------
  */
-static char *
-text_arg(FunctionCallInfo fcinfo, int n, const char *argname)
-{
-	if (PG_ARGISNULL(n))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be null", argname)));
-	return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
 static Datum
 numeric_array(int n, Numeric *v)
 {
@@ -333,8 +317,8 @@ PG_FUNCTION_INFO_V1(oms_place_order);
 Datum
 oms_place_order(PG_FUNCTION_ARGS)
 {
-	char	   *customer = text_arg(fcinfo, 0, "customer");
-	char	   *channel = text_arg(fcinfo, 1, "channel");
+	char	   *customer = oms_text_arg(fcinfo, 0, "customer", true);
+	char	   *channel = oms_text_arg(fcinfo, 1, "channel", true);
 	Jsonb	   *lines_json;
 	Jsonb	   *options;
 	OmsLineInput *in;
@@ -509,13 +493,20 @@ oms_place_order(PG_FUNCTION_ARGS)
 		hold_id = oms_spi_int64(0, 1, &isnull);
 	}
 
-	/* 4. Lock every level of every item involved, in the global order. */
+	/*
+	 * 4. Lock every level of every item involved, the hold's included, in
+	 * one statement: the global order holds only if nothing is locked later.
+	 */
 	{
-		int64	   *items = palloc(sizeof(int64) * Max(nd, 1));
+		int64	   *hold_items = NULL;
+		int			nhold = hold_id > 0 ? oms_hold_items(hold_id, &hold_items) : 0;
+		int64	   *items = palloc(sizeof(int64) * Max(nd + nhold, 1));
 
 		for (i = 0; i < nd; i++)
 			items[i] = d[i].item_id;
-		oms_levels_lock(nd, items, &ls);
+		for (i = 0; i < nhold; i++)
+			items[nd + i] = hold_items[i];
+		oms_levels_lock(nd + nhold, items, &ls);
 	}
 
 	/* 5. The order row: a channel reference placed before returns that order. */
@@ -566,66 +557,29 @@ oms_place_order(PG_FUNCTION_ARGS)
 	pre = palloc(sizeof(OmsAlloc) * Max(ls.n, 1));
 	if (hold_id > 0)
 	{
-		int			nrows;
-		int64	   *r_item;
-		int64	   *r_loc;
-		int64	   *r_qty;
+		OmsAlloc   *held;
+		int			nheld = 0;
 
-		args[0] = Int64GetDatum(hold_id);
-		nrows = oms_plan_exec(&plan_hold_rows, args, NULL, false, 0, SPI_OK_SELECT);
-		r_item = palloc(sizeof(int64) * Max(nrows, 1));
-		r_loc = palloc(sizeof(int64) * Max(nrows, 1));
-		r_qty = palloc(sizeof(int64) * Max(nrows, 1));
-		for (i = 0; i < nrows; i++)
-		{
-			r_item[i] = oms_spi_int64(i, 1, &isnull);
-			r_loc[i] = oms_spi_int64(i, 2, &isnull);
-			r_qty[i] = oms_spi_int64(i, 3, &isnull);
-		}
-		/* the hold's items not in the order must be locked too */
-		{
-			int64	   *items = palloc(sizeof(int64) * (nd + nrows + 1));
-			int			nitems = 0;
-			bool		extra = false;
-
-			for (i = 0; i < nd; i++)
-				items[nitems++] = d[i].item_id;
-			for (i = 0; i < nrows; i++)
-			{
-				if (oms_level_find(&ls, r_item[i], r_loc[i]) == NULL)
-					extra = true;
-				items[nitems++] = r_item[i];
-			}
-			if (extra)
-			{
-				/*
-				 * Relocking a superset keeps the global order only from
-				 * scratch; the rows already locked are ours, so taking them
-				 * again does not wait.
-				 */
-				oms_levels_flush(&ls);
-				oms_levels_lock(nitems, items, &ls);
-			}
-		}
-		(void) oms_release_hold_rows(&ls, hold_id, "released");
-		for (i = 0; i < nrows; i++)
+		/* what the hold still had after expired rows were released on lock */
+		(void) oms_release_hold_rows(&ls, hold_id, "released", &held, &nheld);
+		for (i = 0; i < nheld; i++)
 		{
 			for (j = 0; j < nd; j++)
 			{
 				OmsLevel   *l;
 				int64		take;
 
-				if (d[j].item_id != r_item[i])
+				if (d[j].item_id != held[i].item_id)
 					continue;
-				take = Min(r_qty[i], d[j].qty - d[j].allocated);
+				take = Min(held[i].qty, d[j].qty - d[j].allocated);
 				if (take <= 0)
 					break;
-				l = oms_level_find(&ls, r_item[i], r_loc[i]);
+				l = oms_level_find(&ls, held[i].item_id, held[i].location_id);
 				l->reserved = oms_add_qty(l->reserved, take, "reserved");
 				l->reserved_delta = oms_add_qty(l->reserved_delta, take, "reserved");
 				d[j].allocated += take;
-				pre[npre].item_id = r_item[i];
-				pre[npre].location_id = r_loc[i];
+				pre[npre].item_id = held[i].item_id;
+				pre[npre].location_id = held[i].location_id;
 				pre[npre].qty = take;
 				npre++;
 				break;
@@ -1280,10 +1234,11 @@ oms_edit_order(PG_FUNCTION_ARGS)
 			args[1] = oms_int8_array(1, &no);
 			args[2] = oms_int8_array(1, &res[j].item_id);
 			args[3] = PointerGetDatum(construct_array(&kind, 1, TEXTOID, -1, false, TYPALIGN_INT));
+			/* inserted empty: the increase below orders and reserves it */
 			args[4] = oms_int8_array(1, &zero);
-			args[5] = oms_int8_array(1, &want);
+			args[5] = oms_int8_array(1, &zero);
 			args[6] = oms_int8_array(1, &zero);
-			args[7] = oms_int8_array(1, &want);
+			args[7] = oms_int8_array(1, &zero);
 			args[8] = numeric_array(1, &price);
 			oms_plan_exec(&plan_lines_insert, args, NULL, false, 0, SPI_OK_INSERT_RETURNING);
 			lines = repalloc(lines, sizeof(LineRow) * (nlines + 1));
@@ -1293,14 +1248,8 @@ oms_edit_order(PG_FUNCTION_ARGS)
 			l->line_no = (int32) no;
 			l->item_id = res[j].item_id;
 			l->kind = 'i';
-			l->ordered = want;
-			l->backordered = want;
 			l->sku = in[j].sku;
 			l->policy = res[j].policy;
-			current = 0;
-			/* treat the whole line as an increase from zero below */
-			l->ordered = 0;
-			l->backordered = 0;
 		}
 		else
 		{

@@ -619,14 +619,12 @@ int
 oms_allocate(OmsLevels *ls, int nd, OmsDemand *d, OmsStrategy strategy,
 			 bool allow_split, const OmsShipTo *to, OmsAlloc **out)
 {
-	OmsAlloc   *allocs = palloc(sizeof(OmsAlloc) * Max(ls->n, 1) * 1);
+	/* at most one allocation per level */
+	OmsAlloc   *allocs = palloc(sizeof(OmsAlloc) * Max(ls->n, 1));
 	OmsLevel  **ranked = palloc(sizeof(OmsLevel *) * Max(ls->n, 1));
 	int			nallocs = 0;
 	int			i;
 	int			j;
-
-	/* at most one allocation per level */
-	allocs = repalloc(allocs, sizeof(OmsAlloc) * Max(ls->n, 1));
 
 	if (strategy == OMS_STRATEGY_FEWEST_SHIPMENTS && nd > 0)
 	{
@@ -791,34 +789,63 @@ oms_release_line(OmsLevels *ls, int64 line_id, int64 qty, const char *state)
 	return released;
 }
 
-/* Release every active reservation of a cart hold.  Returns the units. */
+/*
+ * The distinct items a cart hold still reserves, to lock before its rows are
+ * touched.  Returns how many; *items is palloc'd.  Caller is connected to SPI.
+ */
+int
+oms_hold_items(int64 hold_id, int64 **items)
+{
+	Datum		arg[1] = {Int64GetDatum(hold_id)};
+	int			n;
+	int			i;
+	bool		isnull;
+
+	n = oms_plan_exec(&plan_hold_items, arg, NULL, false, 0, SPI_OK_SELECT);
+	*items = palloc(sizeof(int64) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		(*items)[i] = oms_spi_int64(i, 1, &isnull);
+	return n;
+}
+
+/*
+ * Release every active reservation of a cart hold whose levels the caller
+ * locked.  Returns the units; when rows is not NULL, *rows gets what each
+ * released reservation held (item, location, qty) and *nrows their count.
+ */
 int64
-oms_release_hold_rows(OmsLevels *ls, int64 hold_id, const char *state)
+oms_release_hold_rows(OmsLevels *ls, int64 hold_id, const char *state,
+					  OmsAlloc **rows, int *nrows)
 {
 	Datum		arg[1] = {Int64GetDatum(hold_id)};
 	int			n;
 	int			i;
 	int64		released = 0;
 	bool		isnull;
-	SPITupleTable *tt;
+	int64	   *ids;
+	OmsAlloc   *held;
 
 	n = oms_plan_exec(&plan_hold_res, arg, NULL, false, 0, SPI_OK_SELECT);
-	tt = SPI_tuptable;
+	ids = palloc(sizeof(int64) * Max(n, 1));
+	held = palloc(sizeof(OmsAlloc) * Max(n, 1));
 	for (i = 0; i < n; i++)
 	{
-		int64		id;
-		int64		item;
-		int64		loc;
-		int64		qty;
-
+		ids[i] = oms_spi_int64(i, 1, &isnull);
+		held[i].item_id = oms_spi_int64(i, 2, &isnull);
+		held[i].location_id = oms_spi_int64(i, 3, &isnull);
+		held[i].qty = oms_spi_int64(i, 4, &isnull);
+	}
+	for (i = 0; i < n; i++)
+	{
 		CHECK_FOR_INTERRUPTS();
-		SPI_tuptable = tt;
-		id = oms_spi_int64(i, 1, &isnull);
-		item = oms_spi_int64(i, 2, &isnull);
-		loc = oms_spi_int64(i, 3, &isnull);
-		qty = oms_spi_int64(i, 4, &isnull);
-		release_row(ls, id, item, loc, qty, qty, state);
-		released = oms_add_qty(released, qty, "released");
+		release_row(ls, ids[i], held[i].item_id, held[i].location_id,
+					held[i].qty, held[i].qty, state);
+		released = oms_add_qty(released, held[i].qty, "released");
+	}
+	if (rows != NULL)
+	{
+		*rows = held;
+		*nrows = n;
 	}
 	return released;
 }
@@ -985,11 +1012,9 @@ oms_hold_stock(PG_FUNCTION_ARGS)
 	int			nallocs;
 	int			i;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("hold_ref must not be null")));
+	hold_ref = oms_text_arg(fcinfo, 0, "hold_ref", true);
 	if (PG_ARGISNULL(1))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("lines must not be null")));
-	hold_ref = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	lines = PG_GETARG_JSONB_P(1);
 	if (PG_ARGISNULL(2))
 	{
@@ -1014,19 +1039,18 @@ oms_hold_stock(PG_FUNCTION_ARGS)
 
 	/* lock the items of the new lines and of what the hold had */
 	{
-		Datum		arg[1] = {Int64GetDatum(hold_id)};
-		int			nold = oms_plan_exec(&plan_hold_items, arg, NULL, false, 0, SPI_OK_SELECT);
-		bool		isnull;
+		int64	   *old_items;
+		int			nold = oms_hold_items(hold_id, &old_items);
 
-		lock_items = palloc(sizeof(int64) * (nd + nold));
+		lock_items = palloc(sizeof(int64) * (nd + nold + 1));
 		nlock = 0;
 		for (i = 0; i < nd; i++)
 			lock_items[nlock++] = d[i].item_id;
 		for (i = 0; i < nold; i++)
-			lock_items[nlock++] = oms_spi_int64(i, 1, &isnull);
+			lock_items[nlock++] = old_items[i];
 	}
 	oms_levels_lock(nlock, lock_items, &ls);
-	(void) oms_release_hold_rows(&ls, hold_id, "released");
+	(void) oms_release_hold_rows(&ls, hold_id, "released", NULL, NULL);
 
 	nallocs = oms_allocate(&ls, nd, d, OMS_STRATEGY_PRIORITY, true, NULL, &allocs);
 	for (i = 0; i < nd; i++)
@@ -1054,9 +1078,7 @@ oms_release_hold(PG_FUNCTION_ARGS)
 	bool		isnull;
 	OmsLevels	ls;
 
-	if (PG_ARGISNULL(0))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("hold_ref must not be null")));
-	hold_ref = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	hold_ref = oms_text_arg(fcinfo, 0, "hold_ref", true);
 
 	oms_spi_connect();
 	arg[0] = CStringGetTextDatum(hold_ref);
@@ -1079,18 +1101,13 @@ oms_release_hold_by_id(int64 hold_id, const char *state, OmsLevels *ls)
 {
 	Datum		arg[2];
 	int			n;
-	int			i;
 	int64	   *items;
 	int64		released;
-	bool		isnull;
 
-	arg[0] = Int64GetDatum(hold_id);
-	n = oms_plan_exec(&plan_hold_items, arg, NULL, false, 0, SPI_OK_SELECT);
-	items = palloc(sizeof(int64) * Max(n, 1));
-	for (i = 0; i < n; i++)
-		items[i] = oms_spi_int64(i, 1, &isnull);
+	n = oms_hold_items(hold_id, &items);
 	oms_levels_lock(n, items, ls);
-	released = oms_release_hold_rows(ls, hold_id, state);
+	released = oms_release_hold_rows(ls, hold_id, state, NULL, NULL);
+	arg[0] = Int64GetDatum(hold_id);
 	oms_levels_flush(ls);
 	arg[1] = CStringGetTextDatum(state);
 	oms_plan_exec(&plan_hold_state, arg, NULL, false, 0, SPI_OK_UPDATE);
