@@ -45,7 +45,6 @@ static int64 insert_movement(int64 item_id, int64 location_id, const char *kind,
 							 int64 on_hand_delta, int64 damaged_delta,
 							 const char *reason, const char *reference,
 							 int64 transfer_id, int64 *counted);
-static char *text_arg(FunctionCallInfo fcinfo, int n, const char *argname, bool required);
 static int64 int64_arg(FunctionCallInfo fcinfo, int n, const char *argname);
 static bool engine_only_kind(const char *kind);
 
@@ -429,20 +428,6 @@ oms_inventory_level_guard(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------
  */
 
-static char *
-text_arg(FunctionCallInfo fcinfo, int n, const char *argname, bool required)
-{
-	if (PG_ARGISNULL(n))
-	{
-		if (required)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s must not be null", argname)));
-		return NULL;
-	}
-	return text_to_cstring(PG_GETARG_TEXT_PP(n));
-}
-
 static int64
 int64_arg(FunctionCallInfo fcinfo, int n, const char *argname)
 {
@@ -544,10 +529,10 @@ PG_FUNCTION_INFO_V1(oms_receive_stock);
 Datum
 oms_receive_stock(PG_FUNCTION_ARGS)
 {
-	char	   *sku = text_arg(fcinfo, 0, "sku", true);
-	char	   *loc = text_arg(fcinfo, 1, "location", true);
+	char	   *sku = oms_text_arg(fcinfo, 0, "sku", true);
+	char	   *loc = oms_text_arg(fcinfo, 1, "location", true);
 	int64		qty = int64_arg(fcinfo, 2, "qty");
-	char	   *reference = text_arg(fcinfo, 3, "reference", false);
+	char	   *reference = oms_text_arg(fcinfo, 3, "reference", false);
 	int64		item_id;
 	int64		location_id;
 	int64		movement_id;
@@ -567,10 +552,10 @@ PG_FUNCTION_INFO_V1(oms_adjust_stock);
 Datum
 oms_adjust_stock(PG_FUNCTION_ARGS)
 {
-	char	   *sku = text_arg(fcinfo, 0, "sku", true);
-	char	   *loc = text_arg(fcinfo, 1, "location", true);
+	char	   *sku = oms_text_arg(fcinfo, 0, "sku", true);
+	char	   *loc = oms_text_arg(fcinfo, 1, "location", true);
 	int64		delta = int64_arg(fcinfo, 2, "delta");
-	char	   *reason = text_arg(fcinfo, 3, "reason", true);
+	char	   *reason = oms_text_arg(fcinfo, 3, "reason", true);
 	int64		item_id;
 	int64		location_id;
 	int64		movement_id;
@@ -597,10 +582,10 @@ PG_FUNCTION_INFO_V1(oms_count_stock);
 Datum
 oms_count_stock(PG_FUNCTION_ARGS)
 {
-	char	   *sku = text_arg(fcinfo, 0, "sku", true);
-	char	   *loc = text_arg(fcinfo, 1, "location", true);
+	char	   *sku = oms_text_arg(fcinfo, 0, "sku", true);
+	char	   *loc = oms_text_arg(fcinfo, 1, "location", true);
 	int64		counted = int64_arg(fcinfo, 2, "counted");
-	char	   *reason = text_arg(fcinfo, 3, "reason", false);
+	char	   *reason = oms_text_arg(fcinfo, 3, "reason", false);
 	int64		item_id;
 	int64		location_id;
 
@@ -623,11 +608,11 @@ PG_FUNCTION_INFO_V1(oms_transfer_stock);
 Datum
 oms_transfer_stock(PG_FUNCTION_ARGS)
 {
-	char	   *sku = text_arg(fcinfo, 0, "sku", true);
-	char	   *from = text_arg(fcinfo, 1, "from_location", true);
-	char	   *to = text_arg(fcinfo, 2, "to_location", true);
+	char	   *sku = oms_text_arg(fcinfo, 0, "sku", true);
+	char	   *from = oms_text_arg(fcinfo, 1, "from_location", true);
+	char	   *to = oms_text_arg(fcinfo, 2, "to_location", true);
 	int64		qty = int64_arg(fcinfo, 3, "qty");
-	char	   *reference = text_arg(fcinfo, 4, "reference", false);
+	char	   *reference = oms_text_arg(fcinfo, 4, "reference", false);
 	int64		item_id;
 	int64		from_id;
 	int64		to_id;
@@ -665,10 +650,10 @@ PG_FUNCTION_INFO_V1(oms_damage_stock);
 Datum
 oms_damage_stock(PG_FUNCTION_ARGS)
 {
-	char	   *sku = text_arg(fcinfo, 0, "sku", true);
-	char	   *loc = text_arg(fcinfo, 1, "location", true);
+	char	   *sku = oms_text_arg(fcinfo, 0, "sku", true);
+	char	   *loc = oms_text_arg(fcinfo, 1, "location", true);
 	int64		qty = int64_arg(fcinfo, 2, "qty");
-	char	   *reason = text_arg(fcinfo, 3, "reason", false);
+	char	   *reason = oms_text_arg(fcinfo, 3, "reason", false);
 	int64		item_id;
 	int64		location_id;
 	int64		movement_id;
@@ -688,10 +673,10 @@ PG_FUNCTION_INFO_V1(oms_scrap_stock);
 Datum
 oms_scrap_stock(PG_FUNCTION_ARGS)
 {
-	char	   *sku = text_arg(fcinfo, 0, "sku", true);
-	char	   *loc = text_arg(fcinfo, 1, "location", true);
+	char	   *sku = oms_text_arg(fcinfo, 0, "sku", true);
+	char	   *loc = oms_text_arg(fcinfo, 1, "location", true);
 	int64		qty = int64_arg(fcinfo, 2, "qty");
-	char	   *reason = text_arg(fcinfo, 3, "reason", false);
+	char	   *reason = oms_text_arg(fcinfo, 3, "reason", false);
 	int64		item_id;
 	int64		location_id;
 	int64		movement_id;
@@ -711,8 +696,8 @@ PG_FUNCTION_INFO_V1(oms_set_safety_stock);
 Datum
 oms_set_safety_stock(PG_FUNCTION_ARGS)
 {
-	char	   *sku = text_arg(fcinfo, 0, "sku", true);
-	char	   *loc = text_arg(fcinfo, 1, "location", true);
+	char	   *sku = oms_text_arg(fcinfo, 0, "sku", true);
+	char	   *loc = oms_text_arg(fcinfo, 1, "location", true);
 	int64		qty = int64_arg(fcinfo, 2, "qty");
 	int64		item_id;
 	int64		location_id;

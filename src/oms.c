@@ -122,6 +122,24 @@ oms_require_positive(int64 qty, const char *argname)
 				 errmsg("%s must be greater than zero, got " INT64_FORMAT, argname, qty)));
 }
 
+/*
+ * Text argument n as a C string: NULL when the SQL value is NULL and the
+ * argument is optional, 22023 naming it when it is required.
+ */
+char *
+oms_text_arg(FunctionCallInfo fcinfo, int n, const char *argname, bool required)
+{
+	if (PG_ARGISNULL(n))
+	{
+		if (required)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s must not be null", argname)));
+		return NULL;
+	}
+	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+}
+
 PG_FUNCTION_INFO_V1(oms_version);
 
 /*

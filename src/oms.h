@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "common/int.h"
+#include "fmgr.h"
 #include "executor/spi.h"
 
 /* ----------
@@ -86,6 +87,9 @@ oms_mul_qty(int64 a, int64 b, const char *what)
 
 /* Raise 22023 unless qty > 0. */
 extern void oms_require_positive(int64 qty, const char *argname);
+
+/* Text argument n as a C string; a NULL is 22023 naming it when required. */
+extern char *oms_text_arg(FunctionCallInfo fcinfo, int n, const char *argname, bool required);
 
 /* ----------
  * Saved-plan SPI helper (spi_util.c).
