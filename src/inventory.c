@@ -41,10 +41,6 @@ typedef struct LevelRow
 static void lock_level(int64 item_id, int64 location_id, LevelRow *row);
 static int64 resolve_item(const char *sku);
 static int64 resolve_location(const char *code);
-static int64 insert_movement(int64 item_id, int64 location_id, const char *kind,
-							 int64 on_hand_delta, int64 damaged_delta,
-							 const char *reason, const char *reference,
-							 int64 transfer_id, int64 *counted);
 static int64 int64_arg(FunctionCallInfo fcinfo, int n, const char *argname);
 static bool engine_only_kind(const char *kind);
 
@@ -477,15 +473,14 @@ resolve_location(const char *code)
 }
 
 /*
- * Insert one ledger row under the engine guard; the ledger trigger applies
- * it.  Returns the movement id and, for counts, stores the computed delta in
- * *counted.  Caller must be connected to SPI.
+ * Insert one ledger row under the engine guard (declared in oms.h, which
+ * says how to call it).
  */
-static int64
-insert_movement(int64 item_id, int64 location_id, const char *kind,
-				int64 on_hand_delta, int64 damaged_delta,
-				const char *reason, const char *reference,
-				int64 transfer_id, int64 *counted)
+int64
+oms_insert_movement(int64 item_id, int64 location_id, const char *kind,
+					int64 on_hand_delta, int64 damaged_delta,
+					const char *reason, const char *reference,
+					int64 transfer_id, int64 *counted)
 {
 	Datum		v[9];
 	char		n[9];
@@ -541,7 +536,7 @@ oms_receive_stock(PG_FUNCTION_ARGS)
 	oms_spi_connect();
 	item_id = resolve_item(sku);
 	location_id = resolve_location(loc);
-	movement_id = insert_movement(item_id, location_id, "receipt", qty, 0,
+	movement_id = oms_insert_movement(item_id, location_id, "receipt", qty, 0,
 								  NULL, reference, 0, NULL);
 	oms_spi_finish();
 	PG_RETURN_INT64(movement_id);
@@ -571,7 +566,7 @@ oms_adjust_stock(PG_FUNCTION_ARGS)
 	oms_spi_connect();
 	item_id = resolve_item(sku);
 	location_id = resolve_location(loc);
-	movement_id = insert_movement(item_id, location_id, "adjustment", delta, 0,
+	movement_id = oms_insert_movement(item_id, location_id, "adjustment", delta, 0,
 								  reason, NULL, 0, NULL);
 	oms_spi_finish();
 	PG_RETURN_INT64(movement_id);
@@ -597,7 +592,7 @@ oms_count_stock(PG_FUNCTION_ARGS)
 	item_id = resolve_item(sku);
 	location_id = resolve_location(loc);
 	/* counted goes in; the trigger's delta comes back in the same variable */
-	(void) insert_movement(item_id, location_id, "count", 0, 0,
+	(void) oms_insert_movement(item_id, location_id, "count", 0, 0,
 						   reason, NULL, 0, &counted);
 	oms_spi_finish();
 	PG_RETURN_INT64(counted);
@@ -637,9 +632,9 @@ oms_transfer_stock(PG_FUNCTION_ARGS)
 	oms_plan_exec(&plan_next_transfer, NULL, NULL, false, 1, SPI_OK_SELECT);
 	transfer_id = oms_spi_int64(0, 1, &isnull);
 
-	(void) insert_movement(item_id, from_id, "transfer_out", -qty, 0,
+	(void) oms_insert_movement(item_id, from_id, "transfer_out", -qty, 0,
 						   NULL, reference, transfer_id, NULL);
-	(void) insert_movement(item_id, to_id, "transfer_in", qty, 0,
+	(void) oms_insert_movement(item_id, to_id, "transfer_in", qty, 0,
 						   NULL, reference, transfer_id, NULL);
 	oms_spi_finish();
 	PG_RETURN_INT64(transfer_id);
@@ -662,7 +657,7 @@ oms_damage_stock(PG_FUNCTION_ARGS)
 	oms_spi_connect();
 	item_id = resolve_item(sku);
 	location_id = resolve_location(loc);
-	movement_id = insert_movement(item_id, location_id, "damage", -qty, qty,
+	movement_id = oms_insert_movement(item_id, location_id, "damage", -qty, qty,
 								  reason, NULL, 0, NULL);
 	oms_spi_finish();
 	PG_RETURN_INT64(movement_id);
@@ -685,7 +680,7 @@ oms_scrap_stock(PG_FUNCTION_ARGS)
 	oms_spi_connect();
 	item_id = resolve_item(sku);
 	location_id = resolve_location(loc);
-	movement_id = insert_movement(item_id, location_id, "scrap", 0, -qty,
+	movement_id = oms_insert_movement(item_id, location_id, "scrap", 0, -qty,
 								  reason, NULL, 0, NULL);
 	oms_spi_finish();
 	PG_RETURN_INT64(movement_id);

@@ -40,6 +40,12 @@
 #define ERRCODE_OMS_RESERVED_STOCK			MAKE_SQLSTATE('O','M','0','0','7')
 /* a write that bypasses the inventory ledger or rewrites its history */
 #define ERRCODE_OMS_LEDGER_VIOLATION		MAKE_SQLSTATE('O','M','0','0','8')
+/* an order whose payment requirement is not met (it cannot ship yet) */
+#define ERRCODE_OMS_PAYMENT_REQUIRED		MAKE_SQLSTATE('O','M','0','0','9')
+/* an amount in another currency than its order's */
+#define ERRCODE_OMS_CURRENCY_MISMATCH		MAKE_SQLSTATE('O','M','0','1','0')
+/* a return asked for after the return window closed */
+#define ERRCODE_OMS_RETURN_WINDOW_CLOSED	MAKE_SQLSTATE('O','M','0','1','1')
 
 /* ----------
  * Checked arithmetic on quantities (bigint).  Never wraps: raises 22003
@@ -159,6 +165,19 @@ extern bool oms_engine_active(void);
 extern char *oms_reason;
 extern bool oms_notify_events;
 extern void oms_set_reason(const char *reason);
+
+/*
+ * Insert one ledger row under the engine guard (inventory.c); the ledger
+ * trigger applies it to the level under its row lock.  Engine-only kinds
+ * (shipment, return_restock, return_damaged, transfer legs) are written only
+ * this way.  reason, reference may be NULL; transfer_id 0 for none; counted
+ * non-NULL only for kind count (in: units counted, out: the delta).  Returns
+ * the movement id.  Caller must be connected to SPI.
+ */
+extern int64 oms_insert_movement(int64 item_id, int64 location_id, const char *kind,
+								 int64 on_hand_delta, int64 damaged_delta,
+								 const char *reason, const char *reference,
+								 int64 transfer_id, int64 *counted);
 
 /* Name lookups used in error messages (inventory.c). */
 extern char *oms_item_sku(int64 item_id);
