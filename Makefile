@@ -18,7 +18,8 @@ OBJS = \
 	src/events.o \
 	src/transitions.o \
 	src/reserve.o \
-	src/orders.o
+	src/orders.o \
+	src/fulfillment.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
@@ -28,6 +29,7 @@ SQL_PARTS = \
 	src/sql/30_events.sql \
 	src/sql/40_orders.sql \
 	src/sql/50_reserve.sql \
+	src/sql/60_fulfillment.sql \
 	src/sql/80_jobs.sql \
 	src/sql/90_views.sql
 
@@ -57,9 +59,10 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control Makefile
 
 $(OBJS): src/oms.h
 src/events.o src/transitions.o: src/events.h
-src/transitions.o: src/transitions.h
-src/lines.o src/reserve.o src/orders.o: src/lines.h
-src/reserve.o src/orders.o: src/reserve.h src/events.h
+src/transitions.o src/fulfillment.o: src/transitions.h
+src/lines.o src/reserve.o src/orders.o src/fulfillment.o: src/lines.h
+src/reserve.o src/orders.o src/fulfillment.o: src/reserve.h src/events.h
+src/orders.o src/fulfillment.o: src/fulfillment.h
 
 .PHONY: demo test
 demo:

@@ -26,6 +26,7 @@
 
 #include "oms.h"
 #include "events.h"
+#include "fulfillment.h"
 #include "lines.h"
 #include "reserve.h"
 
@@ -63,6 +64,7 @@ static Datum numeric_array(int n, Numeric *v);
 static void lock_order(int64 order_id, OrderRow *o);
 static int	read_lines(int64 order_id, bool lock, LineRow **out);
 static void lock_order_levels(int nlines, LineRow *lines, int nextra, int64 *extra, OmsLevels *ls);
+static int64 open_units(const LineRow *l);
 static int64 cancel_line_units(OmsLevels *ls, LineRow *l, int64 qty);
 static void write_line(const LineRow *l);
 static void set_status(int64 order_id, const char *status, const char *reason);
@@ -916,6 +918,17 @@ write_line(const LineRow *l)
  * reserved ones (their reservations are released).  The caller checked that
  * qty <= open.  Returns the units released from reservations.
  */
+/* Units of a line that cancel or edit may take: not shipped, not in a shipment. */
+static int64
+open_units(const LineRow *l)
+{
+	int64		open = l->reserved + l->backordered;
+
+	if (l->reserved > 0)
+		open -= oms_line_committed(l->line_id);
+	return open;
+}
+
 static int64
 cancel_line_units(OmsLevels *ls, LineRow *l, int64 qty)
 {
@@ -927,7 +940,7 @@ cancel_line_units(OmsLevels *ls, LineRow *l, int64 qty)
 	l->backordered -= from_back;
 	if (from_res > 0)
 	{
-		released = oms_release_line(ls, l->line_id, from_res, "released");
+		released = oms_release_uncommitted(ls, l->line_id, from_res, "released");
 		if (released != from_res)
 			elog(ERROR, "line " INT64_FORMAT " holds " INT64_FORMAT " reserved units but its reservations hold " INT64_FORMAT,
 				 l->line_id, from_res, released);
@@ -1038,6 +1051,9 @@ oms_cancel_order(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OMS_NOT_EDITABLE),
 				 errmsg("order %s is %s: nothing is left to cancel", o.number, o.status)));
 
+	/* a whole order takes back what its open shipments hold */
+	if (which == NULL)
+		(void) oms_cancel_open_shipments(order_id);
 	nlines = read_lines(order_id, false, &lines);
 	lock_order_levels(nlines, lines, 0, NULL, &ls);
 	nlines = read_lines(order_id, true, &lines);
@@ -1091,10 +1107,10 @@ oms_cancel_order(PG_FUNCTION_ARGS)
 						if (lines[k].kind != 'c' || lines[k].parent_line_id != lines[i].line_id)
 							continue;
 						q = oms_mul_qty(per, in[j].qty, "cancel quantity");
-						if (q > lines[k].reserved + lines[k].backordered)
+						if (q > open_units(&lines[k]))
 							ereport(ERROR,
 									(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
-									 errmsg("cannot cancel " INT64_FORMAT " of bundle \"%s\" on order %s: its component \"%s\" has shipped",
+									 errmsg("cannot cancel " INT64_FORMAT " of bundle \"%s\" on order %s: its component \"%s\" has shipped or is in a shipment",
 											in[j].qty, in[j].sku, o.number, lines[k].sku)));
 						cancel_line_units(&ls, &lines[k], q);
 					}
@@ -1103,14 +1119,15 @@ oms_cancel_order(PG_FUNCTION_ARGS)
 					cancelled = oms_add_qty(cancelled, in[j].qty, "cancelled");
 					continue;
 				}
-				open = lines[i].reserved + lines[i].backordered;
+				open = open_units(&lines[i]);
 				if (in[j].qty > open)
 					ereport(ERROR,
 							(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
 							 errmsg("cannot cancel " INT64_FORMAT " units of sku \"%s\" on order %s: only " INT64_FORMAT " open",
 									in[j].qty, in[j].sku, o.number, open),
-							 errdetail("Ordered " INT64_FORMAT ", shipped " INT64_FORMAT ", cancelled " INT64_FORMAT ".",
-									   lines[i].ordered, lines[i].shipped, lines[i].cancelled)));
+							 errdetail("Ordered " INT64_FORMAT ", shipped " INT64_FORMAT ", cancelled " INT64_FORMAT ", in open shipments " INT64_FORMAT ".",
+									   lines[i].ordered, lines[i].shipped, lines[i].cancelled,
+									   lines[i].reserved + lines[i].backordered - open)));
 				cancel_line_units(&ls, &lines[i], in[j].qty);
 				cancelled = oms_add_qty(cancelled, in[j].qty, "cancelled");
 			}
@@ -1266,11 +1283,12 @@ oms_edit_order(PG_FUNCTION_ARGS)
 		{
 			int64		drop = current - want;
 
-			if (drop > l->reserved + l->backordered)
+			if (drop > open_units(l))
 				ereport(ERROR,
 						(errcode(ERRCODE_OMS_NOT_EDITABLE),
-						 errmsg("cannot reduce sku \"%s\" on order %s to " INT64_FORMAT ": " INT64_FORMAT " already shipped",
-								l->sku, o.number, want, l->shipped)));
+						 errmsg("cannot reduce sku \"%s\" on order %s to " INT64_FORMAT ": " INT64_FORMAT " already shipped or in a shipment",
+								l->sku, o.number, want,
+								l->shipped + l->reserved + l->backordered - open_units(l))));
 			cancel_line_units(&ls, l, drop);
 		}
 		else if (want > current)
