@@ -133,12 +133,65 @@ FROM oms.order_line l JOIN oms.item i USING (item_id) WHERE l.order_id = :li ORD
 SELECT sku, location, on_hand, reserved, held, available FROM oms.inventory_position ORDER BY sku, location;
 
 \echo
-\echo '### 15. What happened, as events a consumer would receive'
+\echo '### 15. Fulfillment: Noah orders white tees (only at the East DC) and mugs (left at the West DC)'
+INSERT INTO oms.carrier (code, name, tracking_url) VALUES
+    ('UPS', 'UPS', 'https://www.ups.com/track?tracknum={tracking_number}'),
+    ('FEDEX', 'FedEx', 'https://www.fedex.com/fedextrack/?trknbr={tracking_number}');
+INSERT INTO oms.carrier_service (carrier_id, service_level, transit_days, business_days)
+SELECT c.carrier_id, v.level, v.days, true FROM oms.carrier c JOIN (VALUES
+    ('UPS', 'ground', 3), ('UPS', 'express', 1), ('FEDEX', 'ground', 4), ('FEDEX', 'air', 2)) v(code, level, days)
+    ON v.code = c.code;
+SELECT c.code AS carrier, s.service_level, s.transit_days FROM oms.carrier_service s JOIN oms.carrier c USING (carrier_id)
+ORDER BY 1, 3;
+SELECT oms.place_order('noah@example.com', 'web',
+    '[{"sku": "TEE-WHT-M", "qty": 2, "unit_price": "24.00"}, {"sku": "MUG-12OZ", "qty": 4, "unit_price": "12.50"}]',
+    '{"confirm": true, "customer_name": "Noah Park", "tax": "7.84", "shipping": "6.00",
+      "ship_to": {"name": "Noah Park", "line1": "1 Ferry Building", "city": "San Francisco",
+                  "postal_code": "94111", "country": "US", "region": "US-CA"}}') AS noah \gset
+\echo 'The fulfillment queue: what each location has to ship, oldest promise first'
+SELECT location, order_number, status, units_reserved, units_in_shipments, units_to_ship
+FROM oms.fulfillment_queue ORDER BY location, promised_at NULLS LAST, placed_at;
+\echo 'One pending shipment per location that holds the order''s units (a split shipment):'
+SELECT oms.create_shipments(:noah) AS shipment_id;
+SELECT s.shipment_number, loc.code AS location, s.status,
+       (SELECT string_agg(i.sku || ' x' || sl.qty, ', ') FROM oms.shipment_line sl JOIN oms.item i USING (item_id)
+        WHERE sl.shipment_id = s.shipment_id) AS contents
+FROM oms.shipment s JOIN oms.location loc USING (location_id) WHERE s.order_id = :noah ORDER BY s.shipment_id;
+SELECT min(shipment_id) AS east_parcel, max(shipment_id) AS west_parcel FROM oms.shipment WHERE order_id = :noah \gset
+\echo 'The East DC picker''s list (starting it moves the shipments to picking):'
+SELECT sku, name, qty, shipments, orders FROM oms.pick_list('WH-EAST', start => true);
+
+\echo
+\echo '### 16. The parcels leave: reserved and on_hand fall together through the ledger'
+SELECT oms.advance_shipment(:east_parcel, 'packed');
+SELECT oms.ship(:east_parcel, 'UPS', '1Z999AA10123456784') IS NOT NULL AS shipped;
+SELECT order_number, status, fulfillment_status FROM oms.sales_order WHERE order_id = :noah;
+SELECT oms.ship(:west_parcel, 'FEDEX', '7712 3456 7890', 'air') IS NOT NULL AS shipped;
+SELECT m.kind, i.sku, l.code AS location, m.on_hand_delta, m.on_hand_after, m.reference
+FROM oms.inventory_movement m JOIN oms.item i USING (item_id) JOIN oms.location l USING (location_id)
+WHERE m.kind = 'shipment' ORDER BY m.movement_id;
+\echo 'The carrier scans and delivers; the order completes when every unit is delivered:'
+SELECT oms.advance_shipment(:east_parcel, 'in_transit');
+SELECT oms.deliver(:east_parcel) AS fulfillment_status;
+SELECT oms.deliver(:west_parcel) AS fulfillment_status;
+\echo 'order_tracking, the row a storefront or BI tool reads:'
+\x on
+SELECT order_number, customer, channel, status, payment_status, fulfillment_status, units_ordered, units_shipped,
+       units_delivered, units_outstanding, jsonb_pretty(shipments) AS shipments, last_event
+FROM oms.order_tracking WHERE order_id = :noah;
+\x off
+\echo 'order_timeline, every status change and event of the order and its parcels:'
+SELECT to_char(at, 'HH24:MI:SS.MS') AS at, source, entity_ref, what, from_status, to_status, reason,
+       COALESCE(payload->>'tracking_number', '') AS tracking, COALESCE(payload->>'estimated_delivery', '') AS eta
+FROM oms.order_timeline WHERE order_id = :noah ORDER BY at, seq, source;
+
+\echo
+\echo '### 17. What happened, as events a consumer would receive'
 SELECT event_id, topic, entity_id AS order_id, payload->>'order_number' AS order_number,
        COALESCE(payload->>'reason', '') AS reason
 FROM oms.event WHERE topic LIKE 'order.%' ORDER BY event_id;
 
 \echo
-\echo '### 16. Ledger, levels and reservations agree: check_inventory() returns no rows'
+\echo '### 18. Ledger, levels and reservations agree: check_inventory() returns no rows'
 SELECT * FROM oms.check_inventory();
 SELECT count(*) AS disagreements FROM oms.check_inventory();

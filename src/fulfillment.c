@@ -847,9 +847,9 @@ oms_ship(PG_FUNCTION_ARGS)
 
 	/* a shipment handed over straight away was picked and packed on the way */
 	if (strcmp(s.status, "pending") == 0)
-		set_shipment_status(s.shipment_id, "picking", "shipped");
+		set_shipment_status(s.shipment_id, "picking", "picked as it shipped");
 	if (strcmp(s.status, "packed") != 0)
-		set_shipment_status(s.shipment_id, "packed", "shipped");
+		set_shipment_status(s.shipment_id, "packed", "packed as it shipped");
 
 	/* consume exactly the reserved units, then let them leave the ledger */
 	n = read_shipment_lines(s.shipment_id, &lines);
