@@ -13,6 +13,7 @@ MODULE_big = oms
 OBJS = \
 	src/oms.o \
 	src/spi_util.o \
+	src/idempotency.o \
 	src/inventory.o \
 	src/lines.o \
 	src/events.o \
@@ -63,6 +64,7 @@ src/transitions.o src/fulfillment.o: src/transitions.h
 src/lines.o src/reserve.o src/orders.o src/fulfillment.o: src/lines.h
 src/reserve.o src/orders.o src/fulfillment.o: src/reserve.h src/events.h
 src/orders.o src/fulfillment.o: src/fulfillment.h
+src/idempotency.o src/orders.o: src/idempotency.h
 
 .PHONY: demo test
 demo:
