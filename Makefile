@@ -20,7 +20,8 @@ OBJS = \
 	src/transitions.o \
 	src/reserve.o \
 	src/orders.o \
-	src/fulfillment.o
+	src/fulfillment.o \
+	src/payments.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
@@ -31,6 +32,7 @@ SQL_PARTS = \
 	src/sql/40_orders.sql \
 	src/sql/50_reserve.sql \
 	src/sql/60_fulfillment.sql \
+	src/sql/62_payments.sql \
 	src/sql/80_jobs.sql \
 	src/sql/90_views.sql
 
@@ -64,7 +66,8 @@ src/transitions.o src/fulfillment.o: src/transitions.h
 src/lines.o src/reserve.o src/orders.o src/fulfillment.o: src/lines.h
 src/reserve.o src/orders.o src/fulfillment.o: src/reserve.h src/events.h
 src/orders.o src/fulfillment.o: src/fulfillment.h
-src/idempotency.o src/orders.o: src/idempotency.h
+src/idempotency.o src/orders.o src/payments.o: src/idempotency.h
+src/payments.o: src/payments.h src/events.h src/lines.h
 
 .PHONY: demo test
 demo:
