@@ -242,10 +242,12 @@ FROM (VALUES (0, 0, 0, 0), (100, 0, 0, 0), (100, 0, 0, 40), (100, 0, 0, 100), (1
              (100, 40, 0, 60), (100, 100, 0, 0), (120, 110, 0, 0), (100, 100, 30, 0),
              (100, 100, 100, 0), (100, 40, 40, 0)) t(a, c, r, v);
 SELECT r AS payment_required,
-       string_agg(s, ', ' ORDER BY o) FILTER (WHERE oms.payment_satisfies(r, s)) AS may_ship_when
+       string_agg(s, ', ' ORDER BY o) FILTER (WHERE oms.payment_satisfied(r, s)) AS may_ship_when
 FROM unnest(ARRAY['none', 'authorized', 'captured', 'bogus']) r,
      unnest(ARRAY['unpaid', 'authorized', 'partially_paid', 'paid', 'partially_refunded', 'refunded', 'voided']) WITH ORDINALITY x(s, o)
 GROUP BY r ORDER BY min(array_position(ARRAY['none', 'authorized', 'captured', 'bogus'], r));
+SELECT oms.payment_satisfied('none', NULL) AS none_null, oms.payment_satisfied('captured', NULL) AS captured_null,
+       oms.payment_satisfied(NULL, 'paid') AS null_paid;
 SELECT order_number, payment_required, payment_status, payment_satisfied
 FROM oms.order_payments WHERE order_id IN (:o1, :o2, :o3) ORDER BY order_id;
 

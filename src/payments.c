@@ -311,10 +311,12 @@ oms_payment_satisfies(const char *payment_required, const char *payment_status)
 	static const char *const after_captured[] = {"paid", "partially_refunded", NULL};
 	const char *const *ok;
 
-	if (payment_required == NULL || payment_status == NULL)
+	if (payment_required == NULL)
 		return false;
 	if (strcmp(payment_required, "none") == 0)
 		return true;
+	if (payment_status == NULL)
+		return false;
 	if (strcmp(payment_required, "authorized") == 0)
 		ok = after_authorized;
 	else if (strcmp(payment_required, "captured") == 0)
@@ -591,14 +593,18 @@ oms_payment_status_of(PG_FUNCTION_ARGS)
 															PG_GETARG_NUMERIC(4))));
 }
 
-PG_FUNCTION_INFO_V1(oms_payment_satisfies_sql);
+PG_FUNCTION_INFO_V1(oms_payment_satisfied);
 
-/* payment_satisfies(payment_required, payment_status): STRICT. */
+/*
+ * payment_satisfied(required, status), declared in 60_fulfillment.sql
+ * where the fulfillment views use it.  Not STRICT: a NULL is false, except
+ * that nothing is required of an order whose requirement is none.
+ */
 Datum
-oms_payment_satisfies_sql(PG_FUNCTION_ARGS)
+oms_payment_satisfied(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(oms_payment_satisfies(text_to_cstring(PG_GETARG_TEXT_PP(0)),
-										 text_to_cstring(PG_GETARG_TEXT_PP(1))));
+	PG_RETURN_BOOL(oms_payment_satisfies(PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)),
+										 PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1))));
 }
 
 /* ----------------------------------------------------------------

@@ -59,7 +59,8 @@ extern Numeric oms_payment_refundable(int64 order_id);
  * payment_required ("none", "authorized", "captured") may ship with this
  * payment_status.  "none" always may; "authorized" when authorized,
  * partially_paid, paid or partially_refunded; "captured" when paid or
- * partially_refunded.  Anything else is false.
+ * partially_refunded.  Anything else, and a NULL requirement or (unless
+ * none) status, is false.  SQL: oms.payment_satisfied(required, status).
  */
 extern bool oms_payment_satisfies(const char *payment_required, const char *payment_status);
 

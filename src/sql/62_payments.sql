@@ -104,12 +104,6 @@ CREATE FUNCTION oms.payment_status_of(total numeric, authorized numeric, capture
     AS 'MODULE_PATHNAME', 'oms_payment_status_of';
 COMMENT ON FUNCTION oms.payment_status_of(numeric, numeric, numeric, numeric, numeric) IS 'The payment_status an order of this total has with these ledger sums (the rule the engine applies).';
 
-CREATE FUNCTION oms.payment_satisfies(payment_required text, payment_status text)
-    RETURNS boolean
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
-    AS 'MODULE_PATHNAME', 'oms_payment_satisfies_sql';
-COMMENT ON FUNCTION oms.payment_satisfies(text, text) IS 'Whether an order with this payment_status meets its payment_required (none, authorized, captured) and may ship.';
-
 -- check_payments: every order whose stored payment_status is not the one its
 -- ledger gives, and every order whose ledger breaks a rule.  No rows means
 -- all is well.
@@ -160,7 +154,7 @@ SELECT o.order_id,
        (COALESCE(p.captured, 0) - COALESCE(p.refunded, 0))::numeric(14,2) AS refundable,
        o.payment_status,
        o.payment_required,
-       oms.payment_satisfies(o.payment_required, o.payment_status) AS payment_satisfied,
+       oms.payment_satisfied(o.payment_required, o.payment_status) AS payment_satisfied,
        COALESCE(p.payments, 0) AS payments,
        p.last_payment_at
 FROM oms.sales_order o
@@ -185,5 +179,4 @@ GRANT EXECUTE ON FUNCTION oms.record_payment(bigint, text, numeric, text, text, 
                           oms.refund(bigint, numeric, text, text, text, text) TO oms_admin, oms_app;
 GRANT EXECUTE ON FUNCTION oms.refundable_balance(bigint),
                           oms.payment_status_of(numeric, numeric, numeric, numeric, numeric),
-                          oms.payment_satisfies(text, text),
                           oms.check_payments() TO oms_admin, oms_app, oms_reader;
