@@ -13,13 +13,15 @@ MODULE_big = oms
 OBJS = \
 	src/oms.o \
 	src/spi_util.o \
+	src/idempotency.o \
 	src/inventory.o \
 	src/lines.o \
 	src/events.o \
 	src/transitions.o \
 	src/reserve.o \
 	src/orders.o \
-	src/fulfillment.o
+	src/fulfillment.o \
+	src/payments.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
@@ -30,6 +32,7 @@ SQL_PARTS = \
 	src/sql/40_orders.sql \
 	src/sql/50_reserve.sql \
 	src/sql/60_fulfillment.sql \
+	src/sql/62_payments.sql \
 	src/sql/80_jobs.sql \
 	src/sql/90_views.sql
 
@@ -63,6 +66,8 @@ src/transitions.o src/fulfillment.o: src/transitions.h
 src/lines.o src/reserve.o src/orders.o src/fulfillment.o: src/lines.h
 src/reserve.o src/orders.o src/fulfillment.o: src/reserve.h src/events.h
 src/orders.o src/fulfillment.o: src/fulfillment.h
+src/idempotency.o src/orders.o src/payments.o: src/idempotency.h
+src/payments.o: src/payments.h src/events.h src/lines.h
 
 .PHONY: demo test
 demo:

@@ -195,3 +195,18 @@ FROM oms.event WHERE topic LIKE 'order.%' ORDER BY event_id;
 \echo '### 18. Ledger, levels and reservations agree: check_inventory() returns no rows'
 SELECT * FROM oms.check_inventory();
 SELECT count(*) AS disagreements FROM oms.check_inventory();
+
+\echo
+\echo '### 19. Payment: the card is authorized at checkout and captured at dispatch'
+SELECT total AS maya_total FROM oms.sales_order WHERE order_id = :maya \gset
+SELECT oms.record_payment(:maya, 'authorization', :maya_total, NULL, 'stripe', 'pi_demo_8812', 'auth-8812') AS authorization_id;
+SELECT order_number, total, payment_status, payment_required, payment_satisfied AS may_ship
+FROM oms.order_payments WHERE order_id = :maya;
+SELECT oms.record_payment(:maya, 'capture', :maya_total, NULL, 'stripe', 'ch_demo_8812', 'capture-8812') AS capture_id;
+\echo 'The payment app retries the capture (same idempotency key): same payment, captured once'
+SELECT oms.record_payment(:maya, 'capture', :maya_total, NULL, 'stripe', 'ch_demo_8812', 'capture-8812') AS capture_id;
+SELECT order_number, total, authorized, captured, refundable, payment_status, payment_satisfied AS may_ship
+FROM oms.order_payments WHERE order_id = :maya;
+SELECT topic, payload->>'amount' AS amount, payload->>'currency' AS currency, payload->>'payment_status' AS payment_status
+FROM oms.event WHERE topic LIKE 'payment.%' ORDER BY event_id;
+SELECT count(*) AS payment_problems FROM oms.check_payments();

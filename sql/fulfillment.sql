@@ -179,8 +179,9 @@ SELECT pg_temp.try(format($$SELECT oms.create_shipment(%s, 'WEST')$$, :o3));
 SELECT oms.confirm_order(:o3);
 SELECT pg_temp.try(format($$SELECT oms.create_shipment(%s, 'WEST')$$, :o3));
 SELECT count(*) AS not_queued FROM oms.fulfillment_queue WHERE order_id = :o3;
--- once the payment is there (set here by hand; the payment ledger derives it) it ships
-UPDATE oms.sales_order SET payment_status = 'paid' WHERE order_id = :o3;
+-- once the payment is captured (a direct sale of the order total: paid) it ships
+SELECT oms.record_payment(:o3, 'capture', 20) > 0 AS captured;
+SELECT payment_status FROM oms.sales_order WHERE order_id = :o3;
 SELECT oms.create_shipment(:o3, 'WEST') AS s5 \gset
 -- a hold stops a created shipment from leaving
 SELECT oms.hold_order(:o3, 'address check');

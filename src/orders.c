@@ -27,6 +27,7 @@
 #include "oms.h"
 #include "events.h"
 #include "fulfillment.h"
+#include "idempotency.h"
 #include "lines.h"
 #include "reserve.h"
 
@@ -61,6 +62,8 @@ static void merge_duplicate_lines(int *n, OmsLineInput *in);
 static void validate_ship_to(Jsonb *ship_to, OmsShipTo *to);
 static void check_choice(const char *value, const char *what, const char *const *allowed);
 static Datum numeric_array(int n, Numeric *v);
+static char *place_order_request(const char *customer, const char *channel,
+								 Jsonb *lines, Jsonb *options);
 static void lock_order(int64 order_id, OrderRow *o);
 static int	read_lines(int64 order_id, bool lock, LineRow **out);
 static void lock_order_levels(int nlines, LineRow *lines, int nextra, int64 *extra, OmsLevels *ls);
@@ -74,23 +77,9 @@ static const char *const service_levels[] = {"ground", "air", "express", "same_d
 static const char *const payment_requirements[] = {"none", "authorized", "captured", NULL};
 static const char *const ship_to_required[] = {"name", "line1", "city", "postal_code", "country", NULL};
 
-static OmsPlan plan_idem_claim = {
-	"INSERT INTO oms.idempotency_key (scope, key, request_hash)"
-	" VALUES ('place_order', $1, pg_catalog.md5($2 || chr(31) || $3 || chr(31) || $4::text || chr(31) || ($5 - 'idempotency_key')::text))"
-	" ON CONFLICT DO NOTHING RETURNING request_hash",
-	5, {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID}
-};
-static OmsPlan plan_idem_read = {
-	"SELECT k.request_hash = pg_catalog.md5($2 || chr(31) || $3 || chr(31) || $4::text || chr(31) || ($5 - 'idempotency_key')::text),"
-	" (k.result->>'order_id')::bigint, o.order_number"
-	" FROM oms.idempotency_key k LEFT JOIN oms.sales_order o ON o.order_id = (k.result->>'order_id')::bigint"
-	" WHERE k.scope = 'place_order' AND k.key = $1",
-	5, {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID}
-};
-static OmsPlan plan_idem_store = {
-	"UPDATE oms.idempotency_key SET result = pg_catalog.jsonb_build_object('order_id', $2)"
-	" WHERE scope = 'place_order' AND key = $1",
-	2, {TEXTOID, INT8OID}
+static OmsPlan plan_order_number = {
+	"SELECT order_number FROM oms.sales_order WHERE order_id = $1",
+	1, {INT8OID}
 };
 static OmsPlan plan_channel = {
 	"SELECT channel_id, active FROM oms.channel WHERE code = $1",
@@ -196,6 +185,24 @@ numeric_array(int n, Numeric *v)
 	for (i = 0; i < n; i++)
 		d[i] = NumericGetDatum(v[i]);
 	return PointerGetDatum(construct_array(d, n, NUMERICOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * The request an idempotency key of place_order stands for: customer,
+ * channel, lines and the options other than the key itself, joined by the
+ * unit separator (chr(31)).
+ */
+static char *
+place_order_request(const char *customer, const char *channel, Jsonb *lines, Jsonb *options)
+{
+	Datum		rest;
+
+	rest = DirectFunctionCall2(jsonb_delete,
+							   options ? JsonbPGetDatum(options) : DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")),
+							   CStringGetTextDatum("idempotency_key"));
+	return psprintf("%s\x1f%s\x1f%s\x1f%s", customer, channel,
+					DatumGetCString(DirectFunctionCall1(jsonb_out, JsonbPGetDatum(lines))),
+					DatumGetCString(DirectFunctionCall1(jsonb_out, rest)));
 }
 
 static void
@@ -432,26 +439,27 @@ oms_place_order(PG_FUNCTION_ARGS)
 	/* 1. The idempotency key: claim it, or answer with the first result. */
 	if (idem_key != NULL)
 	{
-		args[0] = CStringGetTextDatum(idem_key);
-		args[1] = CStringGetTextDatum(customer);
-		args[2] = CStringGetTextDatum(channel);
-		args[3] = JsonbPGetDatum(lines_json);
-		args[4] = options ? JsonbPGetDatum(options) : DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
-		if (oms_plan_exec(&plan_idem_claim, args, NULL, false, 0, SPI_OK_INSERT_RETURNING) == 0)
-		{
-			bool		same;
-			int64		first;
+		int64		first;
+		OmsIdemOutcome claim;
 
-			if (oms_plan_exec(&plan_idem_read, args, NULL, false, 1, SPI_OK_SELECT) == 0)
-				elog(ERROR, "idempotency key \"%s\" vanished", idem_key);
-			same = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-			first = oms_spi_int64(0, 2, &isnull);
-			if (!same)
-				ereport(ERROR,
-						(errcode(ERRCODE_OMS_IDEMPOTENCY_CONFLICT),
-						 errmsg("idempotency key \"%s\" was already used with different arguments", idem_key),
-						 errdetail("The first call created order %s.", oms_spi_text(0, 3) ? oms_spi_text(0, 3) : "(none)"),
-						 errhint("Use a new key for a new order.")));
+		claim = oms_idem_claim("place_order", idem_key,
+							   place_order_request(customer, channel, lines_json, options),
+							   "order_id", &first);
+		if (claim == OMS_IDEM_CONFLICT)
+		{
+			char	   *first_number = NULL;
+
+			args[0] = Int64GetDatum(first);
+			if (oms_plan_exec(&plan_order_number, args, NULL, true, 1, SPI_OK_SELECT) == 1)
+				first_number = oms_spi_text(0, 1);
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_IDEMPOTENCY_CONFLICT),
+					 errmsg("idempotency key \"%s\" was already used with different arguments", idem_key),
+					 errdetail("The first call created order %s.", first_number ? first_number : "(none)"),
+					 errhint("Use a new key for a new order.")));
+		}
+		if (claim == OMS_IDEM_REPLAY)
+		{
 			oms_spi_finish();
 			PG_RETURN_INT64(first);
 		}
@@ -544,11 +552,7 @@ oms_place_order(PG_FUNCTION_ARGS)
 		order_id = oms_spi_int64(0, 1, &isnull);
 		oms_levels_flush(&ls);	/* only what expired holds gave back */
 		if (idem_key)
-		{
-			args[0] = CStringGetTextDatum(idem_key);
-			args[1] = Int64GetDatum(order_id);
-			oms_plan_exec(&plan_idem_store, args, NULL, false, 0, SPI_OK_UPDATE);
-		}
+			oms_idem_store("place_order", idem_key, "order_id", order_id);
 		oms_spi_finish();
 		PG_RETURN_INT64(order_id);
 	}
@@ -811,11 +815,7 @@ oms_place_order(PG_FUNCTION_ARGS)
 	if (confirm)
 		set_status(order_id, "confirmed", "confirmed at placement");
 	if (idem_key)
-	{
-		args[0] = CStringGetTextDatum(idem_key);
-		args[1] = Int64GetDatum(order_id);
-		oms_plan_exec(&plan_idem_store, args, NULL, false, 0, SPI_OK_UPDATE);
-	}
+		oms_idem_store("place_order", idem_key, "order_id", order_id);
 	oms_set_reason(NULL);
 	oms_spi_finish();
 	PG_RETURN_INT64(order_id);
