@@ -21,7 +21,8 @@ OBJS = \
 	src/reserve.o \
 	src/orders.o \
 	src/fulfillment.o \
-	src/payments.o
+	src/payments.o \
+	src/returns.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
@@ -33,8 +34,10 @@ SQL_PARTS = \
 	src/sql/50_reserve.sql \
 	src/sql/60_fulfillment.sql \
 	src/sql/62_payments.sql \
+	src/sql/66_returns.sql \
 	src/sql/80_jobs.sql \
-	src/sql/90_views.sql
+	src/sql/90_views.sql \
+	src/sql/92_tracking.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql
@@ -62,10 +65,12 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control Makefile
 
 $(OBJS): src/oms.h
 src/events.o src/transitions.o: src/events.h
-src/transitions.o src/fulfillment.o: src/transitions.h
-src/lines.o src/reserve.o src/orders.o src/fulfillment.o: src/lines.h
-src/reserve.o src/orders.o src/fulfillment.o: src/reserve.h src/events.h
-src/orders.o src/fulfillment.o: src/fulfillment.h
+src/transitions.o src/fulfillment.o src/returns.o: src/transitions.h
+src/lines.o src/reserve.o src/orders.o src/fulfillment.o src/returns.o: src/lines.h
+src/reserve.o src/orders.o src/fulfillment.o src/returns.o: src/reserve.h src/events.h
+src/orders.o src/fulfillment.o src/returns.o: src/fulfillment.h
+src/returns.o src/oms.o: src/returns.h
+src/returns.o: src/payments.h
 src/idempotency.o src/orders.o src/payments.o: src/idempotency.h
 src/payments.o: src/payments.h src/events.h src/lines.h
 

@@ -226,9 +226,12 @@ static OmsPlan plan_open_shipments = {
 };
 static OmsPlan plan_refresh = {
 	"WITH t AS (SELECT COALESCE(sum(qty_ordered - qty_cancelled), 0) AS open,"
-	" COALESCE(sum(qty_shipped), 0) AS shipped, COALESCE(sum(qty_delivered), 0) AS delivered"
+	" COALESCE(sum(qty_shipped), 0) AS shipped, COALESCE(sum(qty_delivered), 0) AS delivered,"
+	" COALESCE(sum(qty_returned), 0) AS returned"
 	" FROM oms.order_line WHERE order_id = $1 AND kind <> 'bundle')"
 	" UPDATE oms.sales_order o SET fulfillment_status = CASE"
+	" WHEN t.returned > 0 AND t.returned >= t.shipped THEN 'returned'"
+	" WHEN t.returned > 0 THEN 'partially_returned'"
 	" WHEN t.open > 0 AND t.delivered >= t.open THEN 'delivered'"
 	" WHEN t.delivered > 0 THEN 'partially_delivered'"
 	" WHEN t.open > 0 AND t.shipped >= t.open THEN 'shipped'"

@@ -32,7 +32,9 @@ extern int64 oms_release_uncommitted(OmsLevels *ls, int64 line_id, int64 qty,
 extern int	oms_cancel_open_shipments(int64 order_id);
 
 /*
- * Derive the order's fulfillment_status from its line quantities and
+ * Derive the order's fulfillment_status from its line quantities
+ * (unfulfilled, partially_shipped, shipped, partially_delivered, delivered,
+ * partially_returned, returned) and
  * complete (or cancel) the order when nothing is left to deliver.  Returns
  * the fulfillment status (palloc'd).
  */

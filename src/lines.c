@@ -310,6 +310,21 @@ oms_option_object(Jsonb *options, const char *key)
 	return JsonbValueToJsonb(&v);
 }
 
+/* An array option as jsonb, or NULL when absent. */
+Jsonb *
+oms_option_array(Jsonb *options, const char *key)
+{
+	JsonbValue	v;
+
+	if (options == NULL || !json_get(&options->root, key, &v))
+		return NULL;
+	if (v.type != jbvBinary || !JsonContainerIsArray(v.val.binary.data))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be a JSON array", key)));
+	return JsonbValueToJsonb(&v);
+}
+
 /* A key of an object as text (strings and numbers), or NULL. */
 char *
 oms_object_text(Jsonb *obj, const char *key)

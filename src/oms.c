@@ -15,6 +15,7 @@
 
 #include "oms.h"
 #include "reserve.h"
+#include "returns.h"
 
 PG_MODULE_MAGIC;
 
@@ -36,6 +37,7 @@ _PG_init(void)
 	RegisterXactCallback(oms_xact_callback, NULL);
 	RegisterSubXactCallback(oms_subxact_callback, NULL);
 	oms_reserve_define_gucs();
+	oms_returns_define_gucs();
 
 	DefineCustomStringVariable("oms.reason",
 							   "Reason recorded with the status changes of the current transaction.",

@@ -1,0 +1,1112 @@
+/*-------------------------------------------------------------------------
+ *
+ * returns.c
+ *	  Returns and exchanges: an RMA asks for shipped units back (never more
+ *	  than were shipped and are not already returned or on another open RMA,
+ *	  and only inside the return window), receiving restocks resellable units
+ *	  and puts damaged ones in the damaged bucket through the ledger,
+ *	  inspection may re-grade them, and completion refunds the returned
+ *	  value to the payment ledger or creates the linked replacement order.
+ *
+ * Lock order, the same as orders.c and fulfillment.c: the order row, then
+ * the RMA row, then the stock levels of the items involved (reserve.c).
+ * Two RMAs of one order therefore run one after the other, and the second
+ * sees what the first asked for.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#include "oms.h"
+#include "events.h"
+#include "fulfillment.h"
+#include "lines.h"
+#include "payments.h"
+#include "reserve.h"
+#include "returns.h"
+#include "transitions.h"
+
+int			oms_return_window_days = 30;
+int			oms_refund_shipping = 0;
+
+static const struct config_enum_entry refund_shipping_options[] = {
+	{"none", 0, false},
+	{"proportional", 1, false},
+	{NULL, 0, false}
+};
+
+static const char *const reason_codes[] = {
+	"damaged", "defective", "wrong_item", "not_as_described", "size_fit",
+	"changed_mind", "arrived_late", "other", NULL
+};
+
+void
+oms_returns_define_gucs(void)
+{
+	DefineCustomIntVariable("oms.return_window_days",
+							"Days after delivery within which a return may be requested (0: no limit).",
+							NULL, &oms_return_window_days, 30, 0, 3650,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("oms.refund_shipping",
+							 "Whether a refund includes shipping: none, or proportional to the value returned.",
+							 NULL, &oms_refund_shipping, 0, refund_shipping_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+/* The order row as read under lock. */
+typedef struct RmaOrder
+{
+	int64		order_id;
+	char	   *number;
+	char	   *status;
+} RmaOrder;
+
+/* The RMA row as read under lock. */
+typedef struct RmaRow
+{
+	int64		rma_id;
+	char	   *number;
+	char	   *kind;
+	char	   *status;
+	int64		location_id;
+} RmaRow;
+
+/* An order line as a return sees it. */
+typedef struct RetLine
+{
+	int64		line_id;
+	int64		item_id;
+	char	   *sku;
+	char		kind;			/* 'i'tem, 'b'undle, 'c'omponent */
+	int64		parent_line_id;
+	int64		ordered;
+	int64		returnable;		/* shipped - returned - on open RMAs */
+	bool		window_closed;
+	char	   *window_closed_on;
+	char	   *delivered_on;
+	int64		take;			/* units asked for now */
+	char	   *reason;
+} RetLine;
+
+/* One line of an RMA. */
+typedef struct RmaLine
+{
+	int64		line_id;
+	int64		item_id;
+	char	   *sku;
+	int64		qty;
+	int64		received;
+	int64		resellable;
+	int64		damaged;
+	int64		new_resellable; /* scratch: receipt or inspection */
+	int64		new_damaged;
+} RmaLine;
+
+static OmsPlan plan_order_lock = {
+	"SELECT order_number, status FROM oms.sales_order WHERE order_id = $1 FOR UPDATE",
+	1, {INT8OID}
+};
+static OmsPlan plan_rma_order = {
+	"SELECT order_id FROM oms.return_authorization WHERE rma_id = $1",
+	1, {INT8OID}
+};
+static OmsPlan plan_rma_lock = {
+	"SELECT rma_number, kind, status, location_id FROM oms.return_authorization"
+	" WHERE rma_id = $1 FOR UPDATE",
+	1, {INT8OID}
+};
+
+/* Elements of a jsonb array of objects, as text (parsed and checked in C). */
+static OmsPlan plan_elements = {
+	"SELECT e->>'sku', e->>'qty', e->>'reason', e->>'condition', e->>'resellable', e->>'damaged',"
+	" e->>'unit_price', pg_catalog.jsonb_typeof(e)"
+	" FROM pg_catalog.jsonb_array_elements($1) WITH ORDINALITY AS t(e, n) ORDER BY n",
+	1, {JSONBOID}
+};
+
+/*
+ * The order's stocked lines: returnable units (shipped, minus returned,
+ * minus asked for on open RMAs) and the return window of their last
+ * delivery.  $2 is the window in days (0: none).
+ */
+static OmsPlan plan_ret_lines = {
+	"SELECT l.line_id, l.item_id, i.sku, l.kind, l.parent_line_id, l.qty_ordered,"
+	" l.qty_shipped - l.qty_returned - COALESCE((SELECT sum(rl.qty) FROM oms.return_line rl"
+	"   JOIN oms.return_authorization r ON r.rma_id = rl.rma_id"
+	"   WHERE rl.line_id = l.line_id AND r.status IN ('requested', 'authorized')), 0)::bigint,"
+	" $2 > 0 AND d.at + pg_catalog.make_interval(days => $2) < pg_catalog.now(),"
+	" pg_catalog.to_char(d.at + pg_catalog.make_interval(days => $2), 'YYYY-MM-DD'),"
+	" pg_catalog.to_char(d.at, 'YYYY-MM-DD')"
+	" FROM oms.order_line l JOIN oms.item i ON i.item_id = l.item_id"
+	" LEFT JOIN LATERAL (SELECT max(s.delivered_at) AS at FROM oms.shipment_line sl"
+	"   JOIN oms.shipment s ON s.shipment_id = sl.shipment_id"
+	"   WHERE sl.line_id = l.line_id AND s.status = 'delivered') d ON true"
+	" WHERE l.order_id = $1 ORDER BY l.line_no",
+	2, {INT8OID, INT4OID}
+};
+static OmsPlan plan_rma_ids = {
+	"SELECT pg_catalog.nextval(pg_catalog.pg_get_serial_sequence('oms.return_authorization', 'rma_id')),"
+	" 'RMA-' || pg_catalog.lpad(pg_catalog.nextval('oms.rma_number_seq')::text, 6, '0')",
+	0, {}
+};
+static OmsPlan plan_rma_insert = {
+	"INSERT INTO oms.return_authorization (rma_id, rma_number, order_id, kind, note, exchange_lines)"
+	" OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6)",
+	6, {INT8OID, TEXTOID, INT8OID, TEXTOID, TEXTOID, JSONBOID}
+};
+static OmsPlan plan_rma_lines_insert = {
+	"INSERT INTO oms.return_line (rma_id, line_id, item_id, qty, reason_code)"
+	" SELECT $1, d.line_id, d.item_id, d.qty, d.reason"
+	" FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[]) AS d(line_id, item_id, qty, reason)",
+	5, {INT8OID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID}
+};
+static OmsPlan plan_rma_status = {
+	"UPDATE oms.return_authorization SET status = $2 WHERE rma_id = $1",
+	2, {INT8OID, TEXTOID}
+};
+static OmsPlan plan_rma_lines = {
+	"SELECT rl.line_id, rl.item_id, i.sku, rl.qty, rl.qty_received, rl.qty_resellable, rl.qty_damaged"
+	" FROM oms.return_line rl JOIN oms.item i ON i.item_id = rl.item_id"
+	" WHERE rl.rma_id = $1 ORDER BY rl.line_id",
+	1, {INT8OID}
+};
+static OmsPlan plan_location = {
+	"SELECT location_id FROM oms.location WHERE code = $1",
+	1, {TEXTOID}
+};
+static OmsPlan plan_rma_line_update = {
+	"UPDATE oms.return_line rl SET qty_received = d.received, qty_resellable = d.resellable,"
+	" qty_damaged = d.damaged"
+	" FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])"
+	" AS d(line_id, received, resellable, damaged)"
+	" WHERE rl.rma_id = $1 AND rl.line_id = d.line_id",
+	5, {INT8OID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}
+};
+static OmsPlan plan_lines_returned = {
+	"UPDATE oms.order_line l SET qty_returned = l.qty_returned + d.qty"
+	" FROM unnest($1::bigint[], $2::bigint[]) AS d(line_id, qty) WHERE l.line_id = d.line_id",
+	2, {INT8ARRAYOID, INT8ARRAYOID}
+};
+static OmsPlan plan_rma_received = {
+	"UPDATE oms.return_authorization SET status = 'received', location_id = $2,"
+	" received_at = pg_catalog.now() WHERE rma_id = $1",
+	2, {INT8OID, INT8OID}
+};
+
+/*
+ * The refund of an RMA in one statement: the value of the units received
+ * (a component at its share of the bundle's price), less what an exchange
+ * uses ($3), with its share of the order's tax and, when $4, of its
+ * shipping; and what of it is refundable now (captured - refunded).
+ */
+static OmsPlan plan_refund = {
+	"WITH v AS (SELECT COALESCE(sum(CASE WHEN ol.kind = 'component'"
+	"   THEN p.unit_price * rl.qty_received * p.qty_ordered / NULLIF(ol.qty_ordered, 0)"
+	"   ELSE ol.unit_price * rl.qty_received END), 0)::numeric(14,2) AS value"
+	"   FROM oms.return_line rl JOIN oms.order_line ol ON ol.line_id = rl.line_id"
+	"   LEFT JOIN oms.order_line p ON p.line_id = ol.parent_line_id WHERE rl.rma_id = $1),"
+	" b AS (SELECT v.value, GREATEST(v.value - $3, 0) AS base, o.subtotal, o.tax, o.shipping"
+	"   FROM v, oms.sales_order o WHERE o.order_id = $2),"
+	" a AS (SELECT value, (base + CASE WHEN subtotal > 0 THEN round(tax * base / subtotal, 2) ELSE 0 END"
+	"   + CASE WHEN $4 AND subtotal > 0 THEN round(shipping * base / subtotal, 2) ELSE 0 END)::numeric(14,2) AS owed"
+	"   FROM b)"
+	" SELECT value::text, owed::text, LEAST(owed, oms.refundable_balance($2))::numeric(14,2)::text,"
+	" LEAST(owed, oms.refundable_balance($2)) > 0 FROM a",
+	4, {INT8OID, INT8OID, NUMERICOID, BOOLOID}
+};
+/* The value of units asked back, priced as plan_refund prices received ones. */
+static OmsPlan plan_requested_value = {
+	"SELECT COALESCE(sum(CASE WHEN ol.kind = 'component'"
+	"   THEN p.unit_price * d.qty * p.qty_ordered / NULLIF(ol.qty_ordered, 0)"
+	"   ELSE ol.unit_price * d.qty END), 0)::numeric(14,2)::text"
+	" FROM unnest($1::bigint[], $2::bigint[]) AS d(line_id, qty)"
+	" JOIN oms.order_line ol ON ol.line_id = d.line_id"
+	" LEFT JOIN oms.order_line p ON p.line_id = ol.parent_line_id",
+	2, {INT8ARRAYOID, INT8ARRAYOID}
+};
+static OmsPlan plan_rma_exchange = {
+	"SELECT r.exchange_lines::text, c.email, ch.code, o.ship_to::text, o.service_level, o.currency,"
+	" x.value::text, v.value::text, x.value > v.value"
+	" FROM oms.return_authorization r JOIN oms.sales_order o ON o.order_id = r.order_id"
+	" JOIN oms.customer c ON c.customer_id = o.customer_id"
+	" JOIN oms.channel ch ON ch.channel_id = o.channel_id,"
+	" LATERAL (SELECT COALESCE(sum((e->>'unit_price')::numeric * (e->>'qty')::bigint), 0)::numeric(14,2) AS value"
+	"  FROM pg_catalog.jsonb_array_elements(r.exchange_lines) e) x,"
+	" LATERAL (SELECT COALESCE(sum(CASE WHEN ol.kind = 'component'"
+	"   THEN p.unit_price * rl.qty_received * p.qty_ordered / NULLIF(ol.qty_ordered, 0)"
+	"   ELSE ol.unit_price * rl.qty_received END), 0)::numeric(14,2) AS value"
+	"   FROM oms.return_line rl JOIN oms.order_line ol ON ol.line_id = rl.line_id"
+	"   LEFT JOIN oms.order_line p ON p.line_id = ol.parent_line_id WHERE rl.rma_id = r.rma_id) v"
+	" WHERE r.rma_id = $1",
+	1, {INT8OID}
+};
+static OmsPlan plan_place_exchange = {
+	"SELECT oms.place_order($1, $2, $3::jsonb, pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
+	" 'channel_order_ref', $4, 'ship_to', $5::jsonb, 'service_level', $6, 'currency', $7,"
+	" 'confirm', true, 'payment_required', 'none')))",
+	7, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID}
+};
+static OmsPlan plan_order_number = {
+	"SELECT order_number FROM oms.sales_order WHERE order_id = $1",
+	1, {INT8OID}
+};
+static OmsPlan plan_rma_complete = {
+	"UPDATE oms.return_authorization SET status = 'completed', completed_at = pg_catalog.now(),"
+	" refund_amount = $2, refund_payment_id = $3, exchange_order_id = $4 WHERE rma_id = $1",
+	4, {INT8OID, NUMERICOID, INT8OID, INT8OID}
+};
+
+/* ----------------------------------------------------------------
+ * Small helpers
+ * ----------------------------------------------------------------
+ */
+static void
+lock_order(int64 order_id, RmaOrder *o)
+{
+	Datum		arg[1] = {Int64GetDatum(order_id)};
+
+	if (oms_plan_exec(&plan_order_lock, arg, NULL, false, 1, SPI_OK_SELECT) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("unknown order " INT64_FORMAT, order_id)));
+	o->order_id = order_id;
+	o->number = oms_spi_text(0, 1);
+	o->status = oms_spi_text(0, 2);
+}
+
+/* Lock the RMA's order, then the RMA. */
+static void
+lock_rma(int64 rma_id, RmaOrder *o, RmaRow *r)
+{
+	Datum		arg[1] = {Int64GetDatum(rma_id)};
+	bool		isnull;
+
+	if (oms_plan_exec(&plan_rma_order, arg, NULL, false, 1, SPI_OK_SELECT) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("unknown return authorization " INT64_FORMAT, rma_id)));
+	lock_order(oms_spi_int64(0, 1, &isnull), o);
+	oms_plan_exec(&plan_rma_lock, arg, NULL, false, 1, SPI_OK_SELECT);
+	r->rma_id = rma_id;
+	r->number = oms_spi_text(0, 1);
+	r->kind = oms_spi_text(0, 2);
+	r->status = oms_spi_text(0, 3);
+	r->location_id = oms_spi_int64(0, 4, &isnull);
+	if (isnull)
+		r->location_id = 0;
+}
+
+static void
+require_status(const RmaRow *r, const char *status, const char *doing)
+{
+	if (strcmp(r->status, status) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_INVALID_TRANSITION),
+				 errmsg("return %s is %s: it must be %s to be %s", r->number, r->status,
+						status, doing)));
+}
+
+static void
+set_rma_status(int64 rma_id, const char *status, const char *reason)
+{
+	Datum		args[2] = {Int64GetDatum(rma_id), CStringGetTextDatum(status)};
+
+	oms_set_reason(reason);
+	oms_plan_exec(&plan_rma_status, args, NULL, false, 0, SPI_OK_UPDATE);
+}
+
+/* A whole number >= min_value from a JSON field, or 22023 naming it. */
+static int64
+parse_count(const char *text, const char *field, int index, int64 min_value)
+{
+	char	   *end;
+	long long	v;
+
+	if (text == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lines[%d] needs \"%s\"", index, field)));
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || *end != '\0' || end == text || v < min_value)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lines[%d].%s must be a whole number of at least " INT64_FORMAT ", got \"%s\"",
+						index, field, min_value, text)));
+	return (int64) v;
+}
+
+typedef struct RetInput
+{
+	char	   *sku;
+	char	   *qty;
+	char	   *reason;
+	char	   *condition;
+	char	   *resellable;
+	char	   *damaged;
+	char	   *unit_price;
+} RetInput;
+
+/* A non-empty jsonb array of objects, element by element as text. */
+static int
+read_elements(Jsonb *lines, const char *argname, RetInput **out)
+{
+	Datum		arg[1];
+	int			n;
+	int			i;
+	RetInput   *v;
+
+	if (lines == NULL || !JB_ROOT_IS_ARRAY(lines) || JB_ROOT_IS_SCALAR(lines) ||
+		JB_ROOT_COUNT(lines) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a non-empty JSON array of objects", argname)));
+	arg[0] = JsonbPGetDatum(lines);
+	n = oms_plan_exec(&plan_elements, arg, NULL, false, 0, SPI_OK_SELECT);
+	v = palloc0(sizeof(RetInput) * n);
+	for (i = 0; i < n; i++)
+	{
+		char	   *type = oms_spi_text(i, 8);
+
+		if (strcmp(type, "object") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s[%d] must be an object, got a JSON %s", argname, i, type)));
+		v[i].sku = oms_spi_text(i, 1);
+		v[i].qty = oms_spi_text(i, 2);
+		v[i].reason = oms_spi_text(i, 3);
+		v[i].condition = oms_spi_text(i, 4);
+		v[i].resellable = oms_spi_text(i, 5);
+		v[i].damaged = oms_spi_text(i, 6);
+		v[i].unit_price = oms_spi_text(i, 7);
+		if (v[i].sku == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s[%d] needs \"sku\"", argname, i)));
+	}
+	*out = v;
+	return n;
+}
+
+static int
+read_rma_lines(int64 rma_id, RmaLine **out)
+{
+	Datum		arg[1] = {Int64GetDatum(rma_id)};
+	int			n;
+	int			i;
+	bool		isnull;
+	RmaLine    *v;
+
+	n = oms_plan_exec(&plan_rma_lines, arg, NULL, false, 0, SPI_OK_SELECT);
+	v = palloc0(sizeof(RmaLine) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		v[i].line_id = oms_spi_int64(i, 1, &isnull);
+		v[i].item_id = oms_spi_int64(i, 2, &isnull);
+		v[i].sku = oms_spi_text(i, 3);
+		v[i].qty = oms_spi_int64(i, 4, &isnull);
+		v[i].received = oms_spi_int64(i, 5, &isnull);
+		v[i].resellable = oms_spi_int64(i, 6, &isnull);
+		v[i].damaged = oms_spi_int64(i, 7, &isnull);
+	}
+	*out = v;
+	return n;
+}
+
+static RmaLine *
+find_rma_line(RmaLine *lines, int n, const char *sku, const RmaRow *r)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(lines[i].sku, sku) == 0)
+			return &lines[i];
+	ereport(ERROR,
+			(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+			 errmsg("return %s has no line of sku \"%s\"", r->number, sku)));
+	return NULL;				/* keep compiler quiet */
+}
+
+/* Lock the levels of the RMA's items (reserve.h protocol). */
+static void
+lock_rma_levels(int n, const RmaLine *lines)
+{
+	int64	   *items = palloc(sizeof(int64) * Max(n, 1));
+	OmsLevels	ls;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		items[i] = lines[i].item_id;
+	oms_levels_lock(n, items, &ls);
+	oms_levels_flush(&ls);		/* expired cart holds found on the way */
+}
+
+static void
+write_rma_lines(int64 rma_id, int n, const RmaLine *lines)
+{
+	int64	   *ids = palloc(sizeof(int64) * Max(n, 1));
+	int64	   *rec = palloc(sizeof(int64) * Max(n, 1));
+	int64	   *res = palloc(sizeof(int64) * Max(n, 1));
+	int64	   *dam = palloc(sizeof(int64) * Max(n, 1));
+	Datum		args[5];
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		ids[i] = lines[i].line_id;
+		rec[i] = lines[i].received;
+		res[i] = lines[i].resellable;
+		dam[i] = lines[i].damaged;
+	}
+	args[0] = Int64GetDatum(rma_id);
+	args[1] = oms_int8_array(n, ids);
+	args[2] = oms_int8_array(n, rec);
+	args[3] = oms_int8_array(n, res);
+	args[4] = oms_int8_array(n, dam);
+	oms_plan_exec(&plan_rma_line_update, args, NULL, false, 0, SPI_OK_UPDATE);
+}
+
+/* ----------------------------------------------------------------
+ * request_return
+ * ----------------------------------------------------------------
+ */
+
+/* Ask for qty units of sku (an item or component line) on the RMA. */
+static void
+take_units(const RmaOrder *o, RetLine *lines, int n, const char *sku,
+		   int64 parent_line_id, int64 qty, const char *reason)
+{
+	int64		left = qty;
+	int64		returnable = 0;
+	bool		found = false;
+	int			i;
+
+	for (i = 0; i < n && left > 0; i++)
+	{
+		RetLine    *l = &lines[i];
+		int64		t;
+
+		if (l->kind == 'b' || strcmp(l->sku, sku) != 0 ||
+			(parent_line_id != 0 && l->parent_line_id != parent_line_id))
+			continue;
+		found = true;
+		t = Min(left, l->returnable - l->take);
+		if (t <= 0)
+			continue;
+		if (l->window_closed)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_RETURN_WINDOW_CLOSED),
+					 errmsg("the return window of sku \"%s\" on order %s closed on %s",
+							sku, o->number, l->window_closed_on),
+					 errdetail("Delivered on %s; returns are accepted for %d days after delivery (setting oms.return_window_days).",
+							   l->delivered_on, oms_return_window_days)));
+		returnable += l->returnable - l->take;
+		if (l->take > 0 && l->reason != NULL && strcmp(l->reason, reason) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("sku \"%s\" is asked for twice with different reasons (\"%s\", \"%s\")",
+							sku, l->reason, reason)));
+		l->take += t;
+		l->reason = pstrdup(reason);
+		left -= t;
+	}
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("order %s has no line of sku \"%s\"", o->number, sku)));
+	if (left > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+				 errmsg("cannot return " INT64_FORMAT " units of sku \"%s\" on order %s: only " INT64_FORMAT " returnable",
+						qty, sku, o->number, returnable),
+				 errdetail("A return may ask only for units that were shipped and are not already returned or on another open return.")));
+}
+
+static void
+check_reason(const char *reason, int index)
+{
+	int			i;
+
+	for (i = 0; reason_codes[i] != NULL; i++)
+		if (strcmp(reason, reason_codes[i]) == 0)
+			return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("lines[%d].reason \"%s\" is not a return reason", index, reason),
+			 errdetail("Reasons are damaged, defective, wrong_item, not_as_described, size_fit, changed_mind, arrived_late and other.")));
+}
+
+/*
+ * The replacement lines of an exchange as stored on the RMA, every one
+ * priced: a missing unit_price is the average price of the units returned.
+ */
+static Jsonb *
+exchange_lines(Jsonb *exchange, int64 units, const char *value_text)
+{
+	OmsLineInput *in;
+	int			n = oms_parse_lines(exchange, "exchange", true, &in);
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	for (i = 0; i < n; i++)
+	{
+		char	   *price;
+
+		if (in[i].unit_price != NULL)
+			price = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(in[i].unit_price)));
+		else
+		{
+			/* value / units, to the cent */
+			Datum		v = DirectFunctionCall3(numeric_in, CStringGetDatum(value_text),
+											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+			Datum		q = DirectFunctionCall1(int8_numeric, Int64GetDatum(Max(units, 1)));
+			Datum		avg = DirectFunctionCall2(numeric_div, v, q);
+
+			avg = DirectFunctionCall2(numeric_round, avg, Int32GetDatum(2));
+			price = DatumGetCString(DirectFunctionCall1(numeric_out, avg));
+		}
+		appendStringInfo(&buf, "%s{\"sku\": %s, \"qty\": " INT64_FORMAT ", \"unit_price\": \"%s\"}",
+						 i > 0 ? ", " : "", oms_json_quote(in[i].sku), in[i].qty, price);
+	}
+	appendStringInfoChar(&buf, ']');
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+PG_FUNCTION_INFO_V1(oms_request_return);
+
+/* request_return(order_id, lines, kind, options) */
+Datum
+oms_request_return(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *which = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
+	char	   *kind = oms_text_arg(fcinfo, 2, "kind", true);
+	Jsonb	   *options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
+	Jsonb	   *exchange = NULL;
+	char	   *note;
+	bool		authorize;
+	RmaOrder	o;
+	RetInput   *in;
+	int			nin;
+	RetLine    *lines;
+	int			n;
+	int			i;
+	Datum		args[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+	int64		rma_id;
+	char	   *rma_number;
+	int			nout = 0;
+	int64	   *ids;
+	int64	   *items;
+	int64	   *qtys;
+	Datum	   *reasons;
+	int64		units = 0;
+	StringInfoData members;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("order_id must not be null")));
+	if (strcmp(kind, "refund") != 0 && strcmp(kind, "exchange") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kind must be refund or exchange, got \"%s\"", kind)));
+	note = options ? oms_option_text(options, "note") : NULL;
+	authorize = options ? oms_option_bool(options, "authorize", false) : false;
+	if (options)
+		exchange = oms_option_array(options, "exchange");
+	if (strcmp(kind, "exchange") == 0 && exchange == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an exchange needs option \"exchange\": the replacement lines [{\"sku\", \"qty\"}]")));
+	if (strcmp(kind, "refund") == 0 && exchange != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"exchange\" belongs to kind exchange, not refund")));
+
+	oms_spi_connect();
+	lock_order(PG_GETARG_INT64(0), &o);
+	nin = read_elements(which, "lines", &in);
+
+	args[0] = Int64GetDatum(o.order_id);
+	args[1] = Int32GetDatum(oms_return_window_days);
+	n = oms_plan_exec(&plan_ret_lines, args, NULL, false, 0, SPI_OK_SELECT);
+	lines = palloc0(sizeof(RetLine) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		char	   *k = oms_spi_text(i, 4);
+
+		lines[i].line_id = oms_spi_int64(i, 1, &isnull);
+		lines[i].item_id = oms_spi_int64(i, 2, &isnull);
+		lines[i].sku = oms_spi_text(i, 3);
+		lines[i].kind = k[0];
+		lines[i].parent_line_id = oms_spi_int64(i, 5, &isnull);
+		if (isnull)
+			lines[i].parent_line_id = 0;
+		lines[i].ordered = oms_spi_int64(i, 6, &isnull);
+		lines[i].returnable = oms_spi_int64(i, 7, &isnull);
+		lines[i].window_closed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+															SPI_tuptable->tupdesc, 8, &isnull));
+		if (isnull)
+			lines[i].window_closed = false;
+		lines[i].window_closed_on = oms_spi_text(i, 9);
+		lines[i].delivered_on = oms_spi_text(i, 10);
+	}
+
+	for (i = 0; i < nin; i++)
+	{
+		int64		qty = parse_count(in[i].qty, "qty", i, 1);
+		const char *reason = in[i].reason ? in[i].reason : "other";
+		RetLine    *bundle = NULL;
+		int			j;
+
+		CHECK_FOR_INTERRUPTS();
+		check_reason(reason, i);
+		for (j = 0; j < n; j++)
+			if (lines[j].kind == 'b' && strcmp(lines[j].sku, in[i].sku) == 0)
+				bundle = &lines[j];
+		if (bundle == NULL)
+		{
+			take_units(&o, lines, n, in[i].sku, 0, qty, reason);
+			continue;
+		}
+		/* a bundle comes back as its components, in proportion */
+		for (j = 0; j < n; j++)
+		{
+			int64		per;
+
+			if (lines[j].kind != 'c' || lines[j].parent_line_id != bundle->line_id)
+				continue;
+			per = bundle->ordered > 0 ? lines[j].ordered / bundle->ordered : 0;
+			take_units(&o, lines, n, lines[j].sku, bundle->line_id,
+					   oms_mul_qty(per, qty, "return quantity"), reason);
+		}
+	}
+
+	ids = palloc(sizeof(int64) * Max(n, 1));
+	items = palloc(sizeof(int64) * Max(n, 1));
+	qtys = palloc(sizeof(int64) * Max(n, 1));
+	reasons = palloc(sizeof(Datum) * Max(n, 1));
+	for (i = 0; i < n; i++)
+		if (lines[i].take > 0)
+		{
+			ids[nout] = lines[i].line_id;
+			items[nout] = lines[i].item_id;
+			qtys[nout] = lines[i].take;
+			reasons[nout] = CStringGetTextDatum(lines[i].reason);
+			units = oms_add_qty(units, lines[i].take, "units");
+			nout++;
+		}
+
+	oms_plan_exec(&plan_rma_ids, NULL, NULL, false, 1, SPI_OK_SELECT);
+	rma_id = oms_spi_int64(0, 1, &isnull);
+	rma_number = oms_spi_text(0, 2);
+
+	if (exchange != NULL)
+	{
+		/* the value of what is asked back prices the replacement lines */
+		args[0] = oms_int8_array(nout, ids);
+		args[1] = oms_int8_array(nout, qtys);
+		oms_plan_exec(&plan_requested_value, args, NULL, false, 1, SPI_OK_SELECT);
+		exchange = exchange_lines(exchange, units, oms_spi_text(0, 1));
+	}
+
+	initStringInfo(&members);
+	appendStringInfo(&members, "\"rma_number\": \"%s\", \"order_number\": \"%s\", \"kind\": \"%s\", \"units\": " INT64_FORMAT ", \"lines\": [",
+					 rma_number, o.number, kind, units);
+	for (i = 0; i < nout; i++)
+		appendStringInfo(&members, "%s{\"sku\": %s, \"qty\": " INT64_FORMAT ", \"reason\": \"%s\"}",
+						 i > 0 ? ", " : "", oms_json_quote(oms_item_sku(items[i])), qtys[i],
+						 TextDatumGetCString(reasons[i]));
+	appendStringInfoChar(&members, ']');
+	oms_status_event_members("return", rma_id, members.data);
+
+	args[0] = Int64GetDatum(rma_id);
+	args[1] = CStringGetTextDatum(rma_number);
+	args[2] = Int64GetDatum(o.order_id);
+	args[3] = CStringGetTextDatum(kind);
+	args[4] = note ? CStringGetTextDatum(note) : (Datum) 0;
+	nulls[4] = note ? ' ' : 'n';
+	args[5] = exchange ? JsonbPGetDatum(exchange) : (Datum) 0;
+	nulls[5] = exchange ? ' ' : 'n';
+	oms_set_reason(note);
+	oms_plan_exec(&plan_rma_insert, args, nulls, false, 0, SPI_OK_INSERT);
+
+	args[0] = Int64GetDatum(rma_id);
+	args[1] = oms_int8_array(nout, ids);
+	args[2] = oms_int8_array(nout, items);
+	args[3] = oms_int8_array(nout, qtys);
+	args[4] = PointerGetDatum(construct_array(reasons, nout, TEXTOID, -1, false, TYPALIGN_INT));
+	oms_plan_exec(&plan_rma_lines_insert, args, NULL, false, 0, SPI_OK_INSERT);
+
+	if (authorize)
+		set_rma_status(rma_id, "authorized", "authorized on request");
+	oms_set_reason(NULL);
+	oms_spi_finish();
+	PG_RETURN_INT64(rma_id);
+}
+
+/* ----------------------------------------------------------------
+ * advance_return: authorize, reject, cancel
+ * ----------------------------------------------------------------
+ */
+PG_FUNCTION_INFO_V1(oms_advance_return);
+
+Datum
+oms_advance_return(PG_FUNCTION_ARGS)
+{
+	char	   *to = oms_text_arg(fcinfo, 1, "to_status", true);
+	char	   *reason = oms_text_arg(fcinfo, 2, "reason", false);
+	RmaOrder	o;
+	RmaRow		r;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
+	if (strcmp(to, "authorized") != 0 && strcmp(to, "rejected") != 0 && strcmp(to, "cancelled") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("advance_return moves a return to authorized, rejected or cancelled, not \"%s\"", to),
+				 errhint("Use oms.receive_return() and oms.complete_return() for the other steps.")));
+	oms_spi_connect();
+	lock_rma(PG_GETARG_INT64(0), &o, &r);
+	/* the guard refuses what the return machine does not allow (OM002) */
+	set_rma_status(r.rma_id, to, reason);
+	oms_set_reason(NULL);
+	oms_spi_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(to));
+}
+
+/* ----------------------------------------------------------------
+ * receive_return
+ * ----------------------------------------------------------------
+ */
+
+/* Write the ledger movements that take the stock from old to new grading. */
+static void
+move_stock(const RmaRow *r, int64 location_id, RmaLine *l, int64 old_res, int64 old_dam)
+{
+	int64		restock = l->resellable - old_res;
+	int64		damage = l->damaged - old_dam;
+	char	   *why = psprintf("return %s", r->number);
+
+	if (old_res == 0 && old_dam == 0)
+	{
+		/* units arriving */
+		if (restock > 0)
+			(void) oms_insert_movement(l->item_id, location_id, "return_restock", restock, 0,
+									   why, r->number, 0, NULL);
+		if (damage > 0)
+			(void) oms_insert_movement(l->item_id, location_id, "return_damaged", 0, damage,
+									   why, r->number, 0, NULL);
+		return;
+	}
+	/* re-grading units already here: the received total does not change */
+	Assert(restock == -damage);
+	if (restock > 0)
+		(void) oms_insert_movement(l->item_id, location_id, "restore", restock, -restock,
+								   psprintf("inspection of return %s", r->number), r->number, 0, NULL);
+	else if (damage > 0)
+		(void) oms_insert_movement(l->item_id, location_id, "damage", -damage, damage,
+								   psprintf("inspection of return %s", r->number), r->number, 0, NULL);
+}
+
+PG_FUNCTION_INFO_V1(oms_receive_return);
+
+/* receive_return(rma_id, location, lines) */
+Datum
+oms_receive_return(PG_FUNCTION_ARGS)
+{
+	char	   *loc = oms_text_arg(fcinfo, 1, "location", true);
+	Jsonb	   *which = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
+	RmaOrder	o;
+	RmaRow		r;
+	RmaLine    *lines;
+	int			n;
+	int			i;
+	int64		location_id;
+	Datum		args[2];
+	bool		isnull;
+	int64		resellable = 0;
+	int64		damaged = 0;
+	int64	   *ids;
+	int64	   *qtys;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
+	oms_spi_connect();
+	lock_rma(PG_GETARG_INT64(0), &o, &r);
+	require_status(&r, "authorized", "received");
+	args[0] = CStringGetTextDatum(loc);
+	if (oms_plan_exec(&plan_location, args, NULL, true, 1, SPI_OK_SELECT) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("unknown location \"%s\"", loc)));
+	location_id = oms_spi_int64(0, 1, &isnull);
+
+	n = read_rma_lines(r.rma_id, &lines);
+	if (which == NULL)
+	{
+		for (i = 0; i < n; i++)
+			lines[i].new_resellable = lines[i].qty;
+	}
+	else
+	{
+		RetInput   *in;
+		int			nin = read_elements(which, "lines", &in);
+
+		for (i = 0; i < nin; i++)
+		{
+			RmaLine    *l = find_rma_line(lines, n, in[i].sku, &r);
+			int64		qty = parse_count(in[i].qty, "qty", i, 1);
+			const char *cond = in[i].condition ? in[i].condition : "resellable";
+
+			CHECK_FOR_INTERRUPTS();
+			if (strcmp(cond, "resellable") == 0)
+				l->new_resellable = oms_add_qty(l->new_resellable, qty, "resellable");
+			else if (strcmp(cond, "damaged") == 0)
+				l->new_damaged = oms_add_qty(l->new_damaged, qty, "damaged");
+			else
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("lines[%d].condition must be resellable or damaged, got \"%s\"", i, cond)));
+			if (l->new_resellable + l->new_damaged > l->qty)
+				ereport(ERROR,
+						(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+						 errmsg("cannot receive " INT64_FORMAT " units of sku \"%s\" on return %s: only " INT64_FORMAT " authorized",
+								l->new_resellable + l->new_damaged, l->sku, r.number, l->qty)));
+		}
+	}
+
+	lock_rma_levels(n, lines);
+	ids = palloc(sizeof(int64) * Max(n, 1));
+	qtys = palloc(sizeof(int64) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		RmaLine    *l = &lines[i];
+
+		l->resellable = l->new_resellable;
+		l->damaged = l->new_damaged;
+		l->received = l->resellable + l->damaged;
+		resellable += l->resellable;
+		damaged += l->damaged;
+		ids[i] = l->line_id;
+		qtys[i] = l->received;
+	}
+	if (resellable + damaged == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("return %s: nothing received", r.number)));
+
+	write_rma_lines(r.rma_id, n, lines);
+	args[0] = oms_int8_array(n, ids);
+	args[1] = oms_int8_array(n, qtys);
+	oms_plan_exec(&plan_lines_returned, args, NULL, false, 0, SPI_OK_UPDATE);
+	for (i = 0; i < n; i++)
+		move_stock(&r, location_id, &lines[i], 0, 0);
+
+	oms_status_event_members("return", r.rma_id,
+							 psprintf("\"rma_number\": \"%s\", \"order_number\": \"%s\", \"location\": %s,"
+									  " \"resellable\": " INT64_FORMAT ", \"damaged\": " INT64_FORMAT,
+									  r.number, o.number, oms_json_quote(loc), resellable, damaged));
+	args[0] = Int64GetDatum(r.rma_id);
+	args[1] = Int64GetDatum(location_id);
+	oms_set_reason(NULL);
+	oms_plan_exec(&plan_rma_received, args, NULL, false, 0, SPI_OK_UPDATE);
+	(void) oms_fulfillment_refresh(o.order_id);
+	oms_spi_finish();
+	PG_RETURN_TEXT_P(cstring_to_text("received"));
+}
+
+/* ----------------------------------------------------------------
+ * inspect_return
+ * ----------------------------------------------------------------
+ */
+PG_FUNCTION_INFO_V1(oms_inspect_return);
+
+/* inspect_return(rma_id, lines) */
+Datum
+oms_inspect_return(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *which = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
+	RmaOrder	o;
+	RmaRow		r;
+	RmaLine    *lines;
+	int			n;
+	int			i;
+	RetInput   *in;
+	int			nin;
+	int64	   *old_res;
+	int64	   *old_dam;
+	StringInfoData payload;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
+	oms_spi_connect();
+	lock_rma(PG_GETARG_INT64(0), &o, &r);
+	require_status(&r, "received", "inspected");
+	nin = read_elements(which, "lines", &in);
+	n = read_rma_lines(r.rma_id, &lines);
+	old_res = palloc(sizeof(int64) * Max(n, 1));
+	old_dam = palloc(sizeof(int64) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		old_res[i] = lines[i].resellable;
+		old_dam[i] = lines[i].damaged;
+	}
+	for (i = 0; i < nin; i++)
+	{
+		RmaLine    *l = find_rma_line(lines, n, in[i].sku, &r);
+		int64		res = parse_count(in[i].resellable, "resellable", i, 0);
+		int64		dam = parse_count(in[i].damaged, "damaged", i, 0);
+
+		if (res + dam != l->received)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("sku \"%s\" on return %s: resellable " INT64_FORMAT " + damaged " INT64_FORMAT " must equal the " INT64_FORMAT " received",
+							l->sku, r.number, res, dam, l->received)));
+		l->resellable = res;
+		l->damaged = dam;
+	}
+
+	lock_rma_levels(n, lines);
+	write_rma_lines(r.rma_id, n, lines);
+	initStringInfo(&payload);
+	appendStringInfo(&payload, "{\"rma_number\": \"%s\", \"order_number\": \"%s\", \"lines\": [",
+					 r.number, o.number);
+	for (i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (lines[i].received > 0)
+			move_stock(&r, r.location_id, &lines[i], old_res[i], old_dam[i]);
+		appendStringInfo(&payload, "%s{\"sku\": %s, \"resellable\": " INT64_FORMAT ", \"damaged\": " INT64_FORMAT "}",
+						 i > 0 ? ", " : "", oms_json_quote(lines[i].sku), lines[i].resellable, lines[i].damaged);
+	}
+	appendStringInfoString(&payload, "]}");
+	oms_emit_event_json("return.inspected", "return", r.rma_id, payload.data);
+	oms_spi_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(r.status));
+}
+
+/* ----------------------------------------------------------------
+ * complete_return
+ * ----------------------------------------------------------------
+ */
+PG_FUNCTION_INFO_V1(oms_complete_return);
+
+/* complete_return(rma_id, reason) */
+Datum
+oms_complete_return(PG_FUNCTION_ARGS)
+{
+	char	   *reason = oms_text_arg(fcinfo, 1, "reason", false);
+	RmaOrder	o;
+	RmaRow		r;
+	Datum		args[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	bool		isnull;
+	char	   *xvalue = "0";
+	char	   *value;
+	char	   *owed;
+	char	   *refund;
+	bool		refund_due;
+	int64		payment_id = 0;
+	int64		exchange_id = 0;
+	char	   *exchange_number = NULL;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
+	oms_spi_connect();
+	lock_rma(PG_GETARG_INT64(0), &o, &r);
+	require_status(&r, "received", "completed");
+
+	if (strcmp(r.kind, "exchange") == 0)
+	{
+		char	   *xlines;
+		char	   *email;
+		char	   *channel;
+		char	   *ship_to;
+		char	   *service_level;
+		char	   *currency;
+
+		args[0] = Int64GetDatum(r.rma_id);
+		oms_plan_exec(&plan_rma_exchange, args, NULL, false, 1, SPI_OK_SELECT);
+		xlines = oms_spi_text(0, 1);
+		email = oms_spi_text(0, 2);
+		channel = oms_spi_text(0, 3);
+		ship_to = oms_spi_text(0, 4);
+		service_level = oms_spi_text(0, 5);
+		currency = oms_spi_text(0, 6);
+		xvalue = oms_spi_text(0, 7);
+		value = oms_spi_text(0, 8);
+		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+					 errmsg("the replacement items of return %s are worth %s, more than the %s received",
+							r.number, xvalue, value),
+					 errhint("Place a new order for the difference, or change the exchange.")));
+		/* the replacement order, placed like any order: it reserves stock */
+		args[0] = CStringGetTextDatum(email);
+		args[1] = CStringGetTextDatum(channel);
+		args[2] = CStringGetTextDatum(xlines);
+		args[3] = CStringGetTextDatum(r.number);
+		args[4] = ship_to ? CStringGetTextDatum(ship_to) : (Datum) 0;
+		nulls[4] = ship_to ? ' ' : 'n';
+		args[5] = CStringGetTextDatum(service_level);
+		args[6] = CStringGetTextDatum(currency);
+		oms_plan_exec(&plan_place_exchange, args, nulls, false, 1, SPI_OK_SELECT);
+		exchange_id = oms_spi_int64(0, 1, &isnull);
+		args[0] = Int64GetDatum(exchange_id);
+		oms_plan_exec(&plan_order_number, args, NULL, false, 1, SPI_OK_SELECT);
+		exchange_number = oms_spi_text(0, 1);
+		oms_emit_event_json("exchange.created", "return", r.rma_id,
+							psprintf("{\"rma_number\": \"%s\", \"order_number\": \"%s\","
+									 " \"replacement_order_number\": \"%s\", \"value\": \"%s\"}",
+									 r.number, o.number, exchange_number, xvalue));
+	}
+
+	/* the refund: what came back (less the exchange), never above what is refundable */
+	args[0] = Int64GetDatum(r.rma_id);
+	args[1] = Int64GetDatum(o.order_id);
+	args[2] = DirectFunctionCall3(numeric_in, CStringGetDatum(xvalue),
+								  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	args[3] = BoolGetDatum(oms_refund_shipping == 1);
+	oms_plan_exec(&plan_refund, args, NULL, false, 1, SPI_OK_SELECT);
+	value = oms_spi_text(0, 1);
+	owed = oms_spi_text(0, 2);
+	refund = oms_spi_text(0, 3);
+	refund_due = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+	if (refund_due)
+		payment_id = oms_payment_record(o.order_id, "refund",
+										DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(refund),
+																			ObjectIdGetDatum(InvalidOid),
+																			Int32GetDatum(-1))),
+										NULL, NULL, r.number, reason ? reason : psprintf("return %s", r.number),
+										psprintf("%s-refund", r.number));
+
+	oms_status_event_members("return", r.rma_id,
+							 psprintf("\"rma_number\": \"%s\", \"order_number\": \"%s\", \"kind\": \"%s\","
+									  " \"value\": \"%s\", \"refund_owed\": \"%s\", \"refund\": \"%s\","
+									  " \"replacement_order_number\": %s",
+									  r.number, o.number, r.kind, value, owed, refund,
+									  oms_json_quote(exchange_number)));
+	args[0] = Int64GetDatum(r.rma_id);
+	args[1] = DirectFunctionCall3(numeric_in, CStringGetDatum(refund),
+								  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	args[2] = Int64GetDatum(payment_id);
+	nulls[2] = payment_id > 0 ? ' ' : 'n';
+	args[3] = Int64GetDatum(exchange_id);
+	nulls[3] = exchange_id > 0 ? ' ' : 'n';
+	oms_set_reason(reason);
+	oms_plan_exec(&plan_rma_complete, args, nulls, false, 0, SPI_OK_UPDATE);
+	oms_set_reason(NULL);
+	oms_spi_finish();
+	PG_RETURN_TEXT_P(cstring_to_text("completed"));
+}
