@@ -103,15 +103,25 @@ max_connections = 120
 max_prepared_transactions = 10
 log_min_messages = warning
 CONF
-    oms_as_pg "$OMS_BINDIR/pg_ctl" -D "$OMS_TMP/data" -l "$OMS_TMP/postgres.log" -w start >/dev/null \
-        || { cat "$OMS_TMP/postgres.log"; return 1; }
+    # The server must not inherit the harness lock: a server left behind
+    # would hold it for everyone.
+    if [ -n "${OMS_LOCK_FD:-}" ]; then
+        oms_as_pg "$OMS_BINDIR/pg_ctl" -D "$OMS_TMP/data" -l "$OMS_TMP/postgres.log" -w start >/dev/null {OMS_LOCK_FD}>&- \
+            || { cat "$OMS_TMP/postgres.log"; return 1; }
+    else
+        oms_as_pg "$OMS_BINDIR/pg_ctl" -D "$OMS_TMP/data" -l "$OMS_TMP/postgres.log" -w start >/dev/null \
+            || { cat "$OMS_TMP/postgres.log"; return 1; }
+    fi
     echo "== throwaway cluster on $PGHOST port $PGPORT (pg_cron in database $crondb)"
 }
 
 oms_cluster_stop() {
     [ -n "$OMS_TMP" ] || return 0
     if [ -f "$OMS_TMP/data/postmaster.pid" ]; then
-        oms_as_pg "$OMS_BINDIR/pg_ctl" -D "$OMS_TMP/data" -m fast -w stop >/dev/null 2>&1 || true
+        # fast, or immediate when fast does not finish (a server stuck in
+        # crash recovery after a test crashed a backend)
+        oms_as_pg "$OMS_BINDIR/pg_ctl" -D "$OMS_TMP/data" -m fast -t 30 -w stop >/dev/null 2>&1 \
+            || oms_as_pg "$OMS_BINDIR/pg_ctl" -D "$OMS_TMP/data" -m immediate -w stop >/dev/null 2>&1 || true
     fi
     if [ -n "${OMS_KEEP:-}" ]; then
         echo "== kept $OMS_TMP"
