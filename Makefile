@@ -18,7 +18,9 @@ OBJS = \
 	src/events.o \
 	src/transitions.o \
 	src/reserve.o \
-	src/orders.o
+	src/orders.o \
+	src/purchasing.o \
+	src/reorder.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
@@ -28,6 +30,9 @@ SQL_PARTS = \
 	src/sql/30_events.sql \
 	src/sql/40_orders.sql \
 	src/sql/50_reserve.sql \
+	src/sql/70_purchasing.sql \
+	src/sql/72_reorder.sql \
+	src/sql/74_forecast.sql \
 	src/sql/80_jobs.sql \
 	src/sql/90_views.sql
 
@@ -60,6 +65,8 @@ src/events.o src/transitions.o: src/events.h
 src/transitions.o: src/transitions.h
 src/lines.o src/reserve.o src/orders.o: src/lines.h
 src/reserve.o src/orders.o: src/reserve.h src/events.h
+src/purchasing.o src/reorder.o: src/reorder.h src/events.h src/lines.h
+src/purchasing.o src/oms.o: src/purchasing.h
 
 .PHONY: demo test
 demo:

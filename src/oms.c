@@ -14,6 +14,7 @@
 #include "utils/guc.h"
 
 #include "oms.h"
+#include "purchasing.h"
 #include "reserve.h"
 
 PG_MODULE_MAGIC;
@@ -36,6 +37,7 @@ _PG_init(void)
 	RegisterXactCallback(oms_xact_callback, NULL);
 	RegisterSubXactCallback(oms_subxact_callback, NULL);
 	oms_reserve_define_gucs();
+	oms_purchasing_define_gucs();
 
 	DefineCustomStringVariable("oms.reason",
 							   "Reason recorded with the status changes of the current transaction.",
