@@ -234,7 +234,8 @@ BEGIN
                ON f.item_id = r.item_id AND f.location_id = r.location_id
         CROSS JOIN LATERAL (SELECT COALESCE(r.lead_time_days, s.lead_time_days) AS lt) x
         CROSS JOIN LATERAL (
-            SELECT oms.lead_time_demand(f.daily_demand, f.dow_factors, as_of, x.lt) AS ltd,
+            SELECT CASE WHEN f.item_id IS NOT NULL
+                        THEN oms.lead_time_demand(f.daily_demand, f.dow_factors, as_of, x.lt) END AS ltd,
                    GREATEST(z, 0) * f.sigma * sqrt(x.lt) AS ss
         ) y
     ), upd AS (
@@ -258,7 +259,7 @@ $$;
 COMMENT ON FUNCTION oms.suggest_reorder_rules(boolean, double precision, text, integer, double precision, date) IS 'Current versus suggested reorder point of every rule: expected demand over the lead time + z(service_level) x sigma x sqrt(lead time), from forecast_demand().  apply => true writes the suggestions (rules without history keep theirs).';
 
 CREATE FUNCTION oms.refresh_forecast(source text DEFAULT 'shipped', history_days integer DEFAULT 56,
-                                     alpha double precision DEFAULT 0.3)
+                                     alpha double precision DEFAULT 0.3, as_of date DEFAULT CURRENT_DATE)
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
@@ -269,18 +270,18 @@ BEGIN
     DELETE FROM oms.demand_forecast;
     INSERT INTO oms.demand_forecast (item_id, location_id, daily_demand, sigma, dow_factors, history_days, source)
     SELECT f.item_id, f.location_id, f.daily_demand, f.sigma, f.dow_factors, f.days_of_history, refresh_forecast.source
-    FROM oms.forecast_demand(refresh_forecast.source, refresh_forecast.history_days, alpha) f;
+    FROM oms.forecast_demand(refresh_forecast.source, refresh_forecast.history_days, alpha, as_of) f;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END
 $$;
-COMMENT ON FUNCTION oms.refresh_forecast(text, integer, double precision) IS 'Recompute oms.demand_forecast for every item and location with demand (the pg_cron job oms-refresh-forecast).  Returns how many.';
+COMMENT ON FUNCTION oms.refresh_forecast(text, integer, double precision, date) IS 'Recompute oms.demand_forecast for every item and location with demand (the pg_cron job oms-refresh-forecast).  Returns how many.';
 
 GRANT SELECT ON oms.demand_forecast TO oms_admin, oms_app, oms_reader;
 REVOKE ALL ON FUNCTION oms.suggest_reorder_rules(boolean, double precision, text, integer, double precision, date),
-                       oms.refresh_forecast(text, integer, double precision) FROM PUBLIC;
+                       oms.refresh_forecast(text, integer, double precision, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION oms.suggest_reorder_rules(boolean, double precision, text, integer, double precision, date),
-                          oms.refresh_forecast(text, integer, double precision) TO oms_admin;
+                          oms.refresh_forecast(text, integer, double precision, date) TO oms_admin;
 GRANT EXECUTE ON FUNCTION oms.demand_history(text, date, date),
                           oms.forecast_demand(text, integer, double precision, date),
                           oms.lead_time_demand(double precision, double precision[], date, integer),
