@@ -91,6 +91,13 @@ SELECT oms.submit_purchase_order(po_id) FROM oms.purchase_order WHERE status = '
 SELECT sku, location, available, incoming, reorder_point, below_reorder_point
 FROM oms.inventory_position ORDER BY sku, location;
 SELECT * FROM pg_temp.reorder();
+-- ---------------------------------------------------------------------------
+-- the jobs: pg_cron lives in database postgres here, not in this one
+-- ---------------------------------------------------------------------------
+SELECT * FROM oms.job_definitions() ORDER BY jobname;
+SELECT pg_temp.try($$SELECT oms.schedule_jobs()$$);
+SELECT oms.schedule_jobs_sql(reorder_schedule => '*/10 * * * *');
+
 SELECT * FROM oms.check_inventory();
 
 -- ---------------------------------------------------------------------------
@@ -150,7 +157,7 @@ SELECT pg_temp.try($$SELECT oms.set_reorder_rule('Z', 'EAST', 'ACME', NULL, reor
 SELECT pg_temp.try($$INSERT INTO oms.reorder_rule (item_id, location_id, supplier_id, reorder_point, reorder_qty, max_level) SELECT item_id, 1, 1, 1, 5, 9 FROM oms.item WHERE sku = 'Z'$$);
 SELECT pg_temp.try($$INSERT INTO oms.reorder_rule (item_id, location_id, supplier_id, reorder_point, max_level) SELECT item_id, 1, 1, 10, 9 FROM oms.item WHERE sku = 'Z'$$);
 SELECT pg_temp.try($$INSERT INTO oms.reorder_rule (item_id, location_id, supplier_id, reorder_point, max_level) SELECT item_id, 1, 1, 1, 9 FROM oms.item WHERE sku = 'KIT'$$);
--- the point on the level is the rule's to keep (OM008 for the buckets aside, no grant)
+-- the point on the level is the rule's to keep: admins have no grant on it (42501)
 SET ROLE oms_admin;
 SELECT pg_temp.try($$UPDATE oms.inventory_level SET reorder_point = 1$$);
 -- admins write rules directly; the level follows
@@ -166,5 +173,12 @@ SET ROLE oms_reader;
 SELECT pg_temp.try($$SELECT oms.run_reorder()$$);
 SELECT count(*) > 0 AS reader_sees_rules FROM oms.reorder_rule;
 RESET ROLE;
+
+-- ---------------------------------------------------------------------------
+-- the jobs: pg_cron lives in database postgres here, not in this one
+-- ---------------------------------------------------------------------------
+SELECT * FROM oms.job_definitions() ORDER BY jobname;
+SELECT pg_temp.try($$SELECT oms.schedule_jobs()$$);
+SELECT oms.schedule_jobs_sql(reorder_schedule => '*/10 * * * *');
 
 SELECT * FROM oms.check_inventory();
