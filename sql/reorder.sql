@@ -91,13 +91,6 @@ SELECT oms.submit_purchase_order(po_id) FROM oms.purchase_order WHERE status = '
 SELECT sku, location, available, incoming, reorder_point, below_reorder_point
 FROM oms.inventory_position ORDER BY sku, location;
 SELECT * FROM pg_temp.reorder();
--- ---------------------------------------------------------------------------
--- the jobs: pg_cron lives in database postgres here, not in this one
--- ---------------------------------------------------------------------------
-SELECT * FROM oms.job_definitions() ORDER BY jobname;
-SELECT pg_temp.try($$SELECT oms.schedule_jobs()$$);
-SELECT oms.schedule_jobs_sql(reorder_schedule => '*/10 * * * *');
-
 SELECT * FROM oms.check_inventory();
 
 -- ---------------------------------------------------------------------------
