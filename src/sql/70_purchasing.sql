@@ -62,7 +62,6 @@ CREATE TABLE oms.purchase_order_line (
 COMMENT ON TABLE oms.purchase_order_line IS 'Lines of a purchase order, one per item.  Lines change only while the order is a draft; qty_received only by oms.receive_purchase_order().';
 COMMENT ON COLUMN oms.purchase_order_line.qty_received IS 'Units received so far; above qty_ordered only within oms.over_receipt_tolerance.';
 COMMENT ON COLUMN oms.purchase_order_line.unit_cost IS 'Agreed cost per unit (optional).';
-CREATE INDEX purchase_order_line_item_idx ON oms.purchase_order_line (item_id);
 
 SELECT pg_catalog.pg_extension_config_dump('oms.supplier', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('oms.supplier', 'supplier_id')::pg_catalog.regclass, '');
