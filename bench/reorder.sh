@@ -51,7 +51,7 @@ run() {
     local name=$1 out
     oms_psql -q -d "$db" -c 'CHECKPOINT'
     out=$(oms_psql -At -d "$db" -c '\timing on' -c 'SELECT count(*) FROM oms.run_reorder()')
-    rows[$name]=$(head -n 1 <<<"$out")
+    rows[$name]=$(grep -E "^[0-9]+$" <<<"$out" | head -n 1)
     ms[$name]=$(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' <<<"$out")
     printf '   %-6s %10.1f ms  %7d lines written\n' "$name" "${ms[$name]}" "${rows[$name]}"
 }
