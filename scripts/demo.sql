@@ -146,8 +146,8 @@ SELECT count(*) AS disagreements FROM oms.check_inventory();
 \echo
 \echo '### 17. Purchasing: a supplier and a reorder rule for white tees at the East DC'
 INSERT INTO oms.supplier (code, name, lead_time_days) VALUES ('ACME', 'Acme Organic Textiles', 10);
-SELECT oms.set_reorder_rule('TEE-WHT-M', 'WH-EAST', 'ACME', reorder_point => 60, max_level => 150,
-                            order_multiple => 12, min_order_qty => 24) IS NOT NULL AS rule_set;
+SELECT (oms.set_reorder_rule('TEE-WHT-M', 'WH-EAST', 'ACME', reorder_point => 60, max_level => 150,
+                             order_multiple => 12, min_order_qty => 24)).updated_at IS NOT NULL AS rule_set;
 SELECT i.sku, l.code AS location, s.code AS supplier, r.reorder_point, r.max_level, r.order_multiple,
        r.min_order_qty, COALESCE(r.lead_time_days, s.lead_time_days) AS lead_time_days
 FROM oms.reorder_rule r JOIN oms.item i USING (item_id) JOIN oms.location l USING (location_id)
