@@ -13,12 +13,15 @@ MODULE_big = oms
 OBJS = \
 	src/oms.o \
 	src/spi_util.o \
+	src/idempotency.o \
 	src/inventory.o \
 	src/lines.o \
 	src/events.o \
 	src/transitions.o \
 	src/reserve.o \
 	src/orders.o \
+	src/fulfillment.o \
+	src/payments.o \
 	src/purchasing.o \
 	src/reorder.o
 
@@ -30,6 +33,8 @@ SQL_PARTS = \
 	src/sql/30_events.sql \
 	src/sql/40_orders.sql \
 	src/sql/50_reserve.sql \
+	src/sql/60_fulfillment.sql \
+	src/sql/62_payments.sql \
 	src/sql/70_purchasing.sql \
 	src/sql/72_reorder.sql \
 	src/sql/74_forecast.sql \
@@ -62,9 +67,12 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control Makefile
 
 $(OBJS): src/oms.h
 src/events.o src/transitions.o: src/events.h
-src/transitions.o: src/transitions.h
-src/lines.o src/reserve.o src/orders.o: src/lines.h
-src/reserve.o src/orders.o: src/reserve.h src/events.h
+src/transitions.o src/fulfillment.o: src/transitions.h
+src/lines.o src/reserve.o src/orders.o src/fulfillment.o: src/lines.h
+src/reserve.o src/orders.o src/fulfillment.o: src/reserve.h src/events.h
+src/orders.o src/fulfillment.o: src/fulfillment.h
+src/idempotency.o src/orders.o src/payments.o: src/idempotency.h
+src/payments.o: src/payments.h src/events.h src/lines.h
 src/purchasing.o src/reorder.o: src/reorder.h src/events.h src/lines.h
 src/purchasing.o src/oms.o: src/purchasing.h
 

@@ -133,18 +133,86 @@ FROM oms.order_line l JOIN oms.item i USING (item_id) WHERE l.order_id = :li ORD
 SELECT sku, location, on_hand, reserved, held, available FROM oms.inventory_position ORDER BY sku, location;
 
 \echo
-\echo '### 15. What happened, as events a consumer would receive'
+\echo '### 15. Fulfillment: Noah orders white tees (only at the East DC) and mugs (left at the West DC)'
+INSERT INTO oms.carrier (code, name, tracking_url) VALUES
+    ('UPS', 'UPS', 'https://www.ups.com/track?tracknum={tracking_number}'),
+    ('FEDEX', 'FedEx', 'https://www.fedex.com/fedextrack/?trknbr={tracking_number}');
+INSERT INTO oms.carrier_service (carrier_id, service_level, transit_days, business_days)
+SELECT c.carrier_id, v.level, v.days, true FROM oms.carrier c JOIN (VALUES
+    ('UPS', 'ground', 3), ('UPS', 'express', 1), ('FEDEX', 'ground', 4), ('FEDEX', 'air', 2)) v(code, level, days)
+    ON v.code = c.code;
+SELECT c.code AS carrier, s.service_level, s.transit_days FROM oms.carrier_service s JOIN oms.carrier c USING (carrier_id)
+ORDER BY 1, 3;
+SELECT oms.place_order('noah@example.com', 'web',
+    '[{"sku": "TEE-WHT-M", "qty": 2, "unit_price": "24.00"}, {"sku": "MUG-12OZ", "qty": 4, "unit_price": "12.50"}]',
+    '{"confirm": true, "customer_name": "Noah Park", "tax": "7.84", "shipping": "6.00",
+      "ship_to": {"name": "Noah Park", "line1": "1 Ferry Building", "city": "San Francisco",
+                  "postal_code": "94111", "country": "US", "region": "US-CA"}}') AS noah \gset
+\echo 'The fulfillment queue: what each location has to ship, oldest promise first'
+SELECT location, order_number, status, units_reserved, units_in_shipments, units_to_ship
+FROM oms.fulfillment_queue ORDER BY location, promised_at NULLS LAST, placed_at;
+\echo 'One pending shipment per location that holds the order''s units (a split shipment):'
+SELECT oms.create_shipments(:noah) AS shipment_id;
+SELECT s.shipment_number, loc.code AS location, s.status,
+       (SELECT string_agg(i.sku || ' x' || sl.qty, ', ') FROM oms.shipment_line sl JOIN oms.item i USING (item_id)
+        WHERE sl.shipment_id = s.shipment_id) AS contents
+FROM oms.shipment s JOIN oms.location loc USING (location_id) WHERE s.order_id = :noah ORDER BY s.shipment_id;
+SELECT min(shipment_id) AS east_parcel, max(shipment_id) AS west_parcel FROM oms.shipment WHERE order_id = :noah \gset
+\echo 'The East DC picker''s list (starting it moves the shipments to picking):'
+SELECT sku, name, qty, shipments, orders FROM oms.pick_list('WH-EAST', start => true);
+
+\echo
+\echo '### 16. The parcels leave: reserved and on_hand fall together through the ledger'
+SELECT oms.advance_shipment(:east_parcel, 'packed');
+SELECT oms.ship(:east_parcel, 'UPS', '1Z999AA10123456784') IS NOT NULL AS shipped;
+SELECT order_number, status, fulfillment_status FROM oms.sales_order WHERE order_id = :noah;
+SELECT oms.ship(:west_parcel, 'FEDEX', '7712 3456 7890', 'air') IS NOT NULL AS shipped;
+SELECT m.kind, i.sku, l.code AS location, m.on_hand_delta, m.on_hand_after, m.reference
+FROM oms.inventory_movement m JOIN oms.item i USING (item_id) JOIN oms.location l USING (location_id)
+WHERE m.kind = 'shipment' ORDER BY m.movement_id;
+\echo 'The carrier scans and delivers; the order completes when every unit is delivered:'
+SELECT oms.advance_shipment(:east_parcel, 'in_transit');
+SELECT oms.deliver(:east_parcel) AS fulfillment_status;
+SELECT oms.deliver(:west_parcel) AS fulfillment_status;
+\echo 'order_tracking, the row a storefront or BI tool reads:'
+\x on
+SELECT order_number, customer, channel, status, payment_status, fulfillment_status, units_ordered, units_shipped,
+       units_delivered, units_outstanding, jsonb_pretty(shipments) AS shipments, last_event
+FROM oms.order_tracking WHERE order_id = :noah;
+\x off
+\echo 'order_timeline, every status change and event of the order and its parcels:'
+SELECT to_char(at, 'HH24:MI:SS.MS') AS at, source, entity_ref, what, from_status, to_status, reason,
+       COALESCE(payload->>'tracking_number', '') AS tracking, COALESCE(payload->>'estimated_delivery', '') AS eta
+FROM oms.order_timeline WHERE order_id = :noah ORDER BY at, seq, source;
+
+\echo
+\echo '### 17. What happened, as events a consumer would receive'
 SELECT event_id, topic, entity_id AS order_id, payload->>'order_number' AS order_number,
        COALESCE(payload->>'reason', '') AS reason
 FROM oms.event WHERE topic LIKE 'order.%' ORDER BY event_id;
 
 \echo
-\echo '### 16. Ledger, levels and reservations agree: check_inventory() returns no rows'
+\echo '### 18. Ledger, levels and reservations agree: check_inventory() returns no rows'
 SELECT * FROM oms.check_inventory();
 SELECT count(*) AS disagreements FROM oms.check_inventory();
 
 \echo
-\echo '### 17. Purchasing: a supplier and a reorder rule for white tees at the East DC'
+\echo '### 19. Payment: the card is authorized at checkout and captured at dispatch'
+SELECT total AS maya_total FROM oms.sales_order WHERE order_id = :maya \gset
+SELECT oms.record_payment(:maya, 'authorization', :maya_total, NULL, 'stripe', 'pi_demo_8812', 'auth-8812') AS authorization_id;
+SELECT order_number, total, payment_status, payment_required, payment_satisfied AS may_ship
+FROM oms.order_payments WHERE order_id = :maya;
+SELECT oms.record_payment(:maya, 'capture', :maya_total, NULL, 'stripe', 'ch_demo_8812', 'capture-8812') AS capture_id;
+\echo 'The payment app retries the capture (same idempotency key): same payment, captured once'
+SELECT oms.record_payment(:maya, 'capture', :maya_total, NULL, 'stripe', 'ch_demo_8812', 'capture-8812') AS capture_id;
+SELECT order_number, total, authorized, captured, refundable, payment_status, payment_satisfied AS may_ship
+FROM oms.order_payments WHERE order_id = :maya;
+SELECT topic, payload->>'amount' AS amount, payload->>'currency' AS currency, payload->>'payment_status' AS payment_status
+FROM oms.event WHERE topic LIKE 'payment.%' ORDER BY event_id;
+SELECT count(*) AS payment_problems FROM oms.check_payments();
+
+\echo
+\echo '### 20. Purchasing: a supplier and a reorder rule for white tees at the East DC'
 INSERT INTO oms.supplier (code, name, lead_time_days) VALUES ('ACME', 'Acme Organic Textiles', 10);
 SELECT (oms.set_reorder_rule('TEE-WHT-M', 'WH-EAST', 'ACME', reorder_point => 60, max_level => 150,
                              order_multiple => 12, min_order_qty => 24)).updated_at IS NOT NULL AS rule_set;
@@ -157,7 +225,7 @@ SELECT sku, location, on_hand, reserved, available, incoming, reorder_point, bel
 FROM oms.inventory_position WHERE sku = 'TEE-WHT-M';
 
 \echo
-\echo '### 18. A wholesale order of 25 takes available from 80 to 55, below the point of 60: one event'
+\echo '### 21. A wholesale order of 25 takes available below the point of 60: one event, and none for the next sale'
 SELECT oms.place_order('shop@boutique.example', 'web', '[{"sku": "TEE-WHT-M", "qty": 25, "unit_price": "14.00"}]') AS wholesale \gset
 SELECT oms.place_order('kim@example.com', 'web', '[{"sku": "TEE-WHT-M", "qty": 1, "unit_price": "24.00"}]') > 0 AS another_sale_no_new_event;
 SELECT topic, payload->>'sku' AS sku, payload->>'location' AS location, payload->>'available' AS available,
@@ -165,7 +233,7 @@ SELECT topic, payload->>'sku' AS sku, payload->>'location' AS location, payload-
 FROM oms.event WHERE topic = 'inventory.below_reorder_point' ORDER BY event_id;
 
 \echo
-\echo '### 19. The reorder run (the pg_cron job oms-reorder does this hourly): up to 150, in multiples of 12'
+\echo '### 22. The reorder run (the pg_cron job oms-reorder does this hourly): up to 150, in multiples of 12'
 SELECT po_number, supplier, location, sku, action, qty, available, incoming, reorder_point FROM oms.run_reorder();
 \echo 'Running it again orders nothing twice:'
 SELECT count(*) AS lines_written FROM oms.run_reorder();
@@ -175,12 +243,12 @@ SELECT sku, location, on_hand, available, incoming, reorder_point, below_reorder
 FROM oms.inventory_position WHERE sku = 'TEE-WHT-M';
 
 \echo
-\echo '### 20. The supplier delivers in two drops: incoming moves to on hand through the ledger'
+\echo '### 23. The supplier delivers in two drops: incoming moves to on hand through the ledger'
 SELECT oms.receive_purchase_order(:po, '[{"sku": "TEE-WHT-M", "qty": 48}]', 'ASN-9001') AS units_received;
 SELECT po_number, status FROM oms.purchase_order WHERE po_id = :po;
 \echo 'An over-delivery is refused (OM005) unless oms.over_receipt_tolerance allows it:'
 \set ON_ERROR_STOP off
-SELECT oms.receive_purchase_order(:po, '[{"sku": "TEE-WHT-M", "qty": 60}]', 'ASN-9002');
+SELECT oms.receive_purchase_order(:po, '[{"sku": "TEE-WHT-M", "qty": 500}]', 'ASN-9002');
 \echo '   SQLSTATE' :LAST_ERROR_SQLSTATE
 \set ON_ERROR_STOP on
 SELECT oms.receive_purchase_order(:po, NULL, 'ASN-9002') AS units_received;
@@ -194,5 +262,5 @@ SELECT sku, location, on_hand, reserved, available, incoming, reorder_point, bel
 FROM oms.inventory_position WHERE sku = 'TEE-WHT-M';
 
 \echo
-\echo '### 21. Ledger, levels, reservations and open purchase orders still agree'
+\echo '### 24. Ledger, levels, reservations and open purchase orders still agree'
 SELECT count(*) AS disagreements FROM oms.check_inventory();

@@ -166,6 +166,18 @@ SELECT oms.transfer_stock('MUG', 'STORE-1', 'WH-WEST', 4) > 0 AS transferred;
 SELECT oms.adjust_stock('MUG', 'STORE-1', -2, 'shrinkage') > 0 AS adjusted;
 SELECT sku, location, on_hand, safety_stock, available FROM oms.inventory_position WHERE sku = 'MUG' ORDER BY location;
 
+-- restore: damaged units that passed inspection go back on hand, with a reason
+SELECT oms.damage_stock('MUG', 'WH-WEST', 2, 'wet carton') > 0 AS damaged;
+SELECT oms.restore_stock('MUG', 'WH-WEST', 1, 'dried out, passed inspection') > 0 AS restored;
+SELECT kind, on_hand_delta, damaged_delta, on_hand_after, damaged_after, reason FROM oms.inventory_movement
+WHERE kind IN ('damage', 'restore') AND location_id = (SELECT location_id FROM oms.location WHERE code = 'WH-WEST')
+ORDER BY movement_id;
+SELECT pg_temp.try($$SELECT oms.restore_stock('MUG', 'WH-WEST', 2, 'more')$$);
+SELECT pg_temp.try($$SELECT oms.restore_stock('MUG', 'WH-WEST', 1, NULL)$$);
+SELECT pg_temp.try($$SELECT oms.restore_stock('MUG', 'WH-WEST', 0, 'none')$$);
+SELECT pg_temp.try($$INSERT INTO oms.inventory_movement (item_id, location_id, kind, on_hand_delta, damaged_delta)
+SELECT item_id, location_id, 'restore', 1, -1 FROM oms.inventory_level LIMIT 1$$);
+
 SELECT * FROM oms.check_inventory();
 
 -- check_inventory() catches drift: simulate it by disabling the guard as a superuser

@@ -287,7 +287,8 @@ oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 	if (new_damaged < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
-				 errmsg("cannot scrap " INT64_FORMAT " damaged units of sku \"%s\" at \"%s\": only " INT64_FORMAT " damaged",
+				 errmsg("cannot %s " INT64_FORMAT " damaged units of sku \"%s\" at \"%s\": only " INT64_FORMAT " damaged",
+						strcmp(kind, "restore") == 0 ? "restore" : "scrap",
 						-damaged_delta, oms_item_sku(item_id), oms_location_code(location_id), lvl.damaged)));
 
 	/* Write the level under the engine guard. */
@@ -682,6 +683,29 @@ oms_scrap_stock(PG_FUNCTION_ARGS)
 	location_id = resolve_location(loc);
 	movement_id = oms_insert_movement(item_id, location_id, "scrap", 0, -qty,
 								  reason, NULL, 0, NULL);
+	oms_spi_finish();
+	PG_RETURN_INT64(movement_id);
+}
+
+PG_FUNCTION_INFO_V1(oms_restore_stock);
+
+Datum
+oms_restore_stock(PG_FUNCTION_ARGS)
+{
+	char	   *sku = oms_text_arg(fcinfo, 0, "sku", true);
+	char	   *loc = oms_text_arg(fcinfo, 1, "location", true);
+	int64		qty = int64_arg(fcinfo, 2, "qty");
+	char	   *reason = oms_text_arg(fcinfo, 3, "reason", true);
+	int64		item_id;
+	int64		location_id;
+	int64		movement_id;
+
+	oms_require_positive(qty, "qty");
+	oms_spi_connect();
+	item_id = resolve_item(sku);
+	location_id = resolve_location(loc);
+	movement_id = oms_insert_movement(item_id, location_id, "restore", qty, -qty,
+									  reason, NULL, 0, NULL);
 	oms_spi_finish();
 	PG_RETURN_INT64(movement_id);
 }

@@ -26,6 +26,8 @@
 
 #include "oms.h"
 #include "events.h"
+#include "fulfillment.h"
+#include "idempotency.h"
 #include "lines.h"
 #include "reserve.h"
 
@@ -60,9 +62,12 @@ static void merge_duplicate_lines(int *n, OmsLineInput *in);
 static void validate_ship_to(Jsonb *ship_to, OmsShipTo *to);
 static void check_choice(const char *value, const char *what, const char *const *allowed);
 static Datum numeric_array(int n, Numeric *v);
+static char *place_order_request(const char *customer, const char *channel,
+								 Jsonb *lines, Jsonb *options);
 static void lock_order(int64 order_id, OrderRow *o);
 static int	read_lines(int64 order_id, bool lock, LineRow **out);
 static void lock_order_levels(int nlines, LineRow *lines, int nextra, int64 *extra, OmsLevels *ls);
+static int64 open_units(const LineRow *l);
 static int64 cancel_line_units(OmsLevels *ls, LineRow *l, int64 qty);
 static void write_line(const LineRow *l);
 static void set_status(int64 order_id, const char *status, const char *reason);
@@ -72,23 +77,9 @@ static const char *const service_levels[] = {"ground", "air", "express", "same_d
 static const char *const payment_requirements[] = {"none", "authorized", "captured", NULL};
 static const char *const ship_to_required[] = {"name", "line1", "city", "postal_code", "country", NULL};
 
-static OmsPlan plan_idem_claim = {
-	"INSERT INTO oms.idempotency_key (scope, key, request_hash)"
-	" VALUES ('place_order', $1, pg_catalog.md5($2 || chr(31) || $3 || chr(31) || $4::text || chr(31) || ($5 - 'idempotency_key')::text))"
-	" ON CONFLICT DO NOTHING RETURNING request_hash",
-	5, {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID}
-};
-static OmsPlan plan_idem_read = {
-	"SELECT k.request_hash = pg_catalog.md5($2 || chr(31) || $3 || chr(31) || $4::text || chr(31) || ($5 - 'idempotency_key')::text),"
-	" (k.result->>'order_id')::bigint, o.order_number"
-	" FROM oms.idempotency_key k LEFT JOIN oms.sales_order o ON o.order_id = (k.result->>'order_id')::bigint"
-	" WHERE k.scope = 'place_order' AND k.key = $1",
-	5, {TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID}
-};
-static OmsPlan plan_idem_store = {
-	"UPDATE oms.idempotency_key SET result = pg_catalog.jsonb_build_object('order_id', $2)"
-	" WHERE scope = 'place_order' AND key = $1",
-	2, {TEXTOID, INT8OID}
+static OmsPlan plan_order_number = {
+	"SELECT order_number FROM oms.sales_order WHERE order_id = $1",
+	1, {INT8OID}
 };
 static OmsPlan plan_channel = {
 	"SELECT channel_id, active FROM oms.channel WHERE code = $1",
@@ -194,6 +185,24 @@ numeric_array(int n, Numeric *v)
 	for (i = 0; i < n; i++)
 		d[i] = NumericGetDatum(v[i]);
 	return PointerGetDatum(construct_array(d, n, NUMERICOID, -1, false, TYPALIGN_INT));
+}
+
+/*
+ * The request an idempotency key of place_order stands for: customer,
+ * channel, lines and the options other than the key itself, joined by the
+ * unit separator (chr(31)).
+ */
+static char *
+place_order_request(const char *customer, const char *channel, Jsonb *lines, Jsonb *options)
+{
+	Datum		rest;
+
+	rest = DirectFunctionCall2(jsonb_delete,
+							   options ? JsonbPGetDatum(options) : DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")),
+							   CStringGetTextDatum("idempotency_key"));
+	return psprintf("%s\x1f%s\x1f%s\x1f%s", customer, channel,
+					DatumGetCString(DirectFunctionCall1(jsonb_out, JsonbPGetDatum(lines))),
+					DatumGetCString(DirectFunctionCall1(jsonb_out, rest)));
 }
 
 static void
@@ -430,26 +439,27 @@ oms_place_order(PG_FUNCTION_ARGS)
 	/* 1. The idempotency key: claim it, or answer with the first result. */
 	if (idem_key != NULL)
 	{
-		args[0] = CStringGetTextDatum(idem_key);
-		args[1] = CStringGetTextDatum(customer);
-		args[2] = CStringGetTextDatum(channel);
-		args[3] = JsonbPGetDatum(lines_json);
-		args[4] = options ? JsonbPGetDatum(options) : DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"));
-		if (oms_plan_exec(&plan_idem_claim, args, NULL, false, 0, SPI_OK_INSERT_RETURNING) == 0)
-		{
-			bool		same;
-			int64		first;
+		int64		first;
+		OmsIdemOutcome claim;
 
-			if (oms_plan_exec(&plan_idem_read, args, NULL, false, 1, SPI_OK_SELECT) == 0)
-				elog(ERROR, "idempotency key \"%s\" vanished", idem_key);
-			same = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-			first = oms_spi_int64(0, 2, &isnull);
-			if (!same)
-				ereport(ERROR,
-						(errcode(ERRCODE_OMS_IDEMPOTENCY_CONFLICT),
-						 errmsg("idempotency key \"%s\" was already used with different arguments", idem_key),
-						 errdetail("The first call created order %s.", oms_spi_text(0, 3) ? oms_spi_text(0, 3) : "(none)"),
-						 errhint("Use a new key for a new order.")));
+		claim = oms_idem_claim("place_order", idem_key,
+							   place_order_request(customer, channel, lines_json, options),
+							   "order_id", &first);
+		if (claim == OMS_IDEM_CONFLICT)
+		{
+			char	   *first_number = NULL;
+
+			args[0] = Int64GetDatum(first);
+			if (oms_plan_exec(&plan_order_number, args, NULL, true, 1, SPI_OK_SELECT) == 1)
+				first_number = oms_spi_text(0, 1);
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_IDEMPOTENCY_CONFLICT),
+					 errmsg("idempotency key \"%s\" was already used with different arguments", idem_key),
+					 errdetail("The first call created order %s.", first_number ? first_number : "(none)"),
+					 errhint("Use a new key for a new order.")));
+		}
+		if (claim == OMS_IDEM_REPLAY)
+		{
 			oms_spi_finish();
 			PG_RETURN_INT64(first);
 		}
@@ -542,11 +552,7 @@ oms_place_order(PG_FUNCTION_ARGS)
 		order_id = oms_spi_int64(0, 1, &isnull);
 		oms_levels_flush(&ls);	/* only what expired holds gave back */
 		if (idem_key)
-		{
-			args[0] = CStringGetTextDatum(idem_key);
-			args[1] = Int64GetDatum(order_id);
-			oms_plan_exec(&plan_idem_store, args, NULL, false, 0, SPI_OK_UPDATE);
-		}
+			oms_idem_store("place_order", idem_key, "order_id", order_id);
 		oms_spi_finish();
 		PG_RETURN_INT64(order_id);
 	}
@@ -809,11 +815,7 @@ oms_place_order(PG_FUNCTION_ARGS)
 	if (confirm)
 		set_status(order_id, "confirmed", "confirmed at placement");
 	if (idem_key)
-	{
-		args[0] = CStringGetTextDatum(idem_key);
-		args[1] = Int64GetDatum(order_id);
-		oms_plan_exec(&plan_idem_store, args, NULL, false, 0, SPI_OK_UPDATE);
-	}
+		oms_idem_store("place_order", idem_key, "order_id", order_id);
 	oms_set_reason(NULL);
 	oms_spi_finish();
 	PG_RETURN_INT64(order_id);
@@ -916,6 +918,17 @@ write_line(const LineRow *l)
  * reserved ones (their reservations are released).  The caller checked that
  * qty <= open.  Returns the units released from reservations.
  */
+/* Units of a line that cancel or edit may take: not shipped, not in a shipment. */
+static int64
+open_units(const LineRow *l)
+{
+	int64		open = l->reserved + l->backordered;
+
+	if (l->reserved > 0)
+		open -= oms_line_committed(l->line_id);
+	return open;
+}
+
 static int64
 cancel_line_units(OmsLevels *ls, LineRow *l, int64 qty)
 {
@@ -927,7 +940,7 @@ cancel_line_units(OmsLevels *ls, LineRow *l, int64 qty)
 	l->backordered -= from_back;
 	if (from_res > 0)
 	{
-		released = oms_release_line(ls, l->line_id, from_res, "released");
+		released = oms_release_uncommitted(ls, l->line_id, from_res, "released");
 		if (released != from_res)
 			elog(ERROR, "line " INT64_FORMAT " holds " INT64_FORMAT " reserved units but its reservations hold " INT64_FORMAT,
 				 l->line_id, from_res, released);
@@ -1038,6 +1051,9 @@ oms_cancel_order(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OMS_NOT_EDITABLE),
 				 errmsg("order %s is %s: nothing is left to cancel", o.number, o.status)));
 
+	/* a whole order takes back what its open shipments hold */
+	if (which == NULL)
+		(void) oms_cancel_open_shipments(order_id);
 	nlines = read_lines(order_id, false, &lines);
 	lock_order_levels(nlines, lines, 0, NULL, &ls);
 	nlines = read_lines(order_id, true, &lines);
@@ -1091,10 +1107,10 @@ oms_cancel_order(PG_FUNCTION_ARGS)
 						if (lines[k].kind != 'c' || lines[k].parent_line_id != lines[i].line_id)
 							continue;
 						q = oms_mul_qty(per, in[j].qty, "cancel quantity");
-						if (q > lines[k].reserved + lines[k].backordered)
+						if (q > open_units(&lines[k]))
 							ereport(ERROR,
 									(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
-									 errmsg("cannot cancel " INT64_FORMAT " of bundle \"%s\" on order %s: its component \"%s\" has shipped",
+									 errmsg("cannot cancel " INT64_FORMAT " of bundle \"%s\" on order %s: its component \"%s\" has shipped or is in a shipment",
 											in[j].qty, in[j].sku, o.number, lines[k].sku)));
 						cancel_line_units(&ls, &lines[k], q);
 					}
@@ -1103,14 +1119,15 @@ oms_cancel_order(PG_FUNCTION_ARGS)
 					cancelled = oms_add_qty(cancelled, in[j].qty, "cancelled");
 					continue;
 				}
-				open = lines[i].reserved + lines[i].backordered;
+				open = open_units(&lines[i]);
 				if (in[j].qty > open)
 					ereport(ERROR,
 							(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
 							 errmsg("cannot cancel " INT64_FORMAT " units of sku \"%s\" on order %s: only " INT64_FORMAT " open",
 									in[j].qty, in[j].sku, o.number, open),
-							 errdetail("Ordered " INT64_FORMAT ", shipped " INT64_FORMAT ", cancelled " INT64_FORMAT ".",
-									   lines[i].ordered, lines[i].shipped, lines[i].cancelled)));
+							 errdetail("Ordered " INT64_FORMAT ", shipped " INT64_FORMAT ", cancelled " INT64_FORMAT ", in open shipments " INT64_FORMAT ".",
+									   lines[i].ordered, lines[i].shipped, lines[i].cancelled,
+									   lines[i].reserved + lines[i].backordered - open)));
 				cancel_line_units(&ls, &lines[i], in[j].qty);
 				cancelled = oms_add_qty(cancelled, in[j].qty, "cancelled");
 			}
@@ -1266,11 +1283,12 @@ oms_edit_order(PG_FUNCTION_ARGS)
 		{
 			int64		drop = current - want;
 
-			if (drop > l->reserved + l->backordered)
+			if (drop > open_units(l))
 				ereport(ERROR,
 						(errcode(ERRCODE_OMS_NOT_EDITABLE),
-						 errmsg("cannot reduce sku \"%s\" on order %s to " INT64_FORMAT ": " INT64_FORMAT " already shipped",
-								l->sku, o.number, want, l->shipped)));
+						 errmsg("cannot reduce sku \"%s\" on order %s to " INT64_FORMAT ": " INT64_FORMAT " already shipped or in a shipment",
+								l->sku, o.number, want,
+								l->shipped + l->reserved + l->backordered - open_units(l))));
 			cancel_line_units(&ls, l, drop);
 		}
 		else if (want > current)

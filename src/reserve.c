@@ -87,6 +87,11 @@ static OmsPlan plan_line_res = {
 	" WHERE line_id = $1 AND state = 'active' ORDER BY reservation_id DESC",
 	1, {INT8OID}
 };
+static OmsPlan plan_line_res_at = {
+	"SELECT reservation_id, item_id, location_id, qty FROM oms.reservation"
+	" WHERE line_id = $1 AND location_id = $2 AND state = 'active' ORDER BY reservation_id DESC",
+	2, {INT8OID, INT8OID}
+};
 static OmsPlan plan_hold_res = {
 	"SELECT reservation_id, item_id, location_id, qty FROM oms.reservation"
 	" WHERE hold_id = $1 AND line_id IS NULL AND state = 'active' ORDER BY reservation_id",
@@ -756,7 +761,15 @@ release_row(OmsLevels *ls, int64 reservation_id, int64 item_id, int64 location_i
 int64
 oms_release_line(OmsLevels *ls, int64 line_id, int64 qty, const char *state)
 {
-	Datum		arg[1] = {Int64GetDatum(line_id)};
+	return oms_release_line_at(ls, line_id, 0, qty, state);
+}
+
+/* The same, only from reservations at location_id (0: any location). */
+int64
+oms_release_line_at(OmsLevels *ls, int64 line_id, int64 location_id, int64 qty,
+					const char *state)
+{
+	Datum		arg[2] = {Int64GetDatum(line_id), Int64GetDatum(location_id)};
 	int			n;
 	int			i;
 	int64		released = 0;
@@ -766,7 +779,8 @@ oms_release_line(OmsLevels *ls, int64 line_id, int64 qty, const char *state)
 	int64	   *qtys;
 	bool		isnull;
 
-	n = oms_plan_exec(&plan_line_res, arg, NULL, false, 0, SPI_OK_SELECT);
+	n = oms_plan_exec(location_id > 0 ? &plan_line_res_at : &plan_line_res,
+					  arg, NULL, false, 0, SPI_OK_SELECT);
 	ids = palloc(sizeof(int64) * Max(n, 1));
 	items = palloc(sizeof(int64) * Max(n, 1));
 	locs = palloc(sizeof(int64) * Max(n, 1));

@@ -607,6 +607,29 @@ has_after_guard(Relation rel, const GuardArgs *args, Oid fnoid, bool for_insert)
 	return false;
 }
 
+/*
+ * Members an API function adds to the event of the next status change of
+ * one row (oms_status_event_members), kept in the transaction's memory and
+ * tagged with its local transaction id, so a value left by a failed call
+ * is never seen by a later transaction.
+ */
+static char *extra_machine;
+static int64 extra_entity_id;
+static char *extra_members;
+static LocalTransactionId extra_lxid = InvalidLocalTransactionId;
+
+void
+oms_status_event_members(const char *machine, int64 entity_id, const char *members)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+	extra_machine = pstrdup(machine);
+	extra_entity_id = entity_id;
+	extra_members = members ? pstrdup(members) : NULL;
+	extra_lxid = MyProc->lxid;
+	MemoryContextSwitchTo(old);
+}
+
 static void
 append_json_string(StringInfo buf, const char *s)
 {
@@ -651,6 +674,13 @@ record_change(const GuardArgs *args, int64 entity_id,
 	append_json_string(&payload, to_status);
 	appendStringInfoString(&payload, ", \"reason\": ");
 	append_json_string(&payload, reason);
+	if (extra_members != NULL && extra_lxid == MyProc->lxid &&
+		strcmp(extra_machine, args->machine) == 0 && extra_entity_id == entity_id)
+	{
+		appendStringInfoString(&payload, ", ");
+		appendStringInfoString(&payload, extra_members);
+		extra_members = NULL;
+	}
 	appendStringInfoChar(&payload, '}');
 
 	(void) oms_emit_event_json(psprintf("%s.%s", args->machine, to_status),

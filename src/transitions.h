@@ -24,4 +24,12 @@
 extern bool oms_transition_allowed(const char *machine, const char *from_status,
 								   const char *to_status);
 
+/*
+ * Add JSON object members (text such as "\"carrier\": \"UPS\"") to the event
+ * of the next status change of machine's row entity_id in this
+ * transaction, so the one event of a step carries what a consumer needs.
+ */
+extern void oms_status_event_members(const char *machine, int64 entity_id,
+									 const char *members);
+
 #endif							/* OMS_TRANSITIONS_H */

@@ -102,7 +102,7 @@ CREATE TABLE oms.inventory_movement (
     location_id    bigint NOT NULL REFERENCES oms.location,
     kind           text NOT NULL CHECK (kind IN
                    ('receipt', 'adjustment', 'count', 'transfer_out', 'transfer_in',
-                    'shipment', 'return_restock', 'return_damaged', 'damage', 'scrap')),
+                    'shipment', 'return_restock', 'return_damaged', 'damage', 'scrap', 'restore')),
     on_hand_delta  bigint NOT NULL DEFAULT 0,
     damaged_delta  bigint NOT NULL DEFAULT 0,
     counted        bigint CHECK (counted >= 0),
@@ -124,6 +124,7 @@ CREATE TABLE oms.inventory_movement (
         WHEN 'return_damaged' THEN on_hand_delta = 0 AND damaged_delta > 0
         WHEN 'damage'         THEN on_hand_delta < 0 AND damaged_delta = -on_hand_delta
         WHEN 'scrap'          THEN on_hand_delta = 0 AND damaged_delta < 0
+        WHEN 'restore'        THEN on_hand_delta > 0 AND damaged_delta = -on_hand_delta AND reason IS NOT NULL
     END),
     CHECK (kind = 'count' OR counted IS NULL)
 );
@@ -223,6 +224,13 @@ CREATE FUNCTION oms.scrap_stock(sku text, location text, qty bigint, reason text
     AS 'MODULE_PATHNAME', 'oms_scrap_stock';
 COMMENT ON FUNCTION oms.scrap_stock(text, text, bigint, text) IS 'Dispose of qty damaged units (ledger kind scrap).  Returns the movement id.';
 
+CREATE FUNCTION oms.restore_stock(sku text, location text, qty bigint, reason text)
+    RETURNS bigint
+    LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'oms_restore_stock';
+COMMENT ON FUNCTION oms.restore_stock(text, text, bigint, text) IS 'Move qty damaged units back to on_hand (ledger kind restore: repaired, or passed inspection).  Returns the movement id.';
+
 CREATE FUNCTION oms.set_safety_stock(sku text, location text, qty bigint)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
@@ -244,6 +252,7 @@ REVOKE ALL ON FUNCTION oms.receive_stock(text, text, bigint, text),
                        oms.transfer_stock(text, text, text, bigint, text),
                        oms.damage_stock(text, text, bigint, text),
                        oms.scrap_stock(text, text, bigint, text),
+                       oms.restore_stock(text, text, bigint, text),
                        oms.set_safety_stock(text, text, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION oms.receive_stock(text, text, bigint, text),
                           oms.adjust_stock(text, text, bigint, text),
@@ -251,4 +260,5 @@ GRANT EXECUTE ON FUNCTION oms.receive_stock(text, text, bigint, text),
                           oms.transfer_stock(text, text, text, bigint, text),
                           oms.damage_stock(text, text, bigint, text),
                           oms.scrap_stock(text, text, bigint, text),
+                          oms.restore_stock(text, text, bigint, text),
                           oms.set_safety_stock(text, text, bigint) TO oms_admin, oms_app;

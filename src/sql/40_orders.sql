@@ -88,10 +88,12 @@ CREATE TABLE oms.order_line (
     qty_shipped     bigint NOT NULL DEFAULT 0 CHECK (qty_shipped >= 0),
     qty_cancelled   bigint NOT NULL DEFAULT 0 CHECK (qty_cancelled >= 0),
     qty_returned    bigint NOT NULL DEFAULT 0 CHECK (qty_returned >= 0),
+    qty_delivered   bigint NOT NULL DEFAULT 0 CHECK (qty_delivered >= 0),
     unit_price      numeric(14,2) NOT NULL DEFAULT 0 CHECK (unit_price >= 0),
     UNIQUE (order_id, line_no),
     CHECK ((kind = 'component') = (parent_line_id IS NOT NULL)),
     CHECK (qty_returned <= qty_shipped),
+    CHECK (qty_delivered <= qty_shipped),
     -- every unit of a stocked line is reserved, backordered, shipped or cancelled
     CONSTRAINT order_line_quantities CHECK (kind = 'bundle' OR
         qty_reserved + qty_backordered + qty_shipped + qty_cancelled = qty_ordered),
@@ -100,6 +102,8 @@ CREATE TABLE oms.order_line (
 );
 COMMENT ON TABLE oms.order_line IS 'Order lines.  A bundle line carries the price; its component lines carry the stock.';
 COMMENT ON COLUMN oms.order_line.qty_reserved IS 'Units held by active reservations (always their sum).';
+COMMENT ON COLUMN oms.order_line.qty_shipped IS 'Units that left a location in a shipment (a lost shipment''s units stay shipped until it is re-shipped).';
+COMMENT ON COLUMN oms.order_line.qty_delivered IS 'Units of shipped units that the carrier delivered.';
 COMMENT ON COLUMN oms.order_line.qty_backordered IS 'Units waiting for stock; filled oldest order first when stock arrives.';
 CREATE INDEX order_line_order_idx ON oms.order_line (order_id);
 CREATE INDEX order_line_backordered_idx ON oms.order_line (item_id, order_id)

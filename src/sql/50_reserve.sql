@@ -60,7 +60,7 @@ COMMENT ON FUNCTION oms.backorder_fill() IS 'Ledger trigger: reserves arriving s
 CREATE TRIGGER backorder_fill
     AFTER INSERT ON oms.inventory_movement
     FOR EACH ROW
-    WHEN (NEW.on_hand_delta > 0 AND NEW.kind IN ('receipt', 'transfer_in', 'return_restock'))
+    WHEN (NEW.on_hand_delta > 0 AND NEW.kind IN ('receipt', 'transfer_in', 'return_restock', 'restore'))
     EXECUTE FUNCTION oms.backorder_fill();
 
 CREATE FUNCTION oms.hold_stock(hold_ref text, lines jsonb, ttl interval DEFAULT NULL)
