@@ -126,6 +126,21 @@ SELECT oms.refresh_forecast('ordered', 56, 0.3, date '2024-03-04') AS forecasts;
 SELECT sku, location, available, round(f.daily_demand::numeric, 3) AS daily_demand, days_of_cover
 FROM oms.inventory_position p LEFT JOIN oms.demand_forecast f USING (item_id, location_id) ORDER BY 1, 2;
 
+-- shipped demand: the ledger's shipment movements.  The ledger is
+-- append-only and cannot be backdated, so this history is today's: 7 units
+-- shipped today are, as of tomorrow, one day of 7
+INSERT INTO oms.carrier (code, name) VALUES ('UPS', 'UPS');
+INSERT INTO oms.carrier_service (carrier_id, service_level, transit_days, business_days)
+SELECT carrier_id, 'ground', 3, true FROM oms.carrier;
+SELECT oms.receive_stock('NEW', 'WEST', 20) > 0 AS received;
+SELECT oms.place_order('ship@example.com', 'web', '[{"sku": "NEW", "qty": 7}]', '{"confirm": true}') AS so \gset
+SELECT oms.create_shipment(:so, 'WEST') AS sh \gset
+SELECT oms.ship(:sh, 'UPS', '1Z0007') IS NOT NULL AS shipped;
+SELECT sku, location, days_of_history, total_qty, round(daily_demand::numeric, 3) AS level,
+       round(sigma::numeric, 3) AS sigma, dow_factors
+FROM oms.forecast_demand('shipped', 1, as_of => CURRENT_DATE + 1);
+SELECT count(*) AS shipped_before_today FROM oms.forecast_demand('shipped', 7, as_of => CURRENT_DATE);
+
 -- bad input (22023)
 SELECT pg_temp.try($$SELECT * FROM oms.forecast_demand('returned')$$);
 SELECT pg_temp.try($$SELECT * FROM oms.forecast_demand('ordered', 0)$$);

@@ -70,7 +70,7 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION oms.demand_history(text, date, date) IS 'Units demanded per item, location and day between from_day and to_day: source shipped (shipment movements) or ordered (units reserved for order lines, on the day the order was placed; units still backordered have no location yet).  Days without demand are absent.';
+COMMENT ON FUNCTION oms.demand_history(text, date, date) IS 'Units demanded per item, location and day between from_day and to_day: source shipped (shipment movements) or ordered (units reserved for order lines, active or consumed, on the day the order was placed; units still backordered have no location yet, and a partial shipment shrinks its line''s active reservation, so for shipped goods prefer shipped).  Days without demand are absent.';
 
 CREATE FUNCTION oms.forecast_demand(source text DEFAULT 'shipped', history_days integer DEFAULT 56,
                                     alpha double precision DEFAULT 0.3, as_of date DEFAULT CURRENT_DATE)
