@@ -22,7 +22,9 @@ OBJS = \
 	src/orders.o \
 	src/fulfillment.o \
 	src/payments.o \
-	src/returns.o
+	src/returns.o \
+	src/purchasing.o \
+	src/reorder.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
@@ -35,6 +37,9 @@ SQL_PARTS = \
 	src/sql/60_fulfillment.sql \
 	src/sql/62_payments.sql \
 	src/sql/66_returns.sql \
+	src/sql/70_purchasing.sql \
+	src/sql/72_reorder.sql \
+	src/sql/74_forecast.sql \
 	src/sql/80_jobs.sql \
 	src/sql/90_views.sql \
 	src/sql/92_tracking.sql
@@ -73,6 +78,8 @@ src/returns.o src/oms.o: src/returns.h
 src/returns.o: src/payments.h
 src/idempotency.o src/orders.o src/payments.o: src/idempotency.h
 src/payments.o: src/payments.h src/events.h src/lines.h
+src/purchasing.o src/reorder.o: src/reorder.h src/events.h src/lines.h
+src/purchasing.o src/oms.o: src/purchasing.h
 
 .PHONY: demo test
 demo:

@@ -210,3 +210,57 @@ FROM oms.order_payments WHERE order_id = :maya;
 SELECT topic, payload->>'amount' AS amount, payload->>'currency' AS currency, payload->>'payment_status' AS payment_status
 FROM oms.event WHERE topic LIKE 'payment.%' ORDER BY event_id;
 SELECT count(*) AS payment_problems FROM oms.check_payments();
+
+\echo
+\echo '### 20. Purchasing: a supplier and a reorder rule for white tees at the East DC'
+INSERT INTO oms.supplier (code, name, lead_time_days) VALUES ('ACME', 'Acme Organic Textiles', 10);
+SELECT (oms.set_reorder_rule('TEE-WHT-M', 'WH-EAST', 'ACME', reorder_point => 60, max_level => 150,
+                             order_multiple => 12, min_order_qty => 24)).updated_at IS NOT NULL AS rule_set;
+SELECT i.sku, l.code AS location, s.code AS supplier, r.reorder_point, r.max_level, r.order_multiple,
+       r.min_order_qty, COALESCE(r.lead_time_days, s.lead_time_days) AS lead_time_days
+FROM oms.reorder_rule r JOIN oms.item i USING (item_id) JOIN oms.location l USING (location_id)
+JOIN oms.supplier s USING (supplier_id);
+\echo 'Inventory position before:'
+SELECT sku, location, on_hand, reserved, available, incoming, reorder_point, below_reorder_point
+FROM oms.inventory_position WHERE sku = 'TEE-WHT-M';
+
+\echo
+\echo '### 21. A wholesale order of 25 takes available below the point of 60: one event, and none for the next sale'
+SELECT oms.place_order('shop@boutique.example', 'web', '[{"sku": "TEE-WHT-M", "qty": 25, "unit_price": "14.00"}]') AS wholesale \gset
+SELECT oms.place_order('kim@example.com', 'web', '[{"sku": "TEE-WHT-M", "qty": 1, "unit_price": "24.00"}]') > 0 AS another_sale_no_new_event;
+SELECT topic, payload->>'sku' AS sku, payload->>'location' AS location, payload->>'available' AS available,
+       payload->>'incoming' AS incoming, payload->>'reorder_point' AS reorder_point
+FROM oms.event WHERE topic = 'inventory.below_reorder_point' ORDER BY event_id;
+
+\echo
+\echo '### 22. The reorder run (the pg_cron job oms-reorder does this hourly): up to 150, in multiples of 12'
+SELECT po_number, supplier, location, sku, action, qty, available, incoming, reorder_point FROM oms.run_reorder();
+\echo 'Running it again orders nothing twice:'
+SELECT count(*) AS lines_written FROM oms.run_reorder();
+SELECT po_id AS po FROM oms.purchase_order WHERE origin = 'reorder' AND status = 'draft' \gset
+SELECT oms.submit_purchase_order(:po, 'approved by buyer') AS status;
+SELECT sku, location, on_hand, available, incoming, reorder_point, below_reorder_point
+FROM oms.inventory_position WHERE sku = 'TEE-WHT-M';
+
+\echo
+\echo '### 23. The supplier delivers in two drops: incoming moves to on hand through the ledger'
+SELECT oms.receive_purchase_order(:po, '[{"sku": "TEE-WHT-M", "qty": 48}]', 'ASN-9001') AS units_received;
+SELECT po_number, status FROM oms.purchase_order WHERE po_id = :po;
+\echo 'An over-delivery is refused (OM005) unless oms.over_receipt_tolerance allows it:'
+\set ON_ERROR_STOP off
+SELECT oms.receive_purchase_order(:po, '[{"sku": "TEE-WHT-M", "qty": 500}]', 'ASN-9002');
+\echo '   SQLSTATE' :LAST_ERROR_SQLSTATE
+\set ON_ERROR_STOP on
+SELECT oms.receive_purchase_order(:po, NULL, 'ASN-9002') AS units_received;
+SELECT o.po_number, o.status, i.sku, l.qty_ordered, l.qty_received
+FROM oms.purchase_order o JOIN oms.purchase_order_line l USING (po_id) JOIN oms.item i USING (item_id) WHERE o.po_id = :po;
+SELECT m.kind, m.on_hand_delta AS "Δ on_hand", m.on_hand_after AS on_hand, m.reference
+FROM oms.inventory_movement m JOIN oms.item i USING (item_id)
+WHERE i.sku = 'TEE-WHT-M' AND m.kind = 'receipt' ORDER BY m.movement_id;
+\echo 'Inventory position after:'
+SELECT sku, location, on_hand, reserved, available, incoming, reorder_point, below_reorder_point
+FROM oms.inventory_position WHERE sku = 'TEE-WHT-M';
+
+\echo
+\echo '### 24. Ledger, levels, reservations and open purchase orders still agree'
+SELECT count(*) AS disagreements FROM oms.check_inventory();

@@ -14,6 +14,7 @@
 #include "utils/guc.h"
 
 #include "oms.h"
+#include "purchasing.h"
 #include "reserve.h"
 #include "returns.h"
 
@@ -38,6 +39,7 @@ _PG_init(void)
 	RegisterSubXactCallback(oms_subxact_callback, NULL);
 	oms_reserve_define_gucs();
 	oms_returns_define_gucs();
+	oms_purchasing_define_gucs();
 
 	DefineCustomStringVariable("oms.reason",
 							   "Reason recorded with the status changes of the current transaction.",

@@ -44,9 +44,11 @@ CREATE FUNCTION oms.check_inventory()
     WHERE p.expected IS DISTINCT FROM p.actual
     UNION ALL
     SELECT * FROM oms.check_reservations()
+    UNION ALL
+    SELECT * FROM oms.check_incoming()
     ORDER BY 1, 2, 3
 $$;
-COMMENT ON FUNCTION oms.check_inventory() IS 'Proves the ledger, the levels and the reservations agree: one row per disagreement, none when all is well.';
+COMMENT ON FUNCTION oms.check_inventory() IS 'Proves the ledger, the levels, the reservations and the open purchase orders agree: one row per disagreement, none when all is well.';
 
 -- Stock per item and location.  A cart hold that has expired but not yet been
 -- released by oms.expire_reservations() no longer counts as reserved here.
@@ -64,10 +66,16 @@ SELECT i.sku,
        x.held,
        v.updated_at,
        v.item_id,
-       v.location_id
+       v.location_id,
+       v.reorder_point,
+       GREATEST(v.on_hand - (v.reserved - x.expired) - v.safety_stock, 0) + v.incoming <= v.reorder_point
+           AS below_reorder_point,
+       round((GREATEST(v.on_hand - (v.reserved - x.expired) - v.safety_stock, 0)
+              / NULLIF(f.daily_demand, 0))::numeric, 1) AS days_of_cover
 FROM oms.inventory_level v
 JOIN oms.item i ON i.item_id = v.item_id
 JOIN oms.location l ON l.location_id = v.location_id
+LEFT JOIN oms.demand_forecast f ON f.item_id = v.item_id AND f.location_id = v.location_id
 CROSS JOIN LATERAL (
     SELECT COALESCE(sum(r.qty) FILTER (WHERE r.expires_at <= pg_catalog.now()), 0)::bigint AS expired,
            COALESCE(sum(r.qty) FILTER (WHERE r.expires_at > pg_catalog.now()), 0)::bigint AS held
@@ -75,7 +83,7 @@ CROSS JOIN LATERAL (
     WHERE r.item_id = v.item_id AND r.location_id = v.location_id
       AND r.state = 'active' AND r.expires_at IS NOT NULL
 ) x;
-COMMENT ON VIEW oms.inventory_position IS 'Stock per item and location with every bucket; held = units in live cart holds (part of reserved).';
+COMMENT ON VIEW oms.inventory_position IS 'Stock per item and location with every bucket; held = units in live cart holds (part of reserved); the reorder point of its rule, whether available + incoming is at or below it, and days of cover (available / forecast daily demand).';
 
 CREATE VIEW oms.inventory_summary AS
 SELECT i.sku,

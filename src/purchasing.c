@@ -1,0 +1,666 @@
+/*-------------------------------------------------------------------------
+ *
+ * purchasing.c
+ *	  Purchase orders: the triggers that keep the incoming bucket equal to
+ *	  what open purchase orders still expect, guard their lines and derived
+ *	  statuses, and receive_purchase_order(), which moves delivered units
+ *	  from incoming to on_hand through the ledger.
+ *
+ * A purchase order is open while submitted or partially received.  Moving
+ * into an open state adds each line's outstanding units (ordered minus
+ * received, never below zero) to incoming at the order's location; moving
+ * out of one (received, closed, cancelled) removes them.  Because triggers
+ * do this, a status moved by any client keeps the buckets right.
+ *
+ * Locks: the purchase order row first, then its levels in item order (one
+ * location per order), so the global level order (item, then location) of
+ * the reservation engine holds and nothing deadlocks with it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/rel.h"
+
+#include "oms.h"
+#include "events.h"
+#include "lines.h"
+#include "purchasing.h"
+#include "reorder.h"
+
+/* oms.over_receipt_tolerance: percent of a line that may be received on top */
+double		oms_over_receipt_tolerance = 0.0;
+
+static bool is_open_status(const char *status);
+static void apply_incoming(int64 po_id, int64 location_id, int sign);
+static char *tuple_text(HeapTuple tuple, TupleDesc desc, const char *col);
+static int64 tuple_int64(HeapTuple tuple, TupleDesc desc, const char *col, bool *isnull);
+static void engine_exec(OmsPlan *p, Datum *v, int expected);
+static void write_receipts(int n, int64 *items, int64 *lines, int64 *qty, int64 *incoming,
+						   int64 location_id, const char *reference);
+
+static OmsPlan plan_outstanding = {
+	"SELECT item_id, qty_ordered - qty_received FROM oms.purchase_order_line"
+	" WHERE po_id = $1 AND qty_ordered > qty_received ORDER BY item_id",
+	1, {INT8OID}
+};
+static OmsPlan plan_create_levels = {
+	"INSERT INTO oms.inventory_level (item_id, location_id)"
+	" SELECT i, $2 FROM unnest($1::bigint[]) AS i ORDER BY i"
+	" ON CONFLICT (item_id, location_id) DO NOTHING",
+	2, {INT8ARRAYOID, INT8OID}
+};
+static OmsPlan plan_lock_levels = {
+	"SELECT item_id, on_hand, reserved, available, incoming, reorder_point"
+	" FROM oms.inventory_level WHERE location_id = $2 AND item_id = ANY($1)"
+	" ORDER BY item_id FOR UPDATE",
+	2, {INT8ARRAYOID, INT8OID}
+};
+static OmsPlan plan_read_levels = {
+	"SELECT item_id, on_hand, reserved, available, incoming"
+	" FROM oms.inventory_level WHERE location_id = $2 AND item_id = ANY($1)"
+	" ORDER BY item_id",
+	2, {INT8ARRAYOID, INT8OID}
+};
+static OmsPlan plan_add_incoming = {
+	"UPDATE oms.inventory_level v SET incoming = v.incoming + d.delta, updated_at = pg_catalog.now()"
+	" FROM unnest($1::bigint[], $3::bigint[]) AS d(item_id, delta)"
+	" WHERE v.item_id = d.item_id AND v.location_id = $2",
+	3, {INT8ARRAYOID, INT8OID, INT8ARRAYOID}
+};
+static OmsPlan plan_po_status = {
+	"SELECT status, po_number FROM oms.purchase_order WHERE po_id = $1",
+	1, {INT8OID}
+};
+static OmsPlan plan_is_bundle = {
+	"SELECT is_bundle, sku FROM oms.item WHERE item_id = $1",
+	1, {INT8OID}
+};
+static OmsPlan plan_po_lock = {
+	"SELECT po_number, status, location_id FROM oms.purchase_order WHERE po_id = $1 FOR UPDATE",
+	1, {INT8OID}
+};
+static OmsPlan plan_po_lines = {
+	"SELECT l.po_line_id, l.item_id, i.sku, l.qty_ordered, l.qty_received"
+	" FROM oms.purchase_order_line l JOIN oms.item i ON i.item_id = l.item_id"
+	" WHERE l.po_id = $1 ORDER BY l.item_id",
+	1, {INT8OID}
+};
+static OmsPlan plan_lines_received = {
+	"UPDATE oms.purchase_order_line l SET qty_received = l.qty_received + d.qty"
+	" FROM unnest($1::bigint[], $2::bigint[]) AS d(po_line_id, qty)"
+	" WHERE l.po_line_id = d.po_line_id",
+	2, {INT8ARRAYOID, INT8ARRAYOID}
+};
+static OmsPlan plan_po_set_status = {
+	"UPDATE oms.purchase_order SET status = $2 WHERE po_id = $1",
+	2, {INT8OID, TEXTOID}
+};
+
+void
+oms_purchasing_define_gucs(void)
+{
+	DefineCustomRealVariable("oms.over_receipt_tolerance",
+							 "Percent of a purchase-order line that may be received above the quantity ordered.",
+							 "0 (the default) refuses any over-receipt with OM005; 5 accepts up to 5% more "
+							 "than ordered (rounded down to whole units).",
+							 &oms_over_receipt_tolerance,
+							 0.0, 0.0, 1000.0,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+}
+
+static bool
+is_open_status(const char *status)
+{
+	return status != NULL &&
+		(strcmp(status, "submitted") == 0 || strcmp(status, "partially_received") == 0);
+}
+
+static char *
+tuple_text(HeapTuple tuple, TupleDesc desc, const char *col)
+{
+	int			attno = SPI_fnumber(desc, col);
+
+	if (attno <= 0)
+		elog(ERROR, "column \"%s\" not found", col);
+	return SPI_getvalue(tuple, desc, attno);
+}
+
+static int64
+tuple_int64(HeapTuple tuple, TupleDesc desc, const char *col, bool *isnull)
+{
+	int			attno = SPI_fnumber(desc, col);
+	Datum		d;
+
+	if (attno <= 0)
+		elog(ERROR, "column \"%s\" not found", col);
+	d = SPI_getbinval(tuple, desc, attno, isnull);
+	return *isnull ? 0 : DatumGetInt64(d);
+}
+
+/* Execute a saved plan under the engine guard. */
+static void
+engine_exec(OmsPlan *p, Datum *v, int expected)
+{
+	oms_engine_enter();
+	PG_TRY();
+	{
+		oms_plan_exec(p, v, NULL, false, 0, expected);
+	}
+	PG_FINALLY();
+	{
+		oms_engine_leave();
+	}
+	PG_END_TRY();
+}
+
+/*
+ * Book n received lines (items in item order, their levels locked): one
+ * receipt per item through the ledger (whose trigger fills backorders), then
+ * incoming down by what was still expected and the lines' qty_received up.
+ */
+static void
+write_receipts(int n, int64 *items, int64 *lines, int64 *qty, int64 *incoming,
+			   int64 location_id, const char *reference)
+{
+	Datum		v[3];
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		(void) oms_insert_movement(items[i], location_id, "receipt", qty[i], 0,
+								   NULL, reference, 0, NULL);
+	}
+	v[0] = oms_int8_array(n, items);
+	v[1] = Int64GetDatum(location_id);
+	v[2] = oms_int8_array(n, incoming);
+	engine_exec(&plan_add_incoming, v, SPI_OK_UPDATE);
+	v[0] = oms_int8_array(n, lines);
+	v[1] = oms_int8_array(n, qty);
+	engine_exec(&plan_lines_received, v, SPI_OK_UPDATE);
+}
+
+/*
+ * Add (sign +1) or remove (sign -1) the outstanding units of a purchase
+ * order to or from incoming at its location, its levels locked in item
+ * order.  Written as the owner of the tables (a DBA moving a status by hand
+ * has no right to write the buckets) under the engine guard.  Caller is
+ * connected to SPI.
+ */
+static void
+apply_incoming(int64 po_id, int64 location_id, int sign)
+{
+	Datum		v[3];
+	int			n;
+	int			i;
+	int64	   *items;
+	int64	   *deltas;
+	bool		isnull;
+	OmsSavedUser saved;
+
+	v[0] = Int64GetDatum(po_id);
+	n = oms_plan_exec(&plan_outstanding, v, NULL, false, 0, SPI_OK_SELECT);
+	if (n == 0)
+		return;
+	items = palloc(sizeof(int64) * n);
+	deltas = palloc(sizeof(int64) * n);
+	for (i = 0; i < n; i++)
+	{
+		items[i] = oms_spi_int64(i, 1, &isnull);
+		deltas[i] = oms_mul_qty(oms_spi_int64(i, 2, &isnull), sign, "incoming");
+	}
+
+	oms_become_owner(oms_relation_owner(oms_relid("inventory_level")), &saved);
+	v[0] = oms_int8_array(n, items);
+	v[1] = Int64GetDatum(location_id);
+	v[2] = oms_int8_array(n, deltas);
+	if (sign > 0)
+		oms_plan_exec(&plan_create_levels, v, NULL, false, 0, SPI_OK_INSERT);
+	oms_plan_exec(&plan_lock_levels, v, NULL, false, 0, SPI_OK_SELECT);
+	engine_exec(&plan_add_incoming, v, SPI_OK_UPDATE);
+	oms_restore_user(&saved);
+}
+
+/* ----------------------------------------------------------------
+ * Triggers
+ * ----------------------------------------------------------------
+ */
+PG_FUNCTION_INFO_V1(oms_purchase_order_guard);
+
+/*
+ * BEFORE UPDATE OR DELETE FOR EACH ROW on oms.purchase_order.
+ */
+Datum
+oms_purchase_order_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	oldtup;
+	HeapTuple	newtup;
+	char	   *old_status;
+	char	   *new_status;
+	char	   *po_number;
+	bool		isnull;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "oms_purchase_order_guard: not called by trigger manager");
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		elog(ERROR, "oms_purchase_order_guard: must be fired BEFORE UPDATE OR DELETE FOR EACH ROW");
+
+	desc = trigdata->tg_relation->rd_att;
+	oldtup = trigdata->tg_trigtuple;
+	old_status = tuple_text(oldtup, desc, "status");
+	po_number = tuple_text(oldtup, desc, "po_number");
+
+	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+	{
+		if (old_status == NULL || strcmp(old_status, "draft") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_NOT_EDITABLE),
+					 errmsg("purchase order %s is %s and cannot be deleted", po_number,
+							old_status ? old_status : "null"),
+					 errdetail("Only drafts may be deleted; the rest are part of the purchasing history."),
+					 errhint("Cancel it with oms.cancel_purchase_order() instead.")));
+		return PointerGetDatum(oldtup);
+	}
+
+	newtup = trigdata->tg_newtuple;
+	new_status = tuple_text(newtup, desc, "status");
+
+	if (new_status != NULL && (old_status == NULL || strcmp(old_status, new_status) != 0) &&
+		(strcmp(new_status, "partially_received") == 0 || strcmp(new_status, "received") == 0) &&
+		!oms_engine_active())
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_INVALID_TRANSITION),
+				 errmsg("purchase order %s cannot be moved to \"%s\" by hand", po_number, new_status),
+				 errdetail("partially_received and received follow the quantities received."),
+				 errhint("Receive the delivery with oms.receive_purchase_order().")));
+
+	if (old_status != NULL && strcmp(old_status, "draft") != 0 &&
+		(tuple_int64(oldtup, desc, "supplier_id", &isnull) != tuple_int64(newtup, desc, "supplier_id", &isnull) ||
+		 tuple_int64(oldtup, desc, "location_id", &isnull) != tuple_int64(newtup, desc, "location_id", &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_NOT_EDITABLE),
+				 errmsg("purchase order %s is %s: its supplier and location can no longer change",
+						po_number, old_status),
+				 errdetail("Supplier and location may change only while the order is a draft.")));
+
+	return PointerGetDatum(newtup);
+}
+
+PG_FUNCTION_INFO_V1(oms_purchase_order_incoming);
+
+/*
+ * AFTER UPDATE OF status FOR EACH ROW on oms.purchase_order.
+ */
+Datum
+oms_purchase_order_incoming(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	bool		was_open;
+	bool		is_open;
+	bool		isnull;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "oms_purchase_order_incoming: not called by trigger manager");
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		elog(ERROR, "oms_purchase_order_incoming: must be fired AFTER UPDATE FOR EACH ROW");
+
+	desc = trigdata->tg_relation->rd_att;
+	was_open = is_open_status(tuple_text(trigdata->tg_trigtuple, desc, "status"));
+	is_open = is_open_status(tuple_text(trigdata->tg_newtuple, desc, "status"));
+	if (was_open == is_open)
+		return PointerGetDatum(NULL);
+
+	oms_spi_connect();
+	apply_incoming(tuple_int64(trigdata->tg_newtuple, desc, "po_id", &isnull),
+				   tuple_int64(trigdata->tg_newtuple, desc, "location_id", &isnull),
+				   is_open ? 1 : -1);
+	oms_spi_finish();
+	return PointerGetDatum(NULL);
+}
+
+PG_FUNCTION_INFO_V1(oms_purchase_order_line_guard);
+
+/*
+ * BEFORE INSERT OR UPDATE OR DELETE FOR EACH ROW on oms.purchase_order_line.
+ * The engine (receiving, run_reorder) passes; everyone else may change the
+ * lines of drafts only, and never qty_received.
+ */
+Datum
+oms_purchase_order_line_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+	HeapTuple	result;
+	bool		isnull;
+	int64		po_ids[2];
+	int			npo = 0;
+	int			i;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "oms_purchase_order_line_guard: not called by trigger manager");
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "oms_purchase_order_line_guard: must be fired BEFORE ... FOR EACH ROW");
+
+	result = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	if (oms_engine_active())
+		return PointerGetDatum(result);
+
+	desc = trigdata->tg_relation->rd_att;
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) &&
+		tuple_int64(trigdata->tg_trigtuple, desc, "qty_received", &isnull) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_LEDGER_VIOLATION),
+				 errmsg("qty_received of a new purchase-order line must be 0"),
+				 errhint("Receive goods with oms.receive_purchase_order().")));
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
+		tuple_int64(trigdata->tg_trigtuple, desc, "qty_received", &isnull) !=
+		tuple_int64(trigdata->tg_newtuple, desc, "qty_received", &isnull))
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_LEDGER_VIOLATION),
+				 errmsg("direct write of qty_received in oms.purchase_order_line is not allowed"),
+				 errdetail("Received quantities change only with the receipts in the inventory ledger."),
+				 errhint("Receive goods with oms.receive_purchase_order().")));
+
+	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		po_ids[npo++] = tuple_int64(trigdata->tg_trigtuple, desc, "po_id", &isnull);
+	if (!TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+		po_ids[npo++] = tuple_int64(result, desc, "po_id", &isnull);
+
+	oms_spi_connect();
+	for (i = 0; i < npo; i++)
+	{
+		Datum		v[1] = {Int64GetDatum(po_ids[i])};
+		char	   *status;
+
+		/* a missing order: an insert fails on its foreign key, a cascade passes */
+		if (oms_plan_exec(&plan_po_status, v, NULL, true, 1, SPI_OK_SELECT) == 0)
+			continue;
+		status = oms_spi_text(0, 1);
+		if (strcmp(status, "draft") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_NOT_EDITABLE),
+					 errmsg("purchase order %s is %s: its lines can no longer change",
+							oms_spi_text(0, 2), status),
+					 errdetail("Lines may be added, changed or removed only while the order is a draft.")));
+	}
+	if (!TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
+	{
+		Datum		v[1] = {Int64GetDatum(tuple_int64(result, desc, "item_id", &isnull))};
+
+		if (!isnull && oms_plan_exec(&plan_is_bundle, v, NULL, true, 1, SPI_OK_SELECT) == 1 &&
+			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("sku \"%s\" is a bundle and cannot be purchased", oms_spi_text(0, 2)),
+					 errhint("Order its components instead.")));
+	}
+	oms_spi_finish();
+	return PointerGetDatum(result);
+}
+
+/* ----------------------------------------------------------------
+ * API
+ * ----------------------------------------------------------------
+ */
+PG_FUNCTION_INFO_V1(oms_receive_purchase_order);
+
+/*
+ * receive_purchase_order(po_id, lines, reference): not STRICT; lines NULL
+ * receives everything outstanding.
+ */
+Datum
+oms_receive_purchase_order(PG_FUNCTION_ARGS)
+{
+	int64		po_id;
+	Jsonb	   *lines_arg = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
+	char	   *reference = oms_text_arg(fcinfo, 2, "reference", false);
+	Datum		v[3];
+	bool		isnull;
+	char	   *po_number;
+	char	   *status;
+	int64		location_id;
+	int			n;
+	int			i;
+	int64	   *line_ids;
+	int64	   *items;
+	char	  **skus;
+	int64	   *ordered;
+	int64	   *received;
+	int64	   *recv;
+	int64	   *rop;
+	bool	   *has_rop;
+	int64	   *pre;
+	int64		total = 0;
+	int			nrecv;
+	int64	   *r_items;
+	int64	   *r_lines;
+	int64	   *r_qty;
+	int64	   *r_incoming;
+	bool		all_received = true;
+	const char *new_status;
+	StringInfoData payload;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("po_id must not be null")));
+	po_id = PG_GETARG_INT64(0);
+
+	oms_spi_connect();
+
+	/* the order first */
+	v[0] = Int64GetDatum(po_id);
+	if (oms_plan_exec(&plan_po_lock, v, NULL, false, 1, SPI_OK_SELECT) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("unknown purchase order " INT64_FORMAT, po_id)));
+	po_number = oms_spi_text(0, 1);
+	status = oms_spi_text(0, 2);
+	location_id = oms_spi_int64(0, 3, &isnull);
+	if (!is_open_status(status))
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_INVALID_TRANSITION),
+				 errmsg("cannot receive purchase order %s in status \"%s\"", po_number, status),
+				 errdetail("Only submitted or partially received purchase orders can be received.")));
+	if (reference == NULL)
+		reference = po_number;
+
+	/* its lines, in item order */
+	n = oms_plan_exec(&plan_po_lines, v, NULL, false, 0, SPI_OK_SELECT);
+	line_ids = palloc(sizeof(int64) * Max(n, 1));
+	items = palloc(sizeof(int64) * Max(n, 1));
+	skus = palloc(sizeof(char *) * Max(n, 1));
+	ordered = palloc(sizeof(int64) * Max(n, 1));
+	received = palloc(sizeof(int64) * Max(n, 1));
+	recv = palloc0(sizeof(int64) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		line_ids[i] = oms_spi_int64(i, 1, &isnull);
+		items[i] = oms_spi_int64(i, 2, &isnull);
+		skus[i] = oms_spi_text(i, 3);
+		ordered[i] = oms_spi_int64(i, 4, &isnull);
+		received[i] = oms_spi_int64(i, 5, &isnull);
+	}
+
+	/* what arrived */
+	if (lines_arg == NULL)
+	{
+		for (i = 0; i < n; i++)
+			recv[i] = Max(ordered[i] - received[i], 0);
+	}
+	else
+	{
+		OmsLineInput *in;
+		int			nin = oms_parse_lines(lines_arg, "lines", false, &in);
+		int			j;
+
+		for (j = 0; j < nin; j++)
+		{
+			CHECK_FOR_INTERRUPTS();
+			for (i = 0; i < n; i++)
+				if (strcmp(skus[i], in[j].sku) == 0)
+					break;
+			if (i == n)
+				ereport(ERROR,
+						(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+						 errmsg("sku \"%s\" is not on purchase order %s", in[j].sku, po_number)));
+			recv[i] = oms_add_qty(recv[i], in[j].qty, "received quantity");
+		}
+	}
+
+	/* over-receipt: at most the tolerance above what was ordered */
+	for (i = 0; i < n; i++)
+	{
+		int64		allowed;
+		int64		after;
+
+		if (recv[i] == 0)
+			continue;
+		allowed = oms_add_qty(ordered[i],
+							  (int64) floor((double) ordered[i] * oms_over_receipt_tolerance / 100.0),
+							  "allowed quantity");
+		after = oms_add_qty(received[i], recv[i], "received quantity");
+		if (after > allowed)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+					 errmsg("cannot receive " INT64_FORMAT " units of sku \"%s\" on purchase order %s: only " INT64_FORMAT " more allowed",
+							recv[i], skus[i], po_number, Max(allowed - received[i], 0)),
+					 errdetail("Ordered " INT64_FORMAT ", received so far " INT64_FORMAT ", over-receipt tolerance %g%%.",
+							   ordered[i], received[i], oms_over_receipt_tolerance),
+					 errhint("Raise oms.over_receipt_tolerance to accept over-deliveries.")));
+		total = oms_add_qty(total, recv[i], "received quantity");
+	}
+	if (total == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("nothing to receive on purchase order %s", po_number),
+				 errdetail("Every line is received in full.")));
+
+	/* the levels of the received items, locked in item order */
+	r_items = palloc(sizeof(int64) * n);
+	r_lines = palloc(sizeof(int64) * n);
+	r_qty = palloc(sizeof(int64) * n);
+	r_incoming = palloc(sizeof(int64) * n);
+	nrecv = 0;
+	for (i = 0; i < n; i++)
+	{
+		if (recv[i] == 0)
+			continue;
+		r_items[nrecv] = items[i];
+		r_lines[nrecv] = line_ids[i];
+		r_qty[nrecv] = recv[i];
+		/* only what was still outstanding was counted as incoming */
+		r_incoming[nrecv] = -Min(recv[i], Max(ordered[i] - received[i], 0));
+		nrecv++;
+	}
+	v[0] = oms_int8_array(nrecv, r_items);
+	v[1] = Int64GetDatum(location_id);
+	oms_plan_exec(&plan_create_levels, v, NULL, false, 0, SPI_OK_INSERT);
+	if (oms_plan_exec(&plan_lock_levels, v, NULL, false, 0, SPI_OK_SELECT) != nrecv)
+		elog(ERROR, "levels of purchase order %s vanished", po_number);
+	rop = palloc(sizeof(int64) * nrecv);
+	has_rop = palloc(sizeof(bool) * nrecv);
+	pre = palloc(sizeof(int64) * nrecv);
+	for (i = 0; i < nrecv; i++)
+	{
+		pre[i] = oms_add_qty(oms_spi_int64(i, 4, &isnull), oms_spi_int64(i, 5, &isnull), "position");
+		rop[i] = oms_spi_int64(i, 6, &isnull);
+		has_rop[i] = !isnull;
+	}
+
+	/*
+	 * Receipts through the ledger (its trigger fills backorders), then
+	 * incoming down and the lines up.  The units only change bucket, so the
+	 * crossing trigger waits and the position is compared once, below.
+	 */
+	oms_reorder_defer_crossing();
+	PG_TRY();
+	{
+		write_receipts(nrecv, r_items, r_lines, r_qty, r_incoming, location_id, reference);
+	}
+	PG_FINALLY();
+	{
+		oms_reorder_resume_crossing();
+	}
+	PG_END_TRY();
+
+	/* a real crossing: backorders filled from the delivery took the units */
+	v[0] = oms_int8_array(nrecv, r_items);
+	v[1] = Int64GetDatum(location_id);
+	if (oms_plan_exec(&plan_read_levels, v, NULL, false, 0, SPI_OK_SELECT) != nrecv)
+		elog(ERROR, "levels of purchase order %s vanished", po_number);
+	{
+		int64	   *post_on_hand = palloc(sizeof(int64) * nrecv);
+		int64	   *post_reserved = palloc(sizeof(int64) * nrecv);
+		int64	   *post_available = palloc(sizeof(int64) * nrecv);
+		int64	   *post_incoming = palloc(sizeof(int64) * nrecv);
+
+		for (i = 0; i < nrecv; i++)
+		{
+			post_on_hand[i] = oms_spi_int64(i, 2, &isnull);
+			post_reserved[i] = oms_spi_int64(i, 3, &isnull);
+			post_available[i] = oms_spi_int64(i, 4, &isnull);
+			post_incoming[i] = oms_spi_int64(i, 5, &isnull);
+		}
+		for (i = 0; i < nrecv; i++)
+		{
+			int64		post = oms_add_qty(post_available[i], post_incoming[i], "position");
+
+			if (has_rop[i] && pre[i] > rop[i] && post <= rop[i])
+				oms_reorder_emit_crossing(r_items[i], location_id, post_on_hand[i],
+										  post_reserved[i], post_available[i],
+										  post_incoming[i], rop[i]);
+		}
+	}
+
+	/* the derived status */
+	for (i = 0; i < n; i++)
+		if (received[i] + recv[i] < ordered[i])
+			all_received = false;
+	new_status = all_received ? "received" : "partially_received";
+
+	initStringInfo(&payload);
+	appendStringInfo(&payload, "{\"po_number\": \"%s\", \"location\": %s, \"reference\": %s, \"units\": " INT64_FORMAT ", \"lines\": [",
+					 po_number, oms_json_quote(oms_location_code(location_id)),
+					 oms_json_quote(reference), total);
+	for (i = 0; i < nrecv; i++)
+	{
+		int			k;
+
+		for (k = 0; k < n; k++)
+			if (items[k] == r_items[i])
+				break;
+		appendStringInfo(&payload, "%s{\"sku\": %s, \"qty\": " INT64_FORMAT "}",
+						 i > 0 ? ", " : "", oms_json_quote(skus[k]), r_qty[i]);
+	}
+	appendStringInfoString(&payload, "]}");
+	oms_emit_event_json("purchase_order.receipt", "purchase_order", po_id, payload.data);
+
+	if (strcmp(status, new_status) != 0)
+	{
+		v[0] = Int64GetDatum(po_id);
+		v[1] = CStringGetTextDatum(new_status);
+		engine_exec(&plan_po_set_status, v, SPI_OK_UPDATE);
+	}
+
+	oms_spi_finish();
+	PG_RETURN_INT64(total);
+}
