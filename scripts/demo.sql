@@ -183,7 +183,7 @@ FROM oms.order_tracking WHERE order_id = :noah;
 \echo 'order_timeline, every status change and event of the order and its parcels:'
 SELECT to_char(at, 'HH24:MI:SS.MS') AS at, source, entity_ref, what, from_status, to_status, reason,
        COALESCE(payload->>'tracking_number', '') AS tracking, COALESCE(payload->>'estimated_delivery', '') AS eta
-FROM oms.order_timeline WHERE order_id = :noah ORDER BY at, seq, source;
+FROM oms.order_timeline WHERE order_id = :noah ORDER BY at, source DESC, seq;
 
 \echo
 \echo '### 17. What happened, as events a consumer would receive'
@@ -262,5 +262,52 @@ SELECT sku, location, on_hand, reserved, available, incoming, reorder_point, bel
 FROM oms.inventory_position WHERE sku = 'TEE-WHT-M';
 
 \echo
-\echo '### 24. Ledger, levels, reservations and open purchase orders still agree'
+\echo '### 24. Maya''s paid order ships and is delivered'
+SELECT oms.confirm_order(:maya, 'payment captured');
+SELECT oms.ship(s, 'UPS', '1Z8812' || s) IS NOT NULL AS shipped, oms.deliver(s) AS fulfillment_status
+FROM oms.create_shipments(:maya) AS s;
+SELECT order_number, status, fulfillment_status, payment_status FROM oms.sales_order WHERE order_id = :maya;
+
+\echo
+\echo '### 25. She sends two black tees back for a refund: one is fine, one arrives torn'
+SELECT oms.request_return(:maya, '[{"sku": "TEE-BLK-M", "qty": 2, "reason": "size_fit"}]', 'refund',
+    '{"note": "runs small"}') AS rma_refund \gset
+SELECT oms.advance_return(:rma_refund, 'authorized', 'within the 30-day window');
+\echo 'Asking for three more black tees is refused: two are on the open return, two are left'
+\set ON_ERROR_STOP off
+SELECT oms.request_return(:maya, '[{"sku": "TEE-BLK-M", "qty": 3}]');
+\echo '   SQLSTATE' :LAST_ERROR_SQLSTATE
+\set ON_ERROR_STOP on
+SELECT oms.receive_return(:rma_refund, 'WH-EAST',
+    '[{"sku": "TEE-BLK-M", "qty": 1, "condition": "resellable"}, {"sku": "TEE-BLK-M", "qty": 1, "condition": "damaged"}]');
+SELECT m.kind, m.on_hand_delta AS "Δ on_hand", m.damaged_delta AS "Δ damaged", m.reference
+FROM oms.inventory_movement m JOIN oms.item i USING (item_id)
+WHERE i.sku = 'TEE-BLK-M' AND m.kind LIKE 'return%' ORDER BY m.movement_id;
+\echo 'Completion refunds 2 x 24.00 and the tax share (6.48 x 48/121): 50.57, through the payment ledger'
+SELECT oms.complete_return(:rma_refund, 'refund approved');
+
+\echo
+\echo '### 26. And exchanges her third black tee for a white one of the same price'
+SELECT oms.request_return(:maya, '[{"sku": "TEE-BLK-M", "qty": 1, "reason": "not_as_described"}]', 'exchange',
+    '{"exchange": [{"sku": "TEE-WHT-M", "qty": 1}], "authorize": true}') AS rma_exchange \gset
+SELECT oms.receive_return(:rma_exchange, 'WH-EAST');
+SELECT oms.complete_return(:rma_exchange);
+SELECT rma_number, order_number, kind, status, units_received, units_resellable, units_damaged, reasons,
+       refund_amount, exchange_order
+FROM oms.returns_overview ORDER BY rma_id;
+SELECT o.order_number AS replacement, o.channel_order_ref AS for_rma, o.status, o.payment_required, i.sku,
+       l.qty_reserved AS reserved, l.unit_price
+FROM oms.sales_order o JOIN oms.order_line l USING (order_id) JOIN oms.item i USING (item_id)
+WHERE o.order_id = (SELECT exchange_order_id FROM oms.return_authorization WHERE rma_id = :rma_exchange);
+\echo 'Maya''s payment status and ledger:'
+SELECT order_number, total, captured, refunded, refundable, payment_status FROM oms.order_payments WHERE order_id = :maya;
+SELECT kind, amount, provider_ref, reason FROM oms.payment WHERE order_id = :maya ORDER BY payment_id;
+\echo 'Her order''s timeline (status changes and events of the order, its parcels and its returns):'
+SELECT to_char(at, 'HH24:MI:SS.MS') AS at, source, entity_ref, what, COALESCE(reason, '') AS reason,
+       COALESCE(payload->>'amount', payload->>'refund', '') AS amount
+FROM oms.order_timeline WHERE order_id = :maya ORDER BY at, source DESC, seq;
+
+\echo
+\echo '### 27. Ledger, levels, reservations, open purchase orders and payments still agree'
 SELECT count(*) AS disagreements FROM oms.check_inventory();
+SELECT count(*) AS payment_problems FROM oms.check_payments();
