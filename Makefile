@@ -70,7 +70,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control Makefile
 
 $(OBJS): src/oms.h
 src/events.o src/transitions.o: src/events.h
-src/transitions.o src/fulfillment.o src/returns.o: src/transitions.h
+src/transitions.o src/fulfillment.o src/returns.o src/oms.o: src/transitions.h
 src/lines.o src/reserve.o src/orders.o src/fulfillment.o src/returns.o: src/lines.h
 src/reserve.o src/orders.o src/fulfillment.o src/returns.o: src/reserve.h src/events.h
 src/orders.o src/fulfillment.o src/returns.o: src/fulfillment.h

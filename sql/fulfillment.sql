@@ -289,4 +289,47 @@ RESET ROLE;
 -- the shipment machine guards direct writes too
 SELECT pg_temp.try(format($$UPDATE oms.shipment SET status = 'pending' WHERE shipment_id = %s$$, :s1));
 
+-- ---------------------------------------------------------------------------
+-- the order completes however its last open units go: cancelled after a delivery, or a release
+-- ---------------------------------------------------------------------------
+SELECT oms.receive_stock('MUG', 'WEST', 20) > 0 AS received, oms.receive_stock('TEE', 'WEST', 5) > 0 AS received;
+SELECT oms.place_order('ida@example.com', 'web', '[{"sku": "TEE", "qty": 1, "unit_price": 20}, {"sku": "MUG", "qty": 1, "unit_price": 8}]',
+    '{"confirm": true}') AS o9 \gset
+SELECT oms.create_shipment(:o9, 'WEST', '[{"sku": "TEE", "qty": 1}]') AS s13 \gset
+SELECT oms.ship(:s13, 'UPS', '1Z0013') IS NOT NULL AS shipped;
+SELECT oms.deliver(:s13);
+SELECT * FROM pg_temp.status(:o9);
+SELECT oms.cancel_order(:o9, '[{"sku": "MUG", "qty": 1}]') AS cancelled;
+SELECT * FROM pg_temp.status(:o9);
+-- a completed order has nothing left to cancel
+SELECT pg_temp.try(format('SELECT oms.cancel_order(%s)', :o9));
+SELECT oms.place_order('jo@example.com', 'web', '[{"sku": "MUG", "qty": 1, "unit_price": 8}]', '{"confirm": true}') AS o10 \gset
+SELECT oms.create_shipment(:o10, 'WEST') AS s14 \gset
+SELECT oms.ship(:s14, 'UPS', '1Z0014') IS NOT NULL AS shipped;
+SELECT oms.hold_order(:o10, 'chargeback review');
+SELECT oms.deliver(:s14);
+SELECT * FROM pg_temp.status(:o10);
+SELECT oms.release_order(:o10);
+SELECT * FROM pg_temp.status(:o10);
+-- delivery times are real: not in the future, not before the parcel left
+SELECT oms.place_order('kay@example.com', 'web', '[{"sku": "MUG", "qty": 1, "unit_price": 8}]', '{"confirm": true}') AS o11 \gset
+SELECT oms.create_shipment(:o11, 'WEST') AS s15 \gset
+SELECT oms.ship(:s15, 'UPS', '1Z0015') IS NOT NULL AS shipped;
+SELECT regexp_replace(pg_temp.try(format($$SELECT oms.deliver(%s, now() + interval '1 day')$$, :s15)), '\d{4}-\d{2}-\d{2} [0-9:.+-]+', 'TIME', 'g');
+SELECT regexp_replace(pg_temp.try(format($$SELECT oms.deliver(%s, now() - interval '1 day')$$, :s15)), '\d{4}-\d{2}-\d{2} [0-9:.+-]+', 'TIME', 'g');
+-- create_shipments finds units left over after an edit split the line's reservations
+SELECT oms.place_order('lu@example.com', 'web', '[{"sku": "MUG", "qty": 2, "unit_price": 8}]', '{"confirm": true}') AS o12 \gset
+SELECT oms.edit_order(:o12, '[{"sku": "MUG", "qty": 5}]') = :o12 AS edited;
+SELECT oms.create_shipment(:o12, 'WEST', '[{"sku": "MUG", "qty": 4}]') IS NOT NULL AS four_in_a_box;
+SELECT count(*) AS more_shipments FROM oms.create_shipments(:o12);
+SELECT * FROM pg_temp.shipments(:o12);
+-- a kit returned to sender and cancelled cancels the kit line too: the subtotal drops to 0
+SELECT oms.place_order('max@example.com', 'web', '[{"sku": "KIT", "qty": 1, "unit_price": 30}]', '{"confirm": true}') AS o13 \gset
+SELECT oms.create_shipment(:o13, 'WEST') AS s16 \gset
+SELECT oms.ship(:s16, 'UPS', '1Z0016') IS NOT NULL AS shipped;
+SELECT oms.return_to_sender(:s16, 'cancel');
+SELECT l.kind, i.sku, l.qty_ordered, l.qty_shipped, l.qty_cancelled FROM oms.order_line l JOIN oms.item i USING (item_id)
+WHERE l.order_id = :o13 ORDER BY l.line_no;
+SELECT status, subtotal FROM oms.sales_order WHERE order_id = :o13;
+
 SELECT * FROM oms.check_inventory();

@@ -48,6 +48,8 @@ BEGIN
     PERFORM oms.record_payment(o, 'capture', (SELECT total FROM oms.sales_order WHERE order_id = o));
     FOR s IN SELECT oms.create_shipments(o) LOOP
         PERFORM oms.ship(s, 'UPS', 'T' || s);
+        -- a delivery in the past shipped before it (time travel for the window test)
+        UPDATE oms.shipment SET shipped_at = LEAST(shipped_at, delivered - interval '2 days') WHERE shipment_id = s;
         PERFORM oms.deliver(s, delivered);
     END LOOP;
     RETURN o;
@@ -197,6 +199,35 @@ SELECT pg_temp.try(format($$SELECT oms.request_return(%s, '[{"sku": "CAP", "qty"
 SELECT oms.ship(oms.create_shipment(:o6, 'EAST', '[{"sku": "CAP", "qty": 1}]'), 'UPS', 'FAY1') IS NOT NULL AS shipped;
 SELECT pg_temp.try(format($$SELECT oms.request_return(%s, '[{"sku": "CAP", "qty": 2}]')$$, :o6));
 SELECT oms.request_return(:o6, '[{"sku": "CAP", "qty": 1, "reason": "arrived_late"}]') > 0 AS requested;
+
+-- a shipment whose units are asked back cannot also come back to sender
+SELECT oms.place_order('gus@example.com', 'web', '[{"sku": "CAP", "qty": 2, "unit_price": 5}]', '{"confirm": true}') AS o7 \gset
+SELECT oms.create_shipment(:o7, 'EAST', '[{"sku": "CAP", "qty": 1}]') AS s7a \gset
+SELECT oms.create_shipment(:o7, 'EAST') AS s7b \gset
+SELECT oms.ship(:s7a, 'UPS', 'GUS1') IS NOT NULL AS shipped, oms.ship(:s7b, 'UPS', 'GUS2') IS NOT NULL AS shipped;
+SELECT oms.deliver(:s7a);
+SELECT oms.request_return(:o7, '[{"sku": "CAP", "qty": 2, "reason": "defective"}]') AS r8 \gset
+SELECT pg_temp.try(format($$SELECT oms.return_to_sender(%s)$$, :s7b));
+SELECT oms.advance_return(:r8, 'cancelled');
+SELECT oms.request_return(:o7, '[{"sku": "CAP", "qty": 1, "reason": "defective"}]') > 0 AS one_asked_back;
+SELECT oms.return_to_sender(:s7b, 'cancel');
+-- an RMA over two order lines of one sku (a bundle's component and a line of its own)
+INSERT INTO oms.item (sku, name, is_bundle) VALUES ('KIT', 'Kit: tee + mug', true);
+INSERT INTO oms.bundle_component (bundle_id, component_id, qty)
+SELECT b.item_id, c.item_id, 1 FROM oms.item b, oms.item c WHERE b.sku = 'KIT' AND c.sku IN ('TEE', 'MUG');
+SELECT pg_temp.delivered_order('hal@example.com', '[{"sku": "KIT", "qty": 1, "unit_price": 25}, {"sku": "TEE", "qty": 1, "unit_price": 20}]') AS o8 \gset
+SELECT oms.request_return(:o8, '[{"sku": "TEE", "qty": 2, "reason": "size_fit"}]', 'refund', '{"authorize": true}') AS r9 \gset
+SELECT * FROM pg_temp.rma(:r9);
+SELECT pg_temp.try(format($$SELECT oms.receive_return(%s, 'EAST', '[{"sku": "TEE", "qty": 3}]')$$, :r9));
+SELECT pg_temp.try(format($$SELECT oms.receive_return(%s, 'EAST', '[{"sku": "TEE", "qty": 1}, {"sku": "TEE", "qty": 9223372036854775807, "condition": "damaged"}]')$$, :r9));
+SELECT pg_temp.try(format($$SELECT oms.receive_return(%s, 'EAST', '[{"sku": "TEE", "qty": 99999999999999999999}]')$$, :r9));
+SELECT oms.receive_return(:r9, 'EAST', '[{"sku": "TEE", "qty": 1}, {"sku": "TEE", "qty": 1, "condition": "damaged"}]');
+SELECT * FROM pg_temp.rma(:r9);
+SELECT oms.inspect_return(:r9, '[{"sku": "TEE", "resellable": 0, "damaged": 2}]');
+SELECT * FROM pg_temp.rma(:r9);
+-- the component is refunded at its share of the kit (25 x 1/2) and the tee at 20
+SELECT oms.complete_return(:r9);
+SELECT refund_amount FROM oms.return_authorization WHERE rma_id = :r9;
 
 -- ---------------------------------------------------------------------------
 -- the views

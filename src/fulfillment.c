@@ -56,6 +56,7 @@ typedef struct ShipRow
 	int64		carrier_id;		/* 0: none yet */
 	char	   *tracking;
 	char	   *estimated;		/* date as text, NULL before shipping */
+	TimestampTz shipped_at;		/* 0 before shipping */
 } ShipRow;
 
 /* Units of one order line in a shipment. */
@@ -80,7 +81,7 @@ static OmsPlan plan_shipment_order = {
 };
 static OmsPlan plan_shipment_lock = {
 	"SELECT shipment_number, location_id, status, service_level, carrier_id, tracking_number,"
-	" estimated_delivery::text FROM oms.shipment WHERE shipment_id = $1 FOR UPDATE",
+	" estimated_delivery::text, shipped_at FROM oms.shipment WHERE shipment_id = $1 FOR UPDATE",
 	1, {INT8OID}
 };
 static OmsPlan plan_shipment_lines = {
@@ -202,6 +203,31 @@ static OmsPlan plan_replacement = {
 	"SELECT shipment_number FROM oms.shipment WHERE replaces_shipment_id = $1",
 	1, {INT8OID}
 };
+/* A line of the shipment whose units are returned or on an open return. */
+static OmsPlan plan_returned_units = {
+	"SELECT i.sku, l.qty_returned + COALESCE((SELECT sum(rl.qty) FROM oms.return_line rl"
+	"   JOIN oms.return_authorization r ON r.rma_id = rl.rma_id"
+	"   WHERE rl.line_id = l.line_id AND r.status IN ('requested', 'authorized')), 0)::bigint,"
+	" l.qty_shipped - sl.qty"
+	" FROM oms.shipment_line sl JOIN oms.order_line l ON l.line_id = sl.line_id"
+	" JOIN oms.item i ON i.item_id = l.item_id WHERE sl.shipment_id = $1"
+	" AND l.qty_shipped - sl.qty < l.qty_returned + COALESCE((SELECT sum(rl.qty) FROM oms.return_line rl"
+	"   JOIN oms.return_authorization r ON r.rma_id = rl.rma_id"
+	"   WHERE rl.line_id = l.line_id AND r.status IN ('requested', 'authorized')), 0)"
+	" ORDER BY i.sku LIMIT 1",
+	1, {INT8OID}
+};
+static OmsPlan plan_bundles_cancelled = {
+	"UPDATE oms.order_line b SET qty_cancelled = GREATEST(b.qty_cancelled, x.done)"
+	" FROM (SELECT c.parent_line_id AS bundle_id,"
+	"   min(c.qty_cancelled / NULLIF(c.qty_ordered / p.qty_ordered, 0))::bigint AS done"
+	"   FROM oms.order_line c JOIN oms.order_line p ON p.line_id = c.parent_line_id"
+	"   WHERE c.parent_line_id IN (SELECT parent_line_id FROM oms.order_line"
+	"     WHERE line_id = ANY($1) AND parent_line_id IS NOT NULL)"
+	"   GROUP BY c.parent_line_id) x"
+	" WHERE b.line_id = x.bundle_id AND x.done IS NOT NULL",
+	1, {INT8ARRAYOID}
+};
 static OmsPlan plan_committed = {
 	"SELECT COALESCE(sum(sl.qty), 0)::bigint FROM oms.shipment_line sl"
 	" JOIN oms.shipment s ON s.shipment_id = sl.shipment_id"
@@ -288,6 +314,9 @@ lock_shipment(int64 shipment_id, ShipOrder *o, ShipRow *s)
 		s->carrier_id = 0;
 	s->tracking = oms_spi_text(0, 6);
 	s->estimated = oms_spi_text(0, 7);
+	s->shipped_at = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 8, &isnull));
+	if (isnull)
+		s->shipped_at = 0;
 }
 
 static int
@@ -461,6 +490,26 @@ check_order_ships(const ShipOrder *o, bool check_payment)
 				 errmsg("order %s needs a payment %s before it ships (payment status %s)",
 						o->number, o->payment_required, o->payment_status),
 				 errhint("Record the payment with oms.record_payment() first.")));
+}
+
+/*
+ * Units that left in this shipment and are now returned, or asked back on an
+ * open return, cannot also come back unshipped (lost, returned to sender).
+ */
+static void
+check_not_returned(const ShipOrder *o, const ShipRow *s, const char *doing)
+{
+	Datum		arg[1] = {Int64GetDatum(s->shipment_id)};
+	bool		isnull;
+
+	if (oms_plan_exec(&plan_returned_units, arg, NULL, false, 1, SPI_OK_SELECT) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+				 errmsg("shipment %s cannot be %s: " INT64_FORMAT " units of sku \"%s\" on order %s are returned or on an open return",
+						s->number, doing, oms_spi_int64(0, 2, &isnull), oms_spi_text(0, 1), o->number),
+				 errdetail("Only " INT64_FORMAT " units of the line would stay shipped.",
+						   oms_spi_int64(0, 3, &isnull)),
+				 errhint("Cancel or complete the return first.")));
 }
 
 static bool
@@ -950,6 +999,13 @@ oms_deliver(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OMS_INVALID_TRANSITION),
 				 errmsg("shipment %s is %s: it cannot be delivered", s.number, s.status),
 				 errdetail("Only shipped or in_transit shipments are delivered.")));
+	/* the return window counts from this time: it must be a real one */
+	if (at > GetCurrentTimestamp() || at < s.shipped_at)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("delivered_at %s of shipment %s is %s", timestamptz_to_str(at), s.number,
+						at < s.shipped_at ? "before it shipped" : "in the future"),
+				 errdetail("It shipped at %s.", timestamptz_to_str(s.shipped_at))));
 
 	oms_status_event_members("shipment", s.shipment_id,
 							 psprintf("\"shipment_number\": \"%s\", \"order_number\": \"%s\","
@@ -1051,6 +1107,7 @@ oms_reship(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
 				 errmsg("shipment %s was already re-shipped as %s", s.number, oms_spi_text(0, 1))));
+	check_not_returned(&o, &s, "re-shipped");
 	location_id = loc ? resolve_location(loc) : s.location_id;
 	if (loc == NULL)
 		loc = oms_location_code(location_id);
@@ -1153,6 +1210,7 @@ oms_return_to_sender(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OMS_INVALID_TRANSITION),
 				 errmsg("shipment %s is %s: only a shipped or in_transit shipment returns to sender",
 						s.number, s.status)));
+	check_not_returned(&o, &s, "returned to sender");
 	oms_status_event_members("shipment", s.shipment_id,
 							 psprintf("\"shipment_number\": \"%s\", \"order_number\": \"%s\","
 									  " \"tracking_number\": %s, \"then\": \"%s\"",
@@ -1175,6 +1233,8 @@ oms_return_to_sender(PG_FUNCTION_ARGS)
 	}
 	if (!reship)
 	{
+		/* a bundle whose components are all cancelled is cancelled too */
+		oms_plan_exec(&plan_bundles_cancelled, args, NULL, false, 0, SPI_OK_UPDATE);
 		args[0] = Int64GetDatum(o.order_id);
 		oms_plan_exec(&plan_subtotal, args, NULL, false, 0, SPI_OK_UPDATE);
 	}

@@ -17,6 +17,7 @@
 #include "purchasing.h"
 #include "reserve.h"
 #include "returns.h"
+#include "transitions.h"
 
 PG_MODULE_MAGIC;
 
@@ -114,7 +115,10 @@ oms_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 					 SubTransactionId parentSubid, void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
 		engine_depth = 0;
+		oms_status_event_members_reset();
+	}
 }
 
 void

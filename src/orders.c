@@ -450,7 +450,8 @@ oms_place_order(PG_FUNCTION_ARGS)
 			char	   *first_number = NULL;
 
 			args[0] = Int64GetDatum(first);
-			if (oms_plan_exec(&plan_order_number, args, NULL, true, 1, SPI_OK_SELECT) == 1)
+			/* not read_only: the winner committed after this statement's snapshot */
+			if (oms_plan_exec(&plan_order_number, args, NULL, false, 1, SPI_OK_SELECT) == 1)
 				first_number = oms_spi_text(0, 1);
 			ereport(ERROR,
 					(errcode(ERRCODE_OMS_IDEMPOTENCY_CONFLICT),
@@ -982,6 +983,9 @@ move_order(FunctionCallInfo fcinfo, const char *to)
 			target = "pending";
 	}
 	set_status(order_id, target, reason);
+	/* released after its last delivery: it completes now */
+	if (strcmp(target, "processing") == 0)
+		(void) oms_fulfillment_refresh(order_id);
 	oms_set_reason(NULL);
 	oms_spi_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(target));
@@ -1150,10 +1154,15 @@ oms_cancel_order(PG_FUNCTION_ARGS)
 	if (open_after == 0 && shipped == 0)
 		set_status(order_id, "cancelled", reason ? reason : "cancelled");
 	else
-		oms_emit_event_json("order.lines_cancelled", "order", order_id,
-							psprintf("{\"order_number\": \"%s\", \"units\": " INT64_FORMAT ", \"reason\": %s}",
-									 o.number, cancelled,
-									 oms_json_quote(reason)));
+	{
+		if (cancelled > 0)
+			oms_emit_event_json("order.lines_cancelled", "order", order_id,
+								psprintf("{\"order_number\": \"%s\", \"units\": " INT64_FORMAT ", \"reason\": %s}",
+										 o.number, cancelled,
+										 oms_json_quote(reason)));
+		/* what is left may all be delivered now: the order completes */
+		(void) oms_fulfillment_refresh(order_id);
+	}
 	oms_set_reason(NULL);
 	oms_spi_finish();
 	PG_RETURN_INT64(cancelled);
@@ -1321,6 +1330,7 @@ oms_edit_order(PG_FUNCTION_ARGS)
 	}
 	oms_levels_flush(&ls);
 	recompute_subtotal(order_id);
+	(void) oms_fulfillment_refresh(order_id);
 	oms_emit_event_json("order.edited", "order", order_id,
 						psprintf("{\"order_number\": \"%s\", \"changes\": %s, \"reason\": %s}",
 								 o.number,

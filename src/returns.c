@@ -204,16 +204,13 @@ static OmsPlan plan_rma_received = {
 
 /*
  * The refund of an RMA in one statement: the value of the units received
- * (a component at its share of the bundle's price), less what an exchange
+ * (oms.line_unit_value: a component at its share of the bundle's price), less what an exchange
  * uses ($3), with its share of the order's tax and, when $4, of its
  * shipping; and what of it is refundable now (captured - refunded).
  */
 static OmsPlan plan_refund = {
-	"WITH v AS (SELECT COALESCE(sum(CASE WHEN ol.kind = 'component'"
-	"   THEN p.unit_price * rl.qty_received * p.qty_ordered / NULLIF(ol.qty_ordered, 0)"
-	"   ELSE ol.unit_price * rl.qty_received END), 0)::numeric(14,2) AS value"
-	"   FROM oms.return_line rl JOIN oms.order_line ol ON ol.line_id = rl.line_id"
-	"   LEFT JOIN oms.order_line p ON p.line_id = ol.parent_line_id WHERE rl.rma_id = $1),"
+	"WITH v AS (SELECT COALESCE(sum(oms.line_unit_value(rl.line_id) * rl.qty_received), 0)::numeric(14,2) AS value"
+	"   FROM oms.return_line rl WHERE rl.rma_id = $1),"
 	" b AS (SELECT v.value, GREATEST(v.value - $3, 0) AS base, o.subtotal, o.tax, o.shipping"
 	"   FROM v, oms.sales_order o WHERE o.order_id = $2),"
 	" a AS (SELECT value, (base + CASE WHEN subtotal > 0 THEN round(tax * base / subtotal, 2) ELSE 0 END"
@@ -225,27 +222,22 @@ static OmsPlan plan_refund = {
 };
 /* The value of units asked back, priced as plan_refund prices received ones. */
 static OmsPlan plan_requested_value = {
-	"SELECT COALESCE(sum(CASE WHEN ol.kind = 'component'"
-	"   THEN p.unit_price * d.qty * p.qty_ordered / NULLIF(ol.qty_ordered, 0)"
-	"   ELSE ol.unit_price * d.qty END), 0)::numeric(14,2)::text"
-	" FROM unnest($1::bigint[], $2::bigint[]) AS d(line_id, qty)"
-	" JOIN oms.order_line ol ON ol.line_id = d.line_id"
-	" LEFT JOIN oms.order_line p ON p.line_id = ol.parent_line_id",
+	"SELECT COALESCE(sum(oms.line_unit_value(d.line_id) * d.qty), 0)::numeric(14,2)::text"
+	" FROM unnest($1::bigint[], $2::bigint[]) AS d(line_id, qty)",
 	2, {INT8ARRAYOID, INT8ARRAYOID}
 };
 static OmsPlan plan_rma_exchange = {
 	"SELECT r.exchange_lines::text, c.email, ch.code, o.ship_to::text, o.service_level, o.currency,"
 	" x.value::text, v.value::text, x.value > v.value"
+	" , EXISTS (SELECT FROM oms.sales_order d WHERE d.channel_id = o.channel_id"
+	"   AND d.channel_order_ref = r.rma_number)"
 	" FROM oms.return_authorization r JOIN oms.sales_order o ON o.order_id = r.order_id"
-	" JOIN oms.customer c ON c.customer_id = o.customer_id"
-	" JOIN oms.channel ch ON ch.channel_id = o.channel_id,"
+	" LEFT JOIN oms.customer c ON c.customer_id = o.customer_id"
+	" LEFT JOIN oms.channel ch ON ch.channel_id = o.channel_id,"
 	" LATERAL (SELECT COALESCE(sum((e->>'unit_price')::numeric * (e->>'qty')::bigint), 0)::numeric(14,2) AS value"
 	"  FROM pg_catalog.jsonb_array_elements(r.exchange_lines) e) x,"
-	" LATERAL (SELECT COALESCE(sum(CASE WHEN ol.kind = 'component'"
-	"   THEN p.unit_price * rl.qty_received * p.qty_ordered / NULLIF(ol.qty_ordered, 0)"
-	"   ELSE ol.unit_price * rl.qty_received END), 0)::numeric(14,2) AS value"
-	"   FROM oms.return_line rl JOIN oms.order_line ol ON ol.line_id = rl.line_id"
-	"   LEFT JOIN oms.order_line p ON p.line_id = ol.parent_line_id WHERE rl.rma_id = r.rma_id) v"
+	" LATERAL (SELECT COALESCE(sum(oms.line_unit_value(rl.line_id) * rl.qty_received), 0)::numeric(14,2) AS value"
+	"   FROM oms.return_line rl WHERE rl.rma_id = r.rma_id) v"
 	" WHERE r.rma_id = $1",
 	1, {INT8OID}
 };
@@ -337,6 +329,10 @@ parse_count(const char *text, const char *field, int index, int64 min_value)
 				 errmsg("lines[%d] needs \"%s\"", index, field)));
 	errno = 0;
 	v = strtoll(text, &end, 10);
+	if (errno == ERANGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("lines[%d].%s \"%s\" is out of range for bigint", index, field, text)));
 	if (errno != 0 || *end != '\0' || end == text || v < min_value)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -422,18 +418,61 @@ read_rma_lines(int64 rma_id, RmaLine **out)
 	return n;
 }
 
-static RmaLine *
-find_rma_line(RmaLine *lines, int n, const char *sku, const RmaRow *r)
+/* The RMA's units of sku over all its lines of that sku (OM003 if none). */
+static int64
+sku_total(RmaLine *lines, int n, const char *sku, const RmaRow *r, bool received)
 {
+	int64		total = 0;
+	bool		found = false;
 	int			i;
 
 	for (i = 0; i < n; i++)
 		if (strcmp(lines[i].sku, sku) == 0)
-			return &lines[i];
-	ereport(ERROR,
-			(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
-			 errmsg("return %s has no line of sku \"%s\"", r->number, sku)));
-	return NULL;				/* keep compiler quiet */
+		{
+			found = true;
+			total = oms_add_qty(total, received ? lines[i].received : lines[i].qty, "units");
+		}
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("return %s has no line of sku \"%s\"", r->number, sku)));
+	return total;
+}
+
+/*
+ * Receive qty units of sku in one condition, line after line of that sku
+ * (an RMA has several when the sku is on several order lines).
+ */
+static void
+receive_sku(RmaLine *lines, int n, const char *sku, int64 qty, bool damaged, const RmaRow *r)
+{
+	int64		authorized = sku_total(lines, n, sku, r, false);
+	int64		left = qty;
+	int			i;
+
+	for (i = 0; i < n && left > 0; i++)
+	{
+		RmaLine    *l = &lines[i];
+		int64		room;
+		int64		t;
+
+		if (strcmp(l->sku, sku) != 0)
+			continue;
+		room = l->qty - l->new_resellable - l->new_damaged;
+		t = Min(left, room);
+		if (t <= 0)
+			continue;
+		if (damaged)
+			l->new_damaged += t;
+		else
+			l->new_resellable += t;
+		left -= t;
+	}
+	if (left > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+				 errmsg("cannot receive more units of sku \"%s\" on return %s than the " INT64_FORMAT " authorized",
+						sku, r->number, authorized)));
 }
 
 /* Lock the levels of the RMA's items (reserve.h protocol). */
@@ -865,24 +904,15 @@ oms_receive_return(PG_FUNCTION_ARGS)
 
 		for (i = 0; i < nin; i++)
 		{
-			RmaLine    *l = find_rma_line(lines, n, in[i].sku, &r);
 			int64		qty = parse_count(in[i].qty, "qty", i, 1);
 			const char *cond = in[i].condition ? in[i].condition : "resellable";
 
 			CHECK_FOR_INTERRUPTS();
-			if (strcmp(cond, "resellable") == 0)
-				l->new_resellable = oms_add_qty(l->new_resellable, qty, "resellable");
-			else if (strcmp(cond, "damaged") == 0)
-				l->new_damaged = oms_add_qty(l->new_damaged, qty, "damaged");
-			else
+			if (strcmp(cond, "resellable") != 0 && strcmp(cond, "damaged") != 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("lines[%d].condition must be resellable or damaged, got \"%s\"", i, cond)));
-			if (l->new_resellable + l->new_damaged > l->qty)
-				ereport(ERROR,
-						(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
-						 errmsg("cannot receive " INT64_FORMAT " units of sku \"%s\" on return %s: only " INT64_FORMAT " authorized",
-								l->new_resellable + l->new_damaged, l->sku, r.number, l->qty)));
+			receive_sku(lines, n, in[i].sku, qty, strcmp(cond, "damaged") == 0, &r);
 		}
 	}
 
@@ -964,17 +994,28 @@ oms_inspect_return(PG_FUNCTION_ARGS)
 	}
 	for (i = 0; i < nin; i++)
 	{
-		RmaLine    *l = find_rma_line(lines, n, in[i].sku, &r);
+		int64		received = sku_total(lines, n, in[i].sku, &r, true);
 		int64		res = parse_count(in[i].resellable, "resellable", i, 0);
 		int64		dam = parse_count(in[i].damaged, "damaged", i, 0);
+		int			j;
 
-		if (res + dam != l->received)
+		CHECK_FOR_INTERRUPTS();
+		if (oms_add_qty(res, dam, "resellable + damaged") != received)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("sku \"%s\" on return %s: resellable " INT64_FORMAT " + damaged " INT64_FORMAT " must equal the " INT64_FORMAT " received",
-							l->sku, r.number, res, dam, l->received)));
-		l->resellable = res;
-		l->damaged = dam;
+							in[i].sku, r.number, res, dam, received)));
+		/* resellable units first, line after line of the sku */
+		for (j = 0; j < n; j++)
+		{
+			RmaLine    *l = &lines[j];
+
+			if (strcmp(l->sku, in[i].sku) != 0)
+				continue;
+			l->resellable = Min(res, l->received);
+			l->damaged = l->received - l->resellable;
+			res -= l->resellable;
+		}
 	}
 
 	lock_rma_levels(n, lines);
@@ -1037,7 +1078,14 @@ oms_complete_return(PG_FUNCTION_ARGS)
 		char	   *currency;
 
 		args[0] = Int64GetDatum(r.rma_id);
-		oms_plan_exec(&plan_rma_exchange, args, NULL, false, 1, SPI_OK_SELECT);
+		if (oms_plan_exec(&plan_rma_exchange, args, NULL, false, 1, SPI_OK_SELECT) != 1)
+			elog(ERROR, "return %s vanished", r.number);
+		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 10, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNIQUE_VIOLATION),
+					 errmsg("the channel of order %s already has an order with reference \"%s\"",
+							o.number, r.number),
+					 errdetail("The replacement order of an exchange takes its RMA number as channel reference.")));
 		xlines = oms_spi_text(0, 1);
 		email = oms_spi_text(0, 2);
 		channel = oms_spi_text(0, 3);
@@ -1046,6 +1094,11 @@ oms_complete_return(PG_FUNCTION_ARGS)
 		currency = oms_spi_text(0, 6);
 		xvalue = oms_spi_text(0, 7);
 		value = oms_spi_text(0, 8);
+		if (email == NULL || channel == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("order %s has no customer or channel to place the replacement order of return %s with",
+							o.number, r.number)));
 		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull)))
 			ereport(ERROR,
 					(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
@@ -1072,7 +1125,12 @@ oms_complete_return(PG_FUNCTION_ARGS)
 									 r.number, o.number, exchange_number, xvalue));
 	}
 
-	/* the refund: what came back (less the exchange), never above what is refundable */
+	/*
+	 * The refund: what came back (less the exchange), never above what is
+	 * refundable.  No idempotency key: the RMA row is locked and moves to
+	 * completed in this transaction, so it refunds once; a key claimed here,
+	 * after the order row, could deadlock with a client using the same key.
+	 */
 	args[0] = Int64GetDatum(r.rma_id);
 	args[1] = Int64GetDatum(o.order_id);
 	args[2] = DirectFunctionCall3(numeric_in, CStringGetDatum(xvalue),
@@ -1089,7 +1147,7 @@ oms_complete_return(PG_FUNCTION_ARGS)
 																			ObjectIdGetDatum(InvalidOid),
 																			Int32GetDatum(-1))),
 										NULL, NULL, r.number, reason ? reason : psprintf("return %s", r.number),
-										psprintf("%s-refund", r.number));
+										NULL);
 
 	oms_status_event_members("return", r.rma_id,
 							 psprintf("\"rma_number\": \"%s\", \"order_number\": \"%s\", \"kind\": \"%s\","

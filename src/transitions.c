@@ -619,6 +619,13 @@ static char *extra_members;
 static LocalTransactionId extra_lxid = InvalidLocalTransactionId;
 
 void
+oms_status_event_members_reset(void)
+{
+	extra_members = NULL;
+	extra_lxid = InvalidLocalTransactionId;
+}
+
+void
 oms_status_event_members(const char *machine, int64 entity_id, const char *members)
 {
 	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);

@@ -31,5 +31,7 @@ extern bool oms_transition_allowed(const char *machine, const char *from_status,
  */
 extern void oms_status_event_members(const char *machine, int64 entity_id,
 									 const char *members);
+/* Forget them (a rolled-back subtransaction must not leave them behind). */
+extern void oms_status_event_members_reset(void);
 
 #endif							/* OMS_TRANSITIONS_H */

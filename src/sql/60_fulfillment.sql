@@ -169,14 +169,16 @@ CREATE FUNCTION oms.create_shipments(order_id bigint, options jsonb DEFAULT '{}'
     SET search_path = pg_catalog, pg_temp
     AS $$
     SELECT oms.create_shipment(order_id, loc.code, NULL, options)
-    FROM (SELECT DISTINCT r.location_id
-          FROM oms.order_line l
-          JOIN oms.reservation r ON r.line_id = l.line_id AND r.state = 'active'
-          WHERE l.order_id = create_shipments.order_id
-            AND r.qty > COALESCE((SELECT sum(sl.qty) FROM oms.shipment_line sl
-                                  JOIN oms.shipment s ON s.shipment_id = sl.shipment_id
-                                  WHERE sl.line_id = l.line_id AND s.location_id = r.location_id
-                                    AND s.status IN ('pending', 'picking', 'packed')), 0)) AS x
+    FROM (SELECT DISTINCT h.location_id
+          FROM (SELECT r.line_id, r.location_id, sum(r.qty) AS reserved
+                FROM oms.order_line l
+                JOIN oms.reservation r ON r.line_id = l.line_id AND r.state = 'active'
+                WHERE l.order_id = create_shipments.order_id
+                GROUP BY r.line_id, r.location_id) AS h
+          WHERE h.reserved > COALESCE((SELECT sum(sl.qty) FROM oms.shipment_line sl
+                                       JOIN oms.shipment s ON s.shipment_id = sl.shipment_id
+                                       WHERE sl.line_id = h.line_id AND s.location_id = h.location_id
+                                         AND s.status IN ('pending', 'picking', 'packed')), 0)) AS x
     JOIN oms.location loc ON loc.location_id = x.location_id
     ORDER BY loc.code
 $$;

@@ -70,6 +70,20 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('om
 SELECT pg_catalog.pg_extension_config_dump('oms.rma_number_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.return_line', '');
 
+CREATE FUNCTION oms.line_unit_value(line_id bigint)
+    RETURNS numeric
+    LANGUAGE sql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+    SELECT CASE WHEN l.kind = 'component'
+                THEN p.unit_price * p.qty_ordered
+                     / NULLIF((SELECT sum(c.qty_ordered) FROM oms.order_line c WHERE c.parent_line_id = p.line_id), 0)
+                ELSE l.unit_price END
+    FROM oms.order_line l LEFT JOIN oms.order_line p ON p.line_id = l.parent_line_id
+    WHERE l.line_id = line_unit_value.line_id
+$$;
+COMMENT ON FUNCTION oms.line_unit_value(bigint) IS 'What one unit of an order line is worth when it comes back: its unit price, or for a bundle component the bundle''s price shared equally over the bundle''s component units.';
+
 -- ---------------------------------------------------------------------------
 -- Return API (C)
 -- ---------------------------------------------------------------------------
@@ -150,10 +164,9 @@ SELECT rl.reason_code,
        sum(rl.qty)::bigint AS units_requested,
        sum(rl.qty_received)::bigint AS units_received,
        sum(rl.qty_damaged)::bigint AS units_damaged,
-       sum(ol.unit_price * rl.qty_received)::numeric(14,2) AS value_received
+       sum(round(oms.line_unit_value(rl.line_id) * rl.qty_received, 2))::numeric(14,2) AS value_received
 FROM oms.return_line rl
 JOIN oms.return_authorization r ON r.rma_id = rl.rma_id
-JOIN oms.order_line ol ON ol.line_id = rl.line_id
 WHERE r.status NOT IN ('rejected', 'cancelled')
 GROUP BY rl.reason_code;
 COMMENT ON VIEW oms.returns_by_reason IS 'Returns per reason code (rejected and cancelled RMAs left out): RMAs, units requested, received and damaged, value received.';
