@@ -7,8 +7,8 @@
 CREATE VIEW oms.order_tracking AS
 SELECT o.order_id,
        o.order_number,
-       c.email AS customer,
-       ch.code AS channel,
+       (SELECT c.email FROM oms.customer c WHERE c.customer_id = o.customer_id) AS customer,
+       (SELECT ch.code FROM oms.channel ch WHERE ch.channel_id = o.channel_id) AS channel,
        o.status,
        o.payment_status,
        o.fulfillment_status,
@@ -23,8 +23,6 @@ SELECT o.order_id,
        ev.topic AS last_event,
        ev.created_at AS last_event_at
 FROM oms.sales_order o
-LEFT JOIN oms.customer c ON c.customer_id = o.customer_id
-LEFT JOIN oms.channel ch ON ch.channel_id = o.channel_id
 CROSS JOIN LATERAL (
     SELECT COALESCE(sum(l.qty_ordered), 0)::bigint AS ordered,
            COALESCE(sum(l.qty_cancelled), 0)::bigint AS cancelled,
@@ -53,14 +51,17 @@ LEFT JOIN LATERAL (
     LEFT JOIN oms.shipment r ON r.shipment_id = s.replaces_shipment_id
     WHERE s.order_id = o.order_id) sh ON true
 LEFT JOIN LATERAL (
+    -- the newest event of the order and its shipments: its id from the
+    -- entity index alone (index-only), then that one row
     SELECT e.topic, e.created_at
-    FROM (SELECT e1.event_id, e1.topic, e1.created_at FROM oms.event e1
+    FROM (SELECT e1.event_id FROM oms.event e1
           WHERE e1.entity = 'order' AND e1.entity_id = o.order_id
           UNION ALL
-          SELECT e2.event_id, e2.topic, e2.created_at FROM oms.shipment s2
+          SELECT e2.event_id FROM oms.shipment s2
           JOIN oms.event e2 ON e2.entity = 'shipment' AND e2.entity_id = s2.shipment_id
-          WHERE s2.order_id = o.order_id) e
-    ORDER BY e.event_id DESC LIMIT 1) ev ON true;
+          WHERE s2.order_id = o.order_id
+          ORDER BY 1 DESC LIMIT 1) last
+    JOIN oms.event e ON e.event_id = last.event_id) ev ON true;
 COMMENT ON VIEW oms.order_tracking IS 'One row per order: statuses, units ordered, cancelled, shipped, delivered and outstanding, its shipments (carrier, tracking number and link, status, ETA) as a jsonb array, and its last event.';
 
 CREATE VIEW oms.order_timeline AS
