@@ -243,3 +243,10 @@ SELECT pg_temp.try(format($q$UPDATE oms.sales_order SET status = 'completed' WHE
 SELECT topic, count(*) FROM oms.event WHERE topic LIKE 'order.%' GROUP BY topic ORDER BY topic;
 SELECT * FROM pg_temp.levels();
 SELECT * FROM oms.check_inventory();
+
+-- document numbers keep growing past six digits instead of wrapping into a collision
+SELECT oms.document_number('SO', 123) AS small, oms.document_number('SO', 999999) AS last_six,
+       oms.document_number('SO', 1000000) AS millionth;
+SELECT setval('oms.order_number_seq', 999999) > 0 AS jumped;
+SELECT oms.place_order('million@example.com', 'web', '[{"sku": "MUG", "qty": 1}]') AS millionth \gset
+SELECT order_number FROM oms.sales_order WHERE order_id = :millionth;

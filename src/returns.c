@@ -155,7 +155,7 @@ static OmsPlan plan_ret_lines = {
 };
 static OmsPlan plan_rma_ids = {
 	"SELECT pg_catalog.nextval(pg_catalog.pg_get_serial_sequence('oms.return_authorization', 'rma_id')),"
-	" 'RMA-' || pg_catalog.lpad(pg_catalog.nextval('oms.rma_number_seq')::text, 6, '0')",
+	" oms.document_number('RMA', pg_catalog.nextval('oms.rma_number_seq'))",
 	0, {}
 };
 static OmsPlan plan_rma_insert = {

@@ -26,3 +26,11 @@ CREATE FUNCTION oms.version() RETURNS text
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'oms_version';
 COMMENT ON FUNCTION oms.version() IS 'Version of the loaded oms module (from oms.control).';
+
+-- Human document numbers: SO-000123, SH-000042, RMA-000045, PO-000012.
+-- Six digits at least, more past 999999 (lpad alone would cut them and collide).
+CREATE FUNCTION oms.document_number(prefix text, n bigint)
+    RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT prefix || '-' || pg_catalog.lpad(n::text, GREATEST(6, pg_catalog.length(n::text)), '0') $$;
+COMMENT ON FUNCTION oms.document_number(text, bigint) IS 'A human document number: prefix, a dash and n with at least six digits (SO-000123; SO-1000000 past a million).';

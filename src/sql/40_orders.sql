@@ -27,7 +27,7 @@ CREATE SEQUENCE oms.order_number_seq;
 CREATE TABLE oms.sales_order (
     order_id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     order_number      text NOT NULL UNIQUE
-                      DEFAULT 'SO-' || pg_catalog.lpad(pg_catalog.nextval('oms.order_number_seq')::text, 6, '0'),
+                      DEFAULT oms.document_number('SO', pg_catalog.nextval('oms.order_number_seq')),
     channel_id        bigint REFERENCES oms.channel,
     channel_order_ref text,
     customer_id       bigint REFERENCES oms.customer,

@@ -32,7 +32,7 @@ CREATE SEQUENCE oms.shipment_number_seq;
 CREATE TABLE oms.shipment (
     shipment_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     shipment_number text NOT NULL UNIQUE
-                    DEFAULT 'SH-' || pg_catalog.lpad(pg_catalog.nextval('oms.shipment_number_seq')::text, 6, '0'),
+                    DEFAULT oms.document_number('SH', pg_catalog.nextval('oms.shipment_number_seq')),
     order_id        bigint NOT NULL REFERENCES oms.sales_order,
     location_id     bigint NOT NULL REFERENCES oms.location,
     carrier_id      bigint REFERENCES oms.carrier,

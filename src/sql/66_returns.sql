@@ -9,7 +9,7 @@ CREATE SEQUENCE oms.rma_number_seq;
 CREATE TABLE oms.return_authorization (
     rma_id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     rma_number        text NOT NULL UNIQUE
-                      DEFAULT 'RMA-' || pg_catalog.lpad(pg_catalog.nextval('oms.rma_number_seq')::text, 6, '0'),
+                      DEFAULT oms.document_number('RMA', pg_catalog.nextval('oms.rma_number_seq')),
     order_id          bigint NOT NULL REFERENCES oms.sales_order,
     kind              text NOT NULL CHECK (kind IN ('refund', 'exchange')),
     status            text NOT NULL DEFAULT 'requested',

@@ -27,7 +27,7 @@ CREATE SEQUENCE oms.po_number_seq;
 CREATE TABLE oms.purchase_order (
     po_id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     po_number         text NOT NULL UNIQUE
-                      DEFAULT 'PO-' || pg_catalog.lpad(pg_catalog.nextval('oms.po_number_seq')::text, 6, '0'),
+                      DEFAULT oms.document_number('PO', pg_catalog.nextval('oms.po_number_seq')),
     supplier_id       bigint NOT NULL REFERENCES oms.supplier,
     location_id       bigint NOT NULL REFERENCES oms.location,
     origin            text NOT NULL DEFAULT 'manual' CHECK (origin IN ('manual', 'reorder')),

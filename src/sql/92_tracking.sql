@@ -103,7 +103,7 @@ CROSS JOIN LATERAL (
     FROM oms.return_authorization r
     JOIN oms.event e ON e.entity = 'return' AND e.entity_id = r.rma_id
     WHERE r.order_id = o.order_id) t;
-COMMENT ON VIEW oms.order_timeline IS 'Every status change (source status) and every event (source event) of an order, its shipments and its returns.  ORDER BY at, seq for time order.';
+COMMENT ON VIEW oms.order_timeline IS 'Every status change (source status) and every event (source event) of an order, its shipments and its returns.  ORDER BY at, source DESC, seq for time order.';
 
 CREATE VIEW oms.fulfillment_queue AS
 SELECT loc.code AS location,
