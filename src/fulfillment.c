@@ -88,10 +88,6 @@ static OmsPlan plan_shipment_lines = {
 	"SELECT line_id, item_id, qty FROM oms.shipment_line WHERE shipment_id = $1 ORDER BY line_id",
 	1, {INT8OID}
 };
-static OmsPlan plan_location = {
-	"SELECT location_id FROM oms.location WHERE code = $1",
-	1, {TEXTOID}
-};
 static OmsPlan plan_carrier = {
 	"SELECT c.carrier_id, c.active, s.transit_days, s.business_days"
 	" FROM oms.carrier c LEFT JOIN oms.carrier_service s"
@@ -367,19 +363,6 @@ line_arrays(int n, const ShipLine *lines, Datum *args)
 	}
 	args[0] = oms_int8_array(n, ids);
 	args[1] = oms_int8_array(n, qtys);
-}
-
-static int64
-resolve_location(const char *code)
-{
-	Datum		arg[1] = {CStringGetTextDatum(code)};
-	bool		isnull;
-
-	if (oms_plan_exec(&plan_location, arg, NULL, true, 1, SPI_OK_SELECT) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
-				 errmsg("unknown location \"%s\"", code)));
-	return oms_spi_int64(0, 1, &isnull);
 }
 
 static void
@@ -822,7 +805,7 @@ oms_create_shipment(PG_FUNCTION_ARGS)
 	oms_spi_connect();
 	lock_order(PG_GETARG_INT64(0), &o);
 	check_order_ships(&o, true);
-	location_id = resolve_location(loc);
+	location_id = oms_location_id(loc);
 	if (service_level == NULL)
 		service_level = o.service_level;
 	if (carrier)
@@ -1108,7 +1091,7 @@ oms_reship(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
 				 errmsg("shipment %s was already re-shipped as %s", s.number, oms_spi_text(0, 1))));
 	check_not_returned(&o, &s, "re-shipped");
-	location_id = loc ? resolve_location(loc) : s.location_id;
+	location_id = loc ? oms_location_id(loc) : s.location_id;
 	if (loc == NULL)
 		loc = oms_location_code(location_id);
 

@@ -40,7 +40,6 @@ typedef struct LevelRow
 
 static void lock_level(int64 item_id, int64 location_id, LevelRow *row);
 static int64 resolve_item(const char *sku);
-static int64 resolve_location(const char *code);
 static int64 int64_arg(FunctionCallInfo fcinfo, int n, const char *argname);
 static bool engine_only_kind(const char *kind);
 
@@ -459,9 +458,9 @@ resolve_item(const char *sku)
 	return item_id;
 }
 
-/* Caller must be connected to SPI. */
-static int64
-resolve_location(const char *code)
+/* A location's id by code, OM003 when unknown (oms.h).  Caller is connected to SPI. */
+int64
+oms_location_id(const char *code)
 {
 	Datum		v[1] = {CStringGetTextDatum(code)};
 	bool		isnull;
@@ -536,7 +535,7 @@ oms_receive_stock(PG_FUNCTION_ARGS)
 	oms_require_positive(qty, "qty");
 	oms_spi_connect();
 	item_id = resolve_item(sku);
-	location_id = resolve_location(loc);
+	location_id = oms_location_id(loc);
 	movement_id = oms_insert_movement(item_id, location_id, "receipt", qty, 0,
 								  NULL, reference, 0, NULL);
 	oms_spi_finish();
@@ -566,7 +565,7 @@ oms_adjust_stock(PG_FUNCTION_ARGS)
 				 errmsg("an adjustment needs a reason")));
 	oms_spi_connect();
 	item_id = resolve_item(sku);
-	location_id = resolve_location(loc);
+	location_id = oms_location_id(loc);
 	movement_id = oms_insert_movement(item_id, location_id, "adjustment", delta, 0,
 								  reason, NULL, 0, NULL);
 	oms_spi_finish();
@@ -591,7 +590,7 @@ oms_count_stock(PG_FUNCTION_ARGS)
 				 errmsg("counted quantity must not be negative, got " INT64_FORMAT, counted)));
 	oms_spi_connect();
 	item_id = resolve_item(sku);
-	location_id = resolve_location(loc);
+	location_id = oms_location_id(loc);
 	/* counted goes in; the trigger's delta comes back in the same variable */
 	(void) oms_insert_movement(item_id, location_id, "count", 0, 0,
 						   reason, NULL, 0, &counted);
@@ -623,8 +622,8 @@ oms_transfer_stock(PG_FUNCTION_ARGS)
 				 errmsg("cannot transfer sku \"%s\" from \"%s\" to itself", sku, from)));
 	oms_spi_connect();
 	item_id = resolve_item(sku);
-	from_id = resolve_location(from);
-	to_id = resolve_location(to);
+	from_id = oms_location_id(from);
+	to_id = oms_location_id(to);
 
 	/* Lock both levels in the global order before touching either. */
 	lock_level(item_id, Min(from_id, to_id), &ignored);
@@ -641,15 +640,18 @@ oms_transfer_stock(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(transfer_id);
 }
 
-PG_FUNCTION_INFO_V1(oms_damage_stock);
-
-Datum
-oms_damage_stock(PG_FUNCTION_ARGS)
+/*
+ * damage, scrap and restore: qty units of sku at location move between
+ * on_hand and damaged (signs per unit), as one ledger row of kind.
+ */
+static Datum
+move_between_buckets(FunctionCallInfo fcinfo, const char *kind, int on_hand_sign,
+					 int damaged_sign, bool reason_required)
 {
 	char	   *sku = oms_text_arg(fcinfo, 0, "sku", true);
 	char	   *loc = oms_text_arg(fcinfo, 1, "location", true);
 	int64		qty = int64_arg(fcinfo, 2, "qty");
-	char	   *reason = oms_text_arg(fcinfo, 3, "reason", false);
+	char	   *reason = oms_text_arg(fcinfo, 3, "reason", reason_required);
 	int64		item_id;
 	int64		location_id;
 	int64		movement_id;
@@ -657,11 +659,19 @@ oms_damage_stock(PG_FUNCTION_ARGS)
 	oms_require_positive(qty, "qty");
 	oms_spi_connect();
 	item_id = resolve_item(sku);
-	location_id = resolve_location(loc);
-	movement_id = oms_insert_movement(item_id, location_id, "damage", -qty, qty,
-								  reason, NULL, 0, NULL);
+	location_id = oms_location_id(loc);
+	movement_id = oms_insert_movement(item_id, location_id, kind, on_hand_sign * qty,
+									  damaged_sign * qty, reason, NULL, 0, NULL);
 	oms_spi_finish();
 	PG_RETURN_INT64(movement_id);
+}
+
+PG_FUNCTION_INFO_V1(oms_damage_stock);
+
+Datum
+oms_damage_stock(PG_FUNCTION_ARGS)
+{
+	return move_between_buckets(fcinfo, "damage", -1, 1, false);
 }
 
 PG_FUNCTION_INFO_V1(oms_scrap_stock);
@@ -669,22 +679,7 @@ PG_FUNCTION_INFO_V1(oms_scrap_stock);
 Datum
 oms_scrap_stock(PG_FUNCTION_ARGS)
 {
-	char	   *sku = oms_text_arg(fcinfo, 0, "sku", true);
-	char	   *loc = oms_text_arg(fcinfo, 1, "location", true);
-	int64		qty = int64_arg(fcinfo, 2, "qty");
-	char	   *reason = oms_text_arg(fcinfo, 3, "reason", false);
-	int64		item_id;
-	int64		location_id;
-	int64		movement_id;
-
-	oms_require_positive(qty, "qty");
-	oms_spi_connect();
-	item_id = resolve_item(sku);
-	location_id = resolve_location(loc);
-	movement_id = oms_insert_movement(item_id, location_id, "scrap", 0, -qty,
-								  reason, NULL, 0, NULL);
-	oms_spi_finish();
-	PG_RETURN_INT64(movement_id);
+	return move_between_buckets(fcinfo, "scrap", 0, -1, false);
 }
 
 PG_FUNCTION_INFO_V1(oms_restore_stock);
@@ -692,22 +687,7 @@ PG_FUNCTION_INFO_V1(oms_restore_stock);
 Datum
 oms_restore_stock(PG_FUNCTION_ARGS)
 {
-	char	   *sku = oms_text_arg(fcinfo, 0, "sku", true);
-	char	   *loc = oms_text_arg(fcinfo, 1, "location", true);
-	int64		qty = int64_arg(fcinfo, 2, "qty");
-	char	   *reason = oms_text_arg(fcinfo, 3, "reason", true);
-	int64		item_id;
-	int64		location_id;
-	int64		movement_id;
-
-	oms_require_positive(qty, "qty");
-	oms_spi_connect();
-	item_id = resolve_item(sku);
-	location_id = resolve_location(loc);
-	movement_id = oms_insert_movement(item_id, location_id, "restore", qty, -qty,
-									  reason, NULL, 0, NULL);
-	oms_spi_finish();
-	PG_RETURN_INT64(movement_id);
+	return move_between_buckets(fcinfo, "restore", 1, -1, true);
 }
 
 PG_FUNCTION_INFO_V1(oms_set_safety_stock);
@@ -730,7 +710,7 @@ oms_set_safety_stock(PG_FUNCTION_ARGS)
 				 errmsg("safety stock must not be negative, got " INT64_FORMAT, qty)));
 	oms_spi_connect();
 	item_id = resolve_item(sku);
-	location_id = resolve_location(loc);
+	location_id = oms_location_id(loc);
 	v[0] = Int64GetDatum(item_id);
 	v[1] = Int64GetDatum(location_id);
 	v[2] = Int64GetDatum(qty);

@@ -179,6 +179,9 @@ extern int64 oms_insert_movement(int64 item_id, int64 location_id, const char *k
 								 const char *reason, const char *reference,
 								 int64 transfer_id, int64 *counted);
 
+/* A location's id by code; OM003 names an unknown one (inventory.c). */
+extern int64 oms_location_id(const char *code);
+
 /* Name lookups used in error messages (inventory.c). */
 extern char *oms_item_sku(int64 item_id);
 extern char *oms_location_code(int64 location_id);

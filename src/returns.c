@@ -179,10 +179,6 @@ static OmsPlan plan_rma_lines = {
 	" WHERE rl.rma_id = $1 ORDER BY rl.line_id",
 	1, {INT8OID}
 };
-static OmsPlan plan_location = {
-	"SELECT location_id FROM oms.location WHERE code = $1",
-	1, {TEXTOID}
-};
 static OmsPlan plan_rma_line_update = {
 	"UPDATE oms.return_line rl SET qty_received = d.received, qty_resellable = d.resellable,"
 	" qty_damaged = d.damaged"
@@ -873,7 +869,6 @@ oms_receive_return(PG_FUNCTION_ARGS)
 	int			i;
 	int64		location_id;
 	Datum		args[2];
-	bool		isnull;
 	int64		resellable = 0;
 	int64		damaged = 0;
 	int64	   *ids;
@@ -884,12 +879,7 @@ oms_receive_return(PG_FUNCTION_ARGS)
 	oms_spi_connect();
 	lock_rma(PG_GETARG_INT64(0), &o, &r);
 	require_status(&r, "authorized", "received");
-	args[0] = CStringGetTextDatum(loc);
-	if (oms_plan_exec(&plan_location, args, NULL, true, 1, SPI_OK_SELECT) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
-				 errmsg("unknown location \"%s\"", loc)));
-	location_id = oms_spi_int64(0, 1, &isnull);
+	location_id = oms_location_id(loc);
 
 	n = read_rma_lines(r.rma_id, &lines);
 	if (which == NULL)
