@@ -76,6 +76,7 @@ src/reserve.o src/orders.o src/fulfillment.o src/returns.o: src/reserve.h src/ev
 src/orders.o src/fulfillment.o src/returns.o: src/fulfillment.h
 src/returns.o src/oms.o: src/returns.h
 src/returns.o: src/payments.h
+src/orders.o src/fulfillment.o: src/orders.h
 src/idempotency.o src/orders.o src/payments.o: src/idempotency.h
 src/payments.o: src/payments.h src/events.h src/lines.h
 src/purchasing.o src/reorder.o: src/reorder.h src/events.h src/lines.h

@@ -30,6 +30,7 @@
 #include "events.h"
 #include "fulfillment.h"
 #include "lines.h"
+#include "orders.h"
 #include "reserve.h"
 #include "transitions.h"
 
@@ -189,11 +190,6 @@ static OmsPlan plan_lines_rts_reship = {
 	" qty_backordered = l.qty_backordered + d.qty"
 	" FROM unnest($1::bigint[], $2::bigint[]) AS d(line_id, qty) WHERE l.line_id = d.line_id",
 	2, {INT8ARRAYOID, INT8ARRAYOID}
-};
-static OmsPlan plan_subtotal = {
-	"UPDATE oms.sales_order SET subtotal = COALESCE((SELECT sum(unit_price * (qty_ordered - qty_cancelled))"
-	" FROM oms.order_line WHERE order_id = $1 AND kind <> 'component'), 0) WHERE order_id = $1",
-	1, {INT8OID}
 };
 static OmsPlan plan_replacement = {
 	"SELECT shipment_number FROM oms.shipment WHERE replaces_shipment_id = $1",
@@ -1218,8 +1214,7 @@ oms_return_to_sender(PG_FUNCTION_ARGS)
 	{
 		/* a bundle whose components are all cancelled is cancelled too */
 		oms_plan_exec(&plan_bundles_cancelled, args, NULL, false, 0, SPI_OK_UPDATE);
-		args[0] = Int64GetDatum(o.order_id);
-		oms_plan_exec(&plan_subtotal, args, NULL, false, 0, SPI_OK_UPDATE);
+		oms_order_recompute_subtotal(o.order_id);
 	}
 	fstatus = oms_fulfillment_refresh(o.order_id);
 	oms_set_reason(NULL);

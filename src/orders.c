@@ -27,6 +27,7 @@
 #include "oms.h"
 #include "events.h"
 #include "fulfillment.h"
+#include "orders.h"
 #include "idempotency.h"
 #include "lines.h"
 #include "reserve.h"
@@ -71,7 +72,6 @@ static int64 open_units(const LineRow *l);
 static int64 cancel_line_units(OmsLevels *ls, LineRow *l, int64 qty);
 static void write_line(const LineRow *l);
 static void set_status(int64 order_id, const char *status, const char *reason);
-static void recompute_subtotal(int64 order_id);
 
 static const char *const service_levels[] = {"ground", "air", "express", "same_day", NULL};
 static const char *const payment_requirements[] = {"none", "authorized", "captured", NULL};
@@ -302,8 +302,8 @@ set_status(int64 order_id, const char *status, const char *reason)
 	oms_plan_exec(&plan_status, args, NULL, false, 0, SPI_OK_UPDATE);
 }
 
-static void
-recompute_subtotal(int64 order_id)
+void
+oms_order_recompute_subtotal(int64 order_id)
 {
 	Datum		args[1] = {Int64GetDatum(order_id)};
 
@@ -1150,7 +1150,7 @@ oms_cancel_order(PG_FUNCTION_ARGS)
 		open_after += lines[i].reserved + lines[i].backordered;
 		shipped += lines[i].shipped;
 	}
-	recompute_subtotal(order_id);
+	oms_order_recompute_subtotal(order_id);
 	if (open_after == 0 && shipped == 0)
 		set_status(order_id, "cancelled", reason ? reason : "cancelled");
 	else
@@ -1329,7 +1329,7 @@ oms_edit_order(PG_FUNCTION_ARGS)
 		}
 	}
 	oms_levels_flush(&ls);
-	recompute_subtotal(order_id);
+	oms_order_recompute_subtotal(order_id);
 	(void) oms_fulfillment_refresh(order_id);
 	oms_emit_event_json("order.edited", "order", order_id,
 						psprintf("{\"order_number\": \"%s\", \"changes\": %s, \"reason\": %s}",
