@@ -161,10 +161,14 @@ oms_relation_owner(Oid relid)
 
 /*
  * Act as owner until oms_restore_user(), the way RI triggers do.  Only for
- * fixed statements on the extension's tables that do not depend on
- * search_path (every name qualified, no operators or casts to resolve).  An
- * error in between needs no clean-up: (sub)transaction abort restores the
- * user.
+ * fixed statements on the extension's tables.  Their operators, functions
+ * and casts are resolved through search_path like any others: what makes
+ * them safe is that every SQL-callable function of the extension, trigger
+ * functions included, is declared with SET search_path = pg_catalog,
+ * pg_temp, so no schema a caller can write to is searched while they run
+ * (sql/hostile_search_path.sql plants operators in public to prove it).
+ * An error in between needs no clean-up: (sub)transaction abort restores
+ * the user.
  */
 void
 oms_become_owner(Oid owner, OmsSavedUser *save)

@@ -150,12 +150,15 @@ SELECT pg_catalog.pg_extension_config_dump('oms.transfer_id_seq', '');
 
 -- The C triggers of the ledger.
 CREATE FUNCTION oms.inventory_movement_apply() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'oms_inventory_movement_apply';
 COMMENT ON FUNCTION oms.inventory_movement_apply() IS 'Ledger trigger: applies a movement to its inventory_level row under a row lock.';
 CREATE FUNCTION oms.inventory_movement_refuse() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'oms_inventory_movement_refuse';
 COMMENT ON FUNCTION oms.inventory_movement_refuse() IS 'Ledger trigger: refuses UPDATE, DELETE and TRUNCATE of the ledger.';
 CREATE FUNCTION oms.inventory_level_guard() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'oms_inventory_level_guard';
 COMMENT ON FUNCTION oms.inventory_level_guard() IS 'Level trigger: refuses writes to stock buckets that bypass the ledger and the engine.';
 

@@ -113,11 +113,13 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('om
 -- The C triggers
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION oms.status_guard() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c VOLATILE PARALLEL UNSAFE
     AS 'MODULE_PATHNAME', 'oms_status_guard';
 COMMENT ON FUNCTION oms.status_guard() IS 'Guard of a status column: oms.status_guard(machine, key_column [, status_column]).  BEFORE INSERT OR UPDATE FOR EACH ROW it refuses moves its machine does not allow (OM002) and stamps <status_column>_changed_at; it writes oms.status_history and an event, or leaves that to the same function attached AFTER INSERT OR UPDATE FOR EACH ROW.';
 
 CREATE FUNCTION oms.status_config_changed() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c VOLATILE PARALLEL UNSAFE
     AS 'MODULE_PATHNAME', 'oms_status_config_changed';
 COMMENT ON FUNCTION oms.status_config_changed() IS 'Statement trigger on the machine tables: tells every session to reload its cache of them.';

@@ -37,6 +37,7 @@ CREATE FUNCTION oms.emit_event(topic text, entity text DEFAULT NULL,
                                entity_id bigint DEFAULT NULL,
                                payload jsonb DEFAULT '{}')
     RETURNS bigint
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c VOLATILE PARALLEL UNSAFE
     AS 'MODULE_PATHNAME', 'oms_emit_event_sql';
 COMMENT ON FUNCTION oms.emit_event(text, text, bigint, jsonb) IS 'Write an event to the outbox in the current transaction and NOTIFY oms_events with its id at commit.  Returns the event id.';

@@ -55,6 +55,7 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('om
 
 -- Fill backorders when stock arrives at a location, oldest order first.
 CREATE FUNCTION oms.backorder_fill() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'oms_backorder_fill';
 COMMENT ON FUNCTION oms.backorder_fill() IS 'Ledger trigger: reserves arriving stock for backordered lines, oldest order first.';
 CREATE TRIGGER backorder_fill

@@ -99,6 +99,7 @@ SELECT pg_catalog.pg_extension_config_dump('oms.shipment_line', '');
 -- The rule is oms_payment_satisfies() in payments.c, which C code calls too.
 CREATE FUNCTION oms.payment_satisfied(required text, status text)
     RETURNS boolean
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c IMMUTABLE PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'oms_payment_satisfied';
 COMMENT ON FUNCTION oms.payment_satisfied(text, text) IS 'Whether an order''s payment_status meets its payment_required, so it may ship: none always; authorized when authorized, partially_paid, paid or partially_refunded; captured when paid or partially_refunded.';
@@ -106,13 +107,13 @@ COMMENT ON FUNCTION oms.payment_satisfied(text, text) IS 'Whether an order''s pa
 CREATE FUNCTION oms.add_transit_days(shipped date, days integer, business_days boolean)
     RETURNS date
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$
+    BEGIN ATOMIC
     SELECT CASE WHEN NOT business_days OR days = 0 THEN shipped + days
     ELSE (SELECT d::date FROM pg_catalog.generate_series(shipped + 1, shipped + days * 2 + 7, interval '1 day') AS g(d)
           WHERE pg_catalog.date_part('isodow', d) < 6
           ORDER BY d OFFSET days - 1 LIMIT 1)
-    END
-$$;
+    END;
+    END;
 COMMENT ON FUNCTION oms.add_transit_days(date, integer, boolean) IS 'The delivery date days after shipped, counting only Monday to Friday when business_days.';
 
 -- ---------------------------------------------------------------------------

@@ -51,6 +51,7 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('om
 -- order total.
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION oms.payment_guard() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'oms_payment_guard';
 COMMENT ON FUNCTION oms.payment_guard() IS 'Ledger trigger: refuses INSERT into oms.payment outside the payment API, and every UPDATE, DELETE and TRUNCATE.';
 CREATE TRIGGER payment_guard
@@ -61,6 +62,7 @@ CREATE TRIGGER payment_guard_truncate
     FOR EACH STATEMENT EXECUTE FUNCTION oms.payment_guard();
 
 CREATE FUNCTION oms.payment_status_guard() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'oms_payment_status_guard';
 COMMENT ON FUNCTION oms.payment_status_guard() IS 'Order trigger: refuses writes of sales_order.payment_status outside the payment engine, and derives it again when the order total changes.';
 CREATE TRIGGER payment_status_guard
@@ -100,6 +102,7 @@ COMMENT ON FUNCTION oms.refundable_balance(bigint) IS 'What can still be refunde
 CREATE FUNCTION oms.payment_status_of(total numeric, authorized numeric, captured numeric,
                                       refunded numeric, voided numeric)
     RETURNS text
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
     AS 'MODULE_PATHNAME', 'oms_payment_status_of';
 COMMENT ON FUNCTION oms.payment_status_of(numeric, numeric, numeric, numeric, numeric) IS 'The payment_status an order of this total has with these ledger sums (the rule the engine applies).';

@@ -76,12 +76,15 @@ SELECT pg_catalog.pg_extension_config_dump('oms.po_number_seq', '');
 -- status guard, purchase_order_incoming after the status log.
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION oms.purchase_order_guard() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'oms_purchase_order_guard';
 COMMENT ON FUNCTION oms.purchase_order_guard() IS 'Purchase-order trigger: refuses moves to partially_received or received by hand, supplier or location changes after the draft, and deleting anything but a draft.';
 CREATE FUNCTION oms.purchase_order_incoming() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'oms_purchase_order_incoming';
 COMMENT ON FUNCTION oms.purchase_order_incoming() IS 'Purchase-order trigger: adds the units still expected to incoming when an order opens (submitted) and removes them when it leaves the open states (received, closed, cancelled).';
 CREATE FUNCTION oms.purchase_order_line_guard() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'oms_purchase_order_line_guard';
 COMMENT ON FUNCTION oms.purchase_order_line_guard() IS 'Purchase-order line trigger: lines change only on drafts, qty_received only through oms.receive_purchase_order().';
 

@@ -115,6 +115,7 @@ CREATE TRIGGER reorder_rule_sync_delete AFTER DELETE ON oms.reorder_rule
 -- above the reorder point to at or below it (numeric: no overflow at the
 -- top of bigint).  A change of the point itself is not a crossing.
 CREATE FUNCTION oms.inventory_level_crossing() RETURNS trigger
+    SET search_path = pg_catalog, pg_temp
     LANGUAGE c AS 'MODULE_PATHNAME', 'oms_inventory_level_crossing';
 COMMENT ON FUNCTION oms.inventory_level_crossing() IS 'Level trigger: writes the event inventory.below_reorder_point when available + incoming crosses the reorder point downwards.';
 CREATE TRIGGER inventory_level_below_reorder_point
