@@ -17,6 +17,7 @@ OBJS = \
 	src/inventory.o \
 	src/lines.o \
 	src/events.o \
+	src/notifier.o \
 	src/transitions.o \
 	src/reserve.o \
 	src/orders.o \
@@ -70,6 +71,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control Makefile
 
 $(OBJS): src/oms.h
 src/events.o src/transitions.o: src/events.h
+src/events.o src/notifier.o src/oms.o: src/notifier.h
 src/transitions.o src/fulfillment.o src/returns.o src/oms.o: src/transitions.h
 src/lines.o src/reserve.o src/orders.o src/fulfillment.o src/returns.o: src/lines.h
 src/reserve.o src/orders.o src/fulfillment.o src/returns.o: src/reserve.h src/events.h

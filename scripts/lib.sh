@@ -95,7 +95,7 @@ oms_cluster_start() {
 listen_addresses = ''
 unix_socket_directories = '$OMS_TMP/sock'
 port = $OMS_PORT
-shared_preload_libraries = 'pg_cron'
+shared_preload_libraries = 'pg_cron,oms'
 cron.database_name = '$crondb'
 cron.use_background_workers = on
 max_worker_processes = 32

@@ -8,22 +8,22 @@
  * An event is written in the transaction of the business step that made
  * it, so it exists exactly when that step committed.  The row is inserted
  * as the owner of the extension's tables: callers need no privilege on the
- * outbox and cannot forge events by writing it directly.  The NOTIFY on
- * channel oms_events carries the event id; Postgres delivers it at commit
- * and drops it on rollback, also of a subtransaction.
+ * outbox and cannot forge events by writing it directly.  LISTEN
+ * oms_events consumers are woken after commit and never for a rollback;
+ * notifier.c decides how (oms.notify_events).
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "commands/async.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
 #include "events.h"
+#include "notifier.h"
 #include "oms.h"
 
 static void check_topic(const char *topic);
@@ -119,8 +119,7 @@ emit_event(const char *topic, const char *entity, int64 entity_id,
 	event_id = oms_spi_int64(0, 1, &isnull);
 	oms_spi_finish();
 
-	if (oms_notify_events)
-		Async_Notify(OMS_EVENTS_CHANNEL, psprintf(INT64_FORMAT, event_id));
+	oms_announce_event(event_id);
 
 	return event_id;
 }

@@ -5,9 +5,9 @@
  *	  a business event in the current transaction.
  *
  * An event is a row of oms.event, written as the owner of the extension's
- * tables (callers need no privilege on the outbox), and, unless
- * oms.notify_events is off, a NOTIFY on OMS_EVENTS_CHANNEL whose payload is
- * the event id, delivered at commit and dropped on rollback.
+ * tables (callers need no privilege on the outbox); unless
+ * oms.notify_events is off, LISTEN oms_events consumers are woken once it
+ * commits (notifier.h).
  *
  *-------------------------------------------------------------------------
  */

@@ -13,6 +13,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "notifier.h"
 #include "oms.h"
 #include "purchasing.h"
 #include "reserve.h"
@@ -27,7 +28,6 @@ static int	engine_depth = 0;
 
 /* Settings; see the README's settings table. */
 char	   *oms_reason = NULL;
-bool		oms_notify_events = true;
 
 static void oms_xact_callback(XactEvent event, void *arg);
 static void oms_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
@@ -38,6 +38,7 @@ _PG_init(void)
 {
 	RegisterXactCallback(oms_xact_callback, NULL);
 	RegisterSubXactCallback(oms_subxact_callback, NULL);
+	oms_notifier_init();
 	oms_reserve_define_gucs();
 	oms_returns_define_gucs();
 	oms_purchasing_define_gucs();
@@ -52,15 +53,7 @@ _PG_init(void)
 							   0,
 							   NULL, NULL, NULL);
 
-	DefineCustomBoolVariable("oms.notify_events",
-							 "Sends NOTIFY oms_events with the event id for every event written to the outbox.",
-							 "A transaction that sends NOTIFY serializes its commit with every other such "
-							 "transaction; turn this off where consumers poll oms.claim_events() instead.",
-							 &oms_notify_events,
-							 true,
-							 PGC_SUSET,
-							 0,
-							 NULL, NULL, NULL);
+	oms_notifier_define_gucs();
 
 	MarkGUCPrefixReserved("oms");
 }
@@ -108,6 +101,7 @@ oms_xact_callback(XactEvent event, void *arg)
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
 		event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
 		engine_depth = 0;
+	oms_notifier_xact_end(event);
 }
 
 static void

@@ -163,7 +163,6 @@ extern bool oms_engine_active(void);
  * ----------
  */
 extern char *oms_reason;
-extern bool oms_notify_events;
 extern void oms_set_reason(const char *reason);
 
 /*
