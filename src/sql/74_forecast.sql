@@ -35,6 +35,9 @@ CREATE TABLE oms.demand_forecast (
 COMMENT ON TABLE oms.demand_forecast IS 'The latest forecast per item and location, written by oms.refresh_forecast() (a pg_cron job); inventory_position reads days of cover from it.';
 COMMENT ON COLUMN oms.demand_forecast.daily_demand IS 'Smoothed average daily demand (units per day).';
 COMMENT ON COLUMN oms.demand_forecast.sigma IS 'Standard deviation of daily demand (deseasonalised).';
+-- kept by pg_dump, or every days_of_cover is NULL after a restore until the
+-- next refresh
+SELECT pg_catalog.pg_extension_config_dump('oms.demand_forecast', '');
 COMMENT ON COLUMN oms.demand_forecast.dow_factors IS 'Weekday factors Monday..Sunday (ISO order), NULL with less than 28 days of history.';
 
 -- Daily demand, sparse (only days with demand).
