@@ -43,7 +43,8 @@ SQL_PARTS = \
 	src/sql/74_forecast.sql \
 	src/sql/80_jobs.sql \
 	src/sql/90_views.sql \
-	src/sql/92_tracking.sql
+	src/sql/92_tracking.sql \
+	src/sql/99_privileges.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql

@@ -196,6 +196,7 @@ oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 	Datum		vals[3];
 	bool		nulls[3] = {false, false, false};
 	bool		engine_call = oms_engine_active();
+	OmsSavedUser saved;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "oms_inventory_movement_apply: not called by trigger manager");
@@ -238,6 +239,13 @@ oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 	}
 
 	oms_spi_connect();
+
+	/*
+	 * The level is written as the owner of the tables: whoever may insert a
+	 * movement (oms_admin, README Roles) has no right to write the buckets,
+	 * and this trigger is the one path that may.
+	 */
+	oms_become_owner(oms_relation_owner(oms_relid("inventory_level")), &saved);
 
 	lock_level(item_id, location_id, &lvl);
 
@@ -307,6 +315,7 @@ oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 		PG_END_TRY();
 	}
 
+	oms_restore_user(&saved);
 	oms_spi_finish();
 
 	/* Stamp the computed delta (counts) and the running balances. */

@@ -895,6 +895,7 @@ oms_backorder_fill(PG_FUNCTION_ARGS)
 	int64	   *wanted;
 	int64	   *order_ids;
 	char	  **order_numbers;
+	OmsSavedUser saved;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "oms_backorder_fill: not called by trigger manager");
@@ -907,10 +908,18 @@ oms_backorder_fill(PG_FUNCTION_ARGS)
 	location_id = DatumGetInt64(SPI_getbinval(tuple, desc, SPI_fnumber(desc, "location_id"), &isnull));
 
 	oms_spi_connect();
+
+	/*
+	 * Reservations, order lines and the level are written as the owner of
+	 * the tables: a movement inserted by oms_admin (README Roles) fills
+	 * backorders it has no right to write itself.
+	 */
+	oms_become_owner(oms_relation_owner(oms_relid("reservation")), &saved);
 	args[0] = Int64GetDatum(item_id);
 	args[1] = Int64GetDatum(location_id);
 	if (oms_plan_exec(&plan_fill_level, args, NULL, false, 1, SPI_OK_SELECT) == 0)
 	{
+		oms_restore_user(&saved);
 		oms_spi_finish();
 		return PointerGetDatum(NULL);
 	}
@@ -927,6 +936,7 @@ oms_backorder_fill(PG_FUNCTION_ARGS)
 	free_units = oms_level_free(&level);
 	if (free_units <= 0)
 	{
+		oms_restore_user(&saved);
 		oms_spi_finish();
 		return PointerGetDatum(NULL);
 	}
@@ -970,6 +980,7 @@ oms_backorder_fill(PG_FUNCTION_ARGS)
 		oms_emit_event_json("order.backorder_filled", "order", order_ids[i], payload);
 	}
 	oms_levels_flush(&ls);
+	oms_restore_user(&saved);
 	oms_spi_finish();
 	return PointerGetDatum(NULL);
 }

@@ -282,6 +282,8 @@ GRANT SELECT ON oms.supplier, oms.purchase_order, oms.purchase_order_line TO oms
 GRANT INSERT, UPDATE, DELETE ON oms.supplier TO oms_admin;
 GRANT INSERT, DELETE, UPDATE (status, supplier_id, location_id, expected_on, note) ON oms.purchase_order TO oms_admin;
 GRANT INSERT, DELETE, UPDATE (item_id, qty_ordered, unit_cost) ON oms.purchase_order_line TO oms_admin;
+-- a draft inserted by hand takes its number (PO-000012) from the sequence
+GRANT USAGE ON SEQUENCE oms.po_number_seq TO oms_admin;
 REVOKE ALL ON FUNCTION oms.purchase_order_guard(), oms.purchase_order_incoming(),
                        oms.purchase_order_line_guard() FROM PUBLIC;
 REVOKE ALL ON FUNCTION oms.create_purchase_order(text, text, jsonb, text),

@@ -35,6 +35,9 @@ CREATE TABLE oms.demand_forecast (
 COMMENT ON TABLE oms.demand_forecast IS 'The latest forecast per item and location, written by oms.refresh_forecast() (a pg_cron job); inventory_position reads days of cover from it.';
 COMMENT ON COLUMN oms.demand_forecast.daily_demand IS 'Smoothed average daily demand (units per day).';
 COMMENT ON COLUMN oms.demand_forecast.sigma IS 'Standard deviation of daily demand (deseasonalised).';
+-- kept by pg_dump, or every days_of_cover is NULL after a restore until the
+-- next refresh
+SELECT pg_catalog.pg_extension_config_dump('oms.demand_forecast', '');
 COMMENT ON COLUMN oms.demand_forecast.dow_factors IS 'Weekday factors Monday..Sunday (ISO order), NULL with less than 28 days of history.';
 
 -- Daily demand, sparse (only days with demand).
@@ -199,6 +202,45 @@ END
 $$;
 COMMENT ON FUNCTION oms.normal_quantile(double precision) IS 'z such that a standard normal variable is below z with probability p (0.95 gives 1.645).';
 
+-- Every rule with its suggested point: read-only, so that a preview runs in
+-- a read-only transaction and on a hot standby.
+CREATE FUNCTION oms.reorder_suggestions(service_level double precision, source text,
+                                        history_days integer, alpha double precision, as_of date)
+    RETURNS TABLE (item_id bigint, location_id bigint, sku text, location text,
+                   lead_time_days integer, daily_demand double precision, sigma double precision,
+                   lead_time_demand double precision, safety_stock double precision,
+                   current_reorder_point bigint, suggested_reorder_point bigint)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+DECLARE
+    z double precision;
+BEGIN
+    IF service_level IS NULL THEN
+        RAISE EXCEPTION 'service_level must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    z := oms.normal_quantile(service_level);
+    RETURN QUERY
+    SELECT r.item_id, r.location_id, i.sku, l.code, x.lt,
+           f.daily_demand, f.sigma, y.ltd, y.ss, r.reorder_point,
+           CASE WHEN f.item_id IS NOT NULL THEN ceil(y.ltd + y.ss - 1e-9)::bigint END
+    FROM oms.reorder_rule r
+    JOIN oms.item i ON i.item_id = r.item_id
+    JOIN oms.location l ON l.location_id = r.location_id
+    JOIN oms.supplier s ON s.supplier_id = r.supplier_id
+    LEFT JOIN oms.forecast_demand(reorder_suggestions.source, reorder_suggestions.history_days,
+                                  alpha, as_of) f
+           ON f.item_id = r.item_id AND f.location_id = r.location_id
+    CROSS JOIN LATERAL (SELECT COALESCE(r.lead_time_days, s.lead_time_days) AS lt) x
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN f.item_id IS NOT NULL
+                    THEN oms.lead_time_demand(f.daily_demand, f.dow_factors, as_of, x.lt) END AS ltd,
+               GREATEST(z, 0) * f.sigma * sqrt(x.lt) AS ss
+    ) y;
+END
+$$;
+COMMENT ON FUNCTION oms.reorder_suggestions(double precision, text, integer, double precision, date) IS 'The rows of suggest_reorder_rules() before rounding, with the keys; reads only.';
+
 CREATE FUNCTION oms.suggest_reorder_rules(apply boolean DEFAULT false,
                                           service_level double precision DEFAULT 0.95,
                                           source text DEFAULT 'shipped',
@@ -211,46 +253,46 @@ CREATE FUNCTION oms.suggest_reorder_rules(apply boolean DEFAULT false,
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS $$
-DECLARE
-    z double precision;
 BEGIN
     IF apply IS NULL THEN
         RAISE EXCEPTION 'apply must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF service_level IS NULL THEN
-        RAISE EXCEPTION 'service_level must not be null' USING ERRCODE = 'invalid_parameter_value';
+    IF NOT apply THEN
+        -- the preview is one SELECT: it runs in a read-only transaction
+        -- and on a hot standby
+        RETURN QUERY
+        SELECT g.sku, g.location, g.lead_time_days, round(g.daily_demand::numeric, 3),
+               round(g.sigma::numeric, 3), round(g.lead_time_demand::numeric, 3),
+               round(g.safety_stock::numeric, 3), g.current_reorder_point,
+               g.suggested_reorder_point, false
+        FROM oms.reorder_suggestions(service_level, source, history_days, alpha, as_of) g
+        ORDER BY g.sku, g.location;
+        RETURN;
     END IF;
-    z := oms.normal_quantile(service_level);
+    IF pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        RAISE EXCEPTION 'suggest_reorder_rules(apply => true) writes the reorder rules: it cannot run in a read-only transaction'
+            USING ERRCODE = 'read_only_sql_transaction',
+                  HINT = 'Call it with apply => false to preview the suggestions, or on the primary outside a read-only transaction.';
+    END IF;
     RETURN QUERY
     WITH g AS (
-        SELECT r.item_id, r.location_id, i.sku, l.code AS location, x.lt,
-               f.daily_demand, f.sigma, y.ltd, y.ss, r.reorder_point AS cur,
-               CASE WHEN f.item_id IS NOT NULL THEN ceil(y.ltd + y.ss - 1e-9)::bigint END AS sug
-        FROM oms.reorder_rule r
-        JOIN oms.item i ON i.item_id = r.item_id
-        JOIN oms.location l ON l.location_id = r.location_id
-        JOIN oms.supplier s ON s.supplier_id = r.supplier_id
-        LEFT JOIN oms.forecast_demand(source, history_days, alpha, as_of) f
-               ON f.item_id = r.item_id AND f.location_id = r.location_id
-        CROSS JOIN LATERAL (SELECT COALESCE(r.lead_time_days, s.lead_time_days) AS lt) x
-        CROSS JOIN LATERAL (
-            SELECT CASE WHEN f.item_id IS NOT NULL
-                        THEN oms.lead_time_demand(f.daily_demand, f.dow_factors, as_of, x.lt) END AS ltd,
-                   GREATEST(z, 0) * f.sigma * sqrt(x.lt) AS ss
-        ) y
+        SELECT * FROM oms.reorder_suggestions(service_level, source, history_days, alpha, as_of)
     ), upd AS (
         -- an order-up-to rule keeps its gap between point and level
         UPDATE oms.reorder_rule r
-        SET reorder_point = g.sug,
-            max_level = CASE WHEN r.max_level IS NOT NULL THEN g.sug + (r.max_level - r.reorder_point) END,
+        SET reorder_point = g.suggested_reorder_point,
+            max_level = CASE WHEN r.max_level IS NOT NULL
+                             THEN g.suggested_reorder_point + (r.max_level - r.reorder_point) END,
             updated_at = pg_catalog.now()
         FROM g
-        WHERE apply AND g.item_id = r.item_id AND g.location_id = r.location_id
-          AND g.sug IS NOT NULL AND g.sug <> r.reorder_point
+        WHERE g.item_id = r.item_id AND g.location_id = r.location_id
+          AND g.suggested_reorder_point IS NOT NULL
+          AND g.suggested_reorder_point <> r.reorder_point
         RETURNING r.item_id, r.location_id
     )
-    SELECT g.sku, g.location, g.lt, round(g.daily_demand::numeric, 3), round(g.sigma::numeric, 3),
-           round(g.ltd::numeric, 3), round(g.ss::numeric, 3), g.cur, g.sug,
+    SELECT g.sku, g.location, g.lead_time_days, round(g.daily_demand::numeric, 3),
+           round(g.sigma::numeric, 3), round(g.lead_time_demand::numeric, 3),
+           round(g.safety_stock::numeric, 3), g.current_reorder_point, g.suggested_reorder_point,
            EXISTS (SELECT 1 FROM upd u WHERE u.item_id = g.item_id AND u.location_id = g.location_id)
     FROM g
     ORDER BY g.sku, g.location;
@@ -281,6 +323,7 @@ GRANT SELECT ON oms.demand_forecast TO oms_admin, oms_app, oms_reader;
 REVOKE ALL ON FUNCTION oms.suggest_reorder_rules(boolean, double precision, text, integer, double precision, date),
                        oms.refresh_forecast(text, integer, double precision, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION oms.suggest_reorder_rules(boolean, double precision, text, integer, double precision, date),
+                          oms.reorder_suggestions(double precision, text, integer, double precision, date),
                           oms.refresh_forecast(text, integer, double precision, date) TO oms_admin;
 GRANT EXECUTE ON FUNCTION oms.demand_history(text, date, date),
                           oms.forecast_demand(text, integer, double precision, date),
