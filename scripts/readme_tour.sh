@@ -127,12 +127,13 @@ while ($i < @lines)
 		{
 			my ($message, $at) = @$c;
 			print "\\set ON_ERROR_STOP on\n";
-			print "SELECT :ERROR AND :\x27LAST_ERROR_MESSAGE\x27 = " . sql_literal($message)
+			print "\\set tour_failed :ERROR\n";
+			print "SELECT :tour_failed AND :\x27LAST_ERROR_MESSAGE\x27 = " . sql_literal($message)
 				. " AS tour_error_as_shown \\gset\n";
 			print "\\if :tour_error_as_shown\n";
 			print "\\else\n";
 			print "\\echo \x27README.md line $at: expected ERROR:\x27 " . sql_literal($message) . "\n";
-			print "\\echo \x27got:\x27 :ERROR :\x27LAST_ERROR_MESSAGE\x27\n";
+			print "\\echo \x27failed:\x27 :tour_failed \x27last error:\x27 :\x27LAST_ERROR_MESSAGE\x27\n";
 			print "DO \$tour\$BEGIN RAISE EXCEPTION \x27README.md line $at did not fail as the README shows\x27; END\$tour\$;\n";
 			print "\\endif\n";
 		}
