@@ -65,9 +65,11 @@ while ($i < @lines)
 	}
 	if ($lines[$i] !~ /^```sql\s*$/)
 	{
-		# any other fence: skip to its end
+		# any other fence: skip to its end (a directive before it applies to nothing)
 		if ($lines[$i] =~ /^```/)
 		{
+			die "$file line " . ($i + 1) . ": <!-- tour: database $database --> is not followed by a sql block\n"
+				if defined $database;
 			$i++;
 			$i++ while $i < @lines && $lines[$i] !~ /^```\s*$/;
 		}
