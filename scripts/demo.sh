@@ -2,7 +2,8 @@
 # demo.sh: the main job.  On a fresh Debian machine (as root) it installs what
 # is missing, builds and installs oms, starts a throwaway cluster with pg_cron
 # preloaded, creates the extension and walks a realistic scenario
-# (scripts/demo.sql), printing what a person wants to see, then stops the
+# (scripts/demo.sql): the story of a small shop's orders, a heading and one
+# line of prose per step, from stock to returns, reorder and jobs; then stops the
 # cluster.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
