@@ -1,7 +1,8 @@
 # The README tour runs as pasted: every ```sql block of README.md, in order,
 # as one psql script (scripts/readme_tour.sh) with ON_ERROR_STOP, against a
 # fresh CREATE EXTENSION oms database in a cluster with pg_cron (the Jobs
-# section schedules jobs).  Statements the README shows failing ("-- ERROR:")
+# section schedules jobs), oms preloaded (its event notifier) and
+# wal_level = logical (the change data capture example).  Statements the README shows failing ("-- ERROR:")
 # must fail with exactly the message shown.  Afterwards ledger, levels,
 # reservations, incoming and payments agree.
 use strict;
@@ -29,7 +30,8 @@ PostgreSQL::Test::Utils::append_to_file($file, $script);
 my $node = PostgreSQL::Test::Cluster->new('readme_tour');
 $node->init;
 $node->append_conf('postgresql.conf', q{
-shared_preload_libraries = 'pg_cron'
+shared_preload_libraries = 'pg_cron,oms'
+wal_level = logical
 cron.database_name = 'postgres'
 cron.use_background_workers = on
 max_worker_processes = 16
