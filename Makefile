@@ -25,7 +25,8 @@ OBJS = \
 	src/payments.o \
 	src/returns.o \
 	src/purchasing.o \
-	src/reorder.o
+	src/reorder.o \
+	src/references.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
@@ -44,6 +45,7 @@ SQL_PARTS = \
 	src/sql/80_jobs.sql \
 	src/sql/90_views.sql \
 	src/sql/92_tracking.sql \
+	src/sql/95_references.sql \
 	src/sql/99_privileges.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
