@@ -44,7 +44,8 @@ bench_dir=$OMS_ROOT/bench
 results=${BENCH_RESULTS:-$bench_dir/results}
 db=oms_bench
 workloads="tpcb po3 po3_quiet client3 po15 neworder mix flash spread"
-declare -A tps p50 p99 mxs txs
+declare -A tps p50 p99 mxs txs mix_n mix_p50 mix_p99
+mix_scripts=(place payment ship tracking stock_level)
 declare -A title=(
     [tpcb]="TPC-B (pgbench)"
     [po3]="place_order, 3 lines"
@@ -81,7 +82,7 @@ echo
 echo "| setting | value |"
 echo "| --- | --- |"
 echo "| server | $(q postgres 'SELECT version()') |"
-echo "| oms | $(q postgres "SELECT default_version FROM pg_available_extensions WHERE name = 'oms'") |"
+echo "| oms | $(q postgres "SELECT default_version FROM pg_available_extensions WHERE name = 'oms'"), built from $(git -C "$OMS_ROOT" log -1 --format='%h (%cs) %s' 2>/dev/null || echo 'an unknown commit')$(git -C "$OMS_ROOT" status --porcelain -- src 2>/dev/null | grep -q . && echo ', src/ modified') |"
 echo "| pgbench | $("$OMS_BINDIR/pgbench" --version) |"
 echo "| cores | $(nproc) ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)) |"
 echo "| memory | $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo) |"
@@ -185,6 +186,17 @@ pgbench_run() {
               printf "%d %.2f %.2f\n", NR, v[i50] / 1000, v[i99] / 1000 }')
     p50[$name,$c]=$lat50
     p99[$name,$c]=$lat99
+    if [ "$name" = mix ]; then   # column 4 is the script's number, in -f order
+        local k
+        for k in "${!mix_scripts[@]}"; do
+            read -r n lat50 lat99 < <(cat "$prefix".* | awk -v k="$k" '$4 == k { print $3 }' | sort -n | awk '
+                { v[NR] = $1 }
+                END { i50 = int(NR * 0.50); if (i50 < NR * 0.50) i50++
+                      i99 = int(NR * 0.99); if (i99 < NR * 0.99) i99++
+                      printf "%d %.2f %.2f\n", NR, v[i50] / 1000, v[i99] / 1000 }')
+            mix_n[$k,$c]=$n; mix_p50[$k,$c]=$lat50; mix_p99[$k,$c]=$lat99
+        done
+    fi
     rm -f "$prefix".*
     printf '   %-10s %3d clients  %8.1f tps  p50 %7.2f ms  p99 %8.2f ms  %6d MultiXacts\n' \
         "$name" "$c" "${tps[$name,$c]}" "${p50[$name,$c]}" "${p99[$name,$c]}" "${mxs[$name,$c]}"
@@ -232,6 +244,22 @@ report() {
     row "place_order 5-15 lines / New-Order (>= 1.0)" po15 neworder
     row "notify on / notify off (>= 0.9)" po3 po3_quiet
     row "flash / spread (>= 0.5)" flash spread
+    echo
+    echo "The order mix by transaction: share of the transactions (p50 / p99 latency in ms):"
+    echo
+    printf '| transaction |'; for c in $clients; do printf ' %s |' "$(plural "$c")"; done; echo
+    printf '| --- |'; for c in $clients; do printf ' ---: |'; done; echo
+    local k
+    for k in "${!mix_scripts[@]}"; do
+        printf '| %s |' "${mix_scripts[$k]}"
+        for c in $clients; do
+            if [ -n "${mix_n[$k,$c]:-}" ] && [ "${txs[mix,$c]:-0}" -gt 0 ]; then
+                printf ' %s%% (%.1f / %.1f) |' \
+                    "$(awk -v a="${mix_n[$k,$c]}" -v b="${txs[mix,$c]}" 'BEGIN { printf "%.1f", 100 * a / b }')" \
+                    "${mix_p50[$k,$c]}" "${mix_p99[$k,$c]}"
+            else printf ' - |'; fi
+        done; echo
+    done
     echo
     echo "MultiXacts created per 1000 transactions (next_multixact_id across each run):"
     echo

@@ -11,6 +11,7 @@
 #      po3       place_order, 3 lines (bench/place_order.sql)
 #      po15      place_order, 5-15 lines (bench/place_order_15.sql)
 #      client3   the client-side baseline (bench/place_order_client.sql)
+#      neworder  the TPC-C New-Order reference (bench/tpcc_new_order.sql), for scale
 # 2. MultiXacts.  place_order, 3 lines on one channel over 1000 skus
 #    (bench/place_order.sql) for BENCH_SECONDS (default 10) at each of
 #    BENCH_MX_CLIENTS (default "8 32"): pg_stat_slru's MultiXactOffset and
@@ -46,15 +47,15 @@ oms_psql -q -d "$db" -c 'VACUUM ANALYZE' -c 'CREATE EXTENSION pg_stat_statements
 echo "   $(q 'SELECT version()')"
 echo "   pg_stat_statements.track = $(q "SELECT current_setting('pg_stat_statements.track')")"
 
-# count NAME SCRIPT: BENCH_ORDERS orders from one client, then the statements
+# count NAME SCRIPT [DATABASE]: BENCH_ORDERS orders from one client, then the statements
 count() {
-    local name=$1 script=$2
+    local name=$1 script=$2 database=${3:-$db}
     q 'SELECT pg_stat_statements_reset()' >/dev/null
-    "$OMS_BINDIR/pgbench" -n -M prepared -c 1 -t "$orders" -f "$OMS_TMP/$script" "$db" >/dev/null
+    "$OMS_BINDIR/pgbench" -n -M prepared -c 1 -t "$orders" -f "$OMS_TMP/$script" "$database" >/dev/null
     echo
     echo "### $name ($script): statements per order, $orders orders, 1 client"
     echo
-    oms_psql -d "$db" -P footer=off -P format=aligned -q <<SQL
+    oms_psql -d "$database" -P footer=off -P format=aligned -q <<SQL
 CREATE TEMP TABLE s AS
 SELECT toplevel, calls, rows, total_exec_time,
        regexp_replace(query, '\s+', ' ', 'g') AS query
@@ -82,6 +83,9 @@ count po15 place_order_15.sql
 oms_psql -q -d "$db" -c 'ALTER TABLE oms.inventory_level DISABLE TRIGGER inventory_level_guard'
 count client3 place_order_client.sql
 oms_psql -q -d "$db" -c 'ALTER TABLE oms.inventory_level ENABLE TRIGGER inventory_level_guard'
+oms_psql -q -c 'CREATE DATABASE tpcc'
+oms_psql -q -d tpcc -f "$OMS_TMP/tpcc_setup.sql" >/dev/null
+count neworder tpcc_new_order.sql tpcc
 
 echo
 echo "### MultiXacts: place_order, 3 lines, one channel, 1000 skus, ${seconds}s per run"

@@ -11,12 +11,11 @@ set terminal pngcairo size 1500,760 font "sans,10"
 set output results.'/throughput.png'
 set datafile separator ','
 set logscale x 2
-set xtics (1, 8, 32, 128)
+set xtics ("1 client" 1, "8 clients" 8, "32 clients" 32, "128 clients" 128)
 set xrange [0.8:160]
 set yrange [0:*]
 set grid
 set key below box maxrows 3 font "sans,9"
-set xlabel 'clients' offset 0,0.8
 set ylabel 'transactions per second'
 workloads = 'tpcb po3 po3_quiet client3 po15 neworder mix flash spread'
 titles = 'TPC-B|place\_order 3 lines|place\_order 3 lines, notify off|client-side 3 lines (baseline)|place\_order 5-15 lines|TPC-C New-Order PL/pgSQL (baseline)|order mix (TPC-C shaped)|flash sale, one sku|spread, 1000 skus'
