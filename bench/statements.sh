@@ -84,7 +84,7 @@ oms_psql -q -d "$db" -c 'ALTER TABLE oms.inventory_level DISABLE TRIGGER invento
 count client3 place_order_client.sql
 oms_psql -q -d "$db" -c 'ALTER TABLE oms.inventory_level ENABLE TRIGGER inventory_level_guard'
 oms_psql -q -c 'CREATE DATABASE tpcc'
-oms_psql -q -d tpcc -f "$OMS_TMP/tpcc_setup.sql" >/dev/null
+oms_psql -q -d tpcc -f "$OMS_TMP/tpcc_setup.sql" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 count neworder tpcc_new_order.sql tpcc
 
 echo
