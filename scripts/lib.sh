@@ -23,6 +23,9 @@ OMS_PACKAGES=(make gcc "postgresql-$OMS_PG_MAJOR" "postgresql-server-dev-$OMS_PG
               "postgresql-$OMS_PG_MAJOR-cron" libipc-run-perl)
 OMS_TMP=
 OMS_LOCK_FD=
+# Extra postgresql.conf lines for the next oms_cluster_start (the benchmarks
+# raise max_connections, preload pg_stat_statements); later lines win.
+OMS_CLUSTER_CONF=${OMS_CLUSTER_CONF:-}
 
 oms_is_root() { [ "$(id -u)" -eq 0 ]; }
 
@@ -102,6 +105,7 @@ max_worker_processes = 32
 max_connections = 120
 max_prepared_transactions = 10
 log_min_messages = warning
+$OMS_CLUSTER_CONF
 CONF
     # The server must not inherit the harness lock: a server left behind
     # would hold it for everyone.
