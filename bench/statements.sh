@@ -26,7 +26,7 @@ seconds=${BENCH_SECONDS:-10}
 mx_clients=${BENCH_MX_CLIENTS:-8 32}
 bench_dir=$OMS_ROOT/bench
 db=oms_bench
-OMS_CLUSTER_CONF="shared_preload_libraries = 'pg_cron,pg_stat_statements'
+OMS_CLUSTER_CONF="shared_preload_libraries = 'pg_cron,oms,pg_stat_statements'
 pg_stat_statements.track = all
 pg_stat_statements.max = 10000
 max_connections = 120"
