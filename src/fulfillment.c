@@ -778,6 +778,8 @@ create_shipment(ShipOrder *o, int64 location_id, const char *loc, Jsonb *which,
 
 PG_FUNCTION_INFO_V1(oms_create_shipment);
 
+static const char *const shipment_options[] = {"carrier", "service_level", NULL};
+
 /* create_shipment(order_id, location, lines, options) */
 Datum
 oms_create_shipment(PG_FUNCTION_ARGS)
@@ -785,8 +787,8 @@ oms_create_shipment(PG_FUNCTION_ARGS)
 	char	   *loc = oms_text_arg(fcinfo, 1, "location", true);
 	Jsonb	   *which = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
 	Jsonb	   *options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
-	char	   *carrier = options ? oms_option_text(options, "carrier") : NULL;
-	char	   *service_level = options ? oms_option_text(options, "service_level") : NULL;
+	char	   *carrier;
+	char	   *service_level;
 	ShipOrder	o;
 	int64		location_id;
 	int64		carrier_id = 0;
@@ -795,6 +797,9 @@ oms_create_shipment(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("order_id must not be null")));
+	oms_check_options(options, "options", shipment_options);
+	carrier = options ? oms_option_text(options, "carrier") : NULL;
+	service_level = options ? oms_option_text(options, "service_level") : NULL;
 	if (service_level)
 		check_service_level(service_level);
 

@@ -4,7 +4,11 @@
  *	  jsonb helpers on the ground floor: the order/cart line list
  *	  ([{"sku": ..., "qty": n, "unit_price": "9.99"}]) and option lookups.
  *
- * Every error names the offending element and value and uses 22023.
+ * Every error names the offending element and value and uses 22023, or
+ * 22003 for a value out of range.  Nothing the caller sent is changed or
+ * dropped in silence: an object with a key its reader does not know is
+ * refused (oms_check_keys), and so is an amount the money columns would
+ * round (oms_check_money).
  *
  *-------------------------------------------------------------------------
  */
@@ -20,6 +24,9 @@
 
 #include "oms.h"
 #include "lines.h"
+
+static const char *const keys_plain[] = {"sku", "qty", NULL};
+static const char *const keys_priced[] = {"sku", "qty", "unit_price", NULL};
 
 static bool json_get(JsonbContainer *c, const char *key, JsonbValue *out);
 static char *json_value_text(JsonbValue *v);
@@ -46,6 +53,17 @@ json_get(JsonbContainer *c, const char *key, JsonbValue *out)
 	return true;
 }
 
+/* A long value cut for an error message: its start and its length. */
+char *
+oms_short_text(char *text)
+{
+	size_t		len = strlen(text);
+
+	if (len <= 40)
+		return text;
+	return psprintf("%.20s... (%zu characters)", text, len);
+}
+
 /* A scalar as text, for error messages and string options. */
 static char *
 json_value_text(JsonbValue *v)
@@ -53,10 +71,10 @@ json_value_text(JsonbValue *v)
 	switch (v->type)
 	{
 		case jbvString:
-			return psprintf("\"%s\"", pnstrdup(v->val.string.val, v->val.string.len));
+			return psprintf("\"%s\"", oms_short_text(pnstrdup(v->val.string.val, v->val.string.len)));
 		case jbvNumeric:
-			return DatumGetCString(DirectFunctionCall1(numeric_out,
-													   NumericGetDatum(v->val.numeric)));
+			return oms_short_text(DatumGetCString(DirectFunctionCall1(numeric_out,
+															   NumericGetDatum(v->val.numeric))));
 		case jbvBool:
 			return pstrdup(v->val.boolean ? "true" : "false");
 		case jbvNull:
@@ -64,6 +82,66 @@ json_value_text(JsonbValue *v)
 		default:
 			return pstrdup("(object or array)");
 	}
+}
+
+/*
+ * Refuse a key of the object c that is not in allowed (NULL-terminated):
+ * a typo such as "idempotency-key" must not silently drop what the caller
+ * meant.  what names the object in the message ("options", "lines[2]").
+ */
+void
+oms_check_keys(JsonbContainer *c, const char *what, const char *const *allowed)
+{
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+
+	if (c == NULL || !JsonContainerIsObject(c))
+		return;
+	it = JsonbIteratorInit(c);
+	while ((tok = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		const char *const *k;
+		char	   *key;
+		StringInfoData known;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = pnstrdup(v.val.string.val, v.val.string.len);
+		for (k = allowed; *k; k++)
+			if (strcmp(*k, key) == 0)
+				break;
+		if (*k)
+			continue;
+		initStringInfo(&known);
+		for (k = allowed; *k; k++)
+			appendStringInfo(&known, "%s%s", k == allowed ? "" : ", ", *k);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown key %s in %s", oms_json_quote(key), what),
+				 errdetail("Known keys: %s.", known.data)));
+	}
+}
+
+/* oms_check_keys on a whole jsonb value (an object; anything else is left alone). */
+void
+oms_check_object_keys(Jsonb *obj, const char *what, const char *const *allowed)
+{
+	if (obj != NULL && JB_ROOT_IS_OBJECT(obj))
+		oms_check_keys(&obj->root, what, allowed);
+}
+
+/* An options argument: NULL, or an object with only the allowed keys. */
+void
+oms_check_options(Jsonb *options, const char *argname, const char *const *allowed)
+{
+	if (options == NULL)
+		return;
+	if (!JB_ROOT_IS_OBJECT(options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a JSON object", argname)));
+	oms_check_keys(&options->root, argname, allowed);
 }
 
 /*
@@ -87,6 +165,17 @@ oms_json_positive_int(JsonbValue *v, const char *what)
 	truncated = DirectFunctionCall2(numeric_trunc, NumericGetDatum(n), Int32GetDatum(0));
 	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(n), truncated)) ||
 		numeric_is_nan(n) || numeric_is_inf(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a positive whole number, got %s", what, json_value_text(v))));
+	if (DatumGetBool(DirectFunctionCall2(numeric_gt, NumericGetDatum(n),
+										 NumericGetDatum(int64_to_numeric(PG_INT64_MAX)))))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s %s is out of range", what, json_value_text(v)),
+				 errdetail("Quantities are bigint: at most " INT64_FORMAT ".", PG_INT64_MAX)));
+	if (DatumGetBool(DirectFunctionCall2(numeric_le, NumericGetDatum(n),
+										 NumericGetDatum(int64_to_numeric(0)))))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a positive whole number, got %s", what, json_value_text(v))));
@@ -117,7 +206,7 @@ oms_json_money(JsonbValue *v, const char *what)
 		if (!ok)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s must be an amount, got \"%s\"", what, s)));
+					 errmsg("%s must be an amount, got \"%s\"", what, oms_short_text(s))));
 		n = DatumGetNumeric(d);
 	}
 	else
@@ -131,7 +220,32 @@ oms_json_money(JsonbValue *v, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be zero or more, got %s", what, json_value_text(v))));
+	oms_check_money(n, what);
 	return n;
+}
+
+/*
+ * An amount >= 0 must fit the money columns, numeric(14,2), as given: more
+ * than two decimals would be rounded by the column (refused, as payments
+ * refuse them), and 1e12 or more would fail with a raw overflow.
+ */
+void
+oms_check_money(Numeric n, const char *what)
+{
+	Datum		rounded;
+	char	   *text = oms_short_text(DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n))));
+
+	if (DatumGetBool(DirectFunctionCall2(numeric_ge, NumericGetDatum(n),
+										 NumericGetDatum(int64_to_numeric(OMS_MONEY_LIMIT)))))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s %s is out of range", what, text),
+				 errdetail("Amounts are numeric(14,2): at most 999999999999.99.")));
+	rounded = DirectFunctionCall2(numeric_round, NumericGetDatum(n), Int32GetDatum(2));
+	if (!DatumGetBool(DirectFunctionCall2(numeric_eq, rounded, NumericGetDatum(n))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must have at most two decimal places, got %s", what, text)));
 }
 
 /*
@@ -201,6 +315,7 @@ parse_lines(Jsonb *lines, const char *argname, bool with_price, bool allow_zero,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s[%d] must be an object with sku and qty", argname, i)));
 		obj = elem->val.binary.data;
+		oms_check_keys(obj, psprintf("%s[%d]", argname, i), with_price ? keys_priced : keys_plain);
 
 		if (!json_get(obj, "sku", &v) || v.type != jbvString || v.val.string.len == 0)
 			ereport(ERROR,

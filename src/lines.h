@@ -23,7 +23,15 @@ typedef struct OmsLineInput
 extern int	oms_parse_lines(Jsonb *lines, const char *argname, bool with_price,
 							OmsLineInput **out);
 extern int	oms_parse_changes(Jsonb *changes, OmsLineInput **out);
+/* Money columns are numeric(14,2): amounts and totals stay below this. */
+#define OMS_MONEY_LIMIT INT64CONST(1000000000000)
+
+extern void oms_check_keys(JsonbContainer *c, const char *what, const char *const *allowed);
+extern void oms_check_object_keys(Jsonb *obj, const char *what, const char *const *allowed);
+extern void oms_check_options(Jsonb *options, const char *argname, const char *const *allowed);
+extern void oms_check_money(Numeric n, const char *what);
 extern char *oms_json_quote(const char *s);
+extern char *oms_short_text(char *text);
 extern int64 oms_json_positive_int(JsonbValue *v, const char *what);
 extern Numeric oms_json_money(JsonbValue *v, const char *what);
 extern char *oms_option_text(Jsonb *options, const char *key);

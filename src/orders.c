@@ -13,12 +13,15 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/formatting.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
@@ -76,6 +79,19 @@ static void set_status(int64 order_id, const char *status, const char *reason);
 static const char *const service_levels[] = {"ground", "air", "express", "same_day", NULL};
 static const char *const payment_requirements[] = {"none", "authorized", "captured", NULL};
 static const char *const ship_to_required[] = {"name", "line1", "city", "postal_code", "country", NULL};
+static const char *const ship_to_keys[] = {
+	"name", "company", "line1", "line2", "line3", "city", "region", "postal_code", "country",
+	"phone", "latitude", "longitude", NULL
+};
+static const char *const ship_to_text_keys[] = {
+	"name", "company", "line1", "line2", "line3", "city", "region", "postal_code", "country",
+	"phone", NULL
+};
+static const char *const place_order_keys[] = {
+	"idempotency_key", "channel_order_ref", "ship_to", "service_level", "currency", "tax",
+	"shipping", "strategy", "allow_split", "hold", "payment_required", "confirm",
+	"customer_name", "promised_at", NULL
+};
 
 static OmsPlan plan_order_number = {
 	"SELECT order_number FROM oms.sales_order WHERE order_id = $1",
@@ -87,11 +103,11 @@ static OmsPlan plan_channel = {
 };
 static OmsPlan plan_customer_insert = {
 	"INSERT INTO oms.customer (email, name) VALUES ($1, $2)"
-	" ON CONFLICT (email) DO NOTHING RETURNING customer_id",
+	" ON CONFLICT ((pg_catalog.lower(email))) DO NOTHING RETURNING customer_id",
 	2, {TEXTOID, TEXTOID}
 };
 static OmsPlan plan_customer_find = {
-	"SELECT customer_id FROM oms.customer WHERE email = $1",
+	"SELECT customer_id FROM oms.customer WHERE pg_catalog.lower(email) = pg_catalog.lower($1)",
 	1, {TEXTOID}
 };
 static OmsPlan plan_hold_find = {
@@ -164,6 +180,12 @@ static OmsPlan plan_status = {
 static OmsPlan plan_held_from = {
 	"SELECT from_status FROM oms.status_history WHERE machine = 'order' AND entity_id = $1"
 	" AND to_status = 'on_hold' ORDER BY history_id DESC LIMIT 1",
+	1, {INT8OID}
+};
+static OmsPlan plan_subtotal_new = {
+	"SELECT COALESCE((SELECT sum(unit_price * (qty_ordered - qty_cancelled))"
+	" FROM oms.order_line WHERE order_id = $1 AND kind <> 'component'), 0), tax, shipping, order_number"
+	" FROM oms.sales_order WHERE order_id = $1",
 	1, {INT8OID}
 };
 static OmsPlan plan_subtotal = {
@@ -263,15 +285,64 @@ merge_duplicate_lines(int *n, OmsLineInput *in)
 	*n = out;
 }
 
+/* A ship-to coordinate: absent, or a JSON number in [-limit, limit]. */
+static bool
+ship_to_coordinate(Jsonb *ship_to, const char *key, double limit, double *out)
+{
+	char	   *text = oms_object_text(ship_to, key);
+	JsonbValue *v;
+	JsonbValue	k;
+
+	if (text)
+		text = oms_short_text(text);
+
+	k.type = jbvString;
+	k.val.string.val = (char *) key;
+	k.val.string.len = strlen(key);
+	v = findJsonbValueFromContainer(&ship_to->root, JB_FOBJECT, &k);
+	if (v == NULL || v->type == jbvNull)
+		return false;
+	if (v->type != jbvNumeric || numeric_is_nan(v->val.numeric) || numeric_is_inf(v->val.numeric) ||
+		DatumGetBool(DirectFunctionCall2(numeric_gt,
+										 DirectFunctionCall1(numeric_abs, NumericGetDatum(v->val.numeric)),
+										 DirectFunctionCall1(float8_numeric, Float8GetDatum(limit)))) ||
+		!oms_object_double(ship_to, key, out))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ship_to %s must be a number between %g and %g, got %s", key, -limit, limit,
+						v->type == jbvString ? oms_json_quote(text) :
+						text ? text : v->type == jbvBool ? (v->val.boolean ? "true" : "false") :
+						"an object or array")));
+	return true;
+}
+
 static void
 validate_ship_to(Jsonb *ship_to, OmsShipTo *to)
 {
 	const char *const *k;
 	char	   *country;
+	bool		has_lat;
+	bool		has_lon;
 
 	memset(to, 0, sizeof(OmsShipTo));
 	if (ship_to == NULL)
 		return;
+	oms_check_object_keys(ship_to, "ship_to", ship_to_keys);
+	for (k = ship_to_text_keys; *k; k++)
+	{
+		JsonbValue *v;
+		JsonbValue	key;
+
+		key.type = jbvString;
+		key.val.string.val = (char *) *k;
+		key.val.string.len = strlen(*k);
+		v = findJsonbValueFromContainer(&ship_to->root, JB_FOBJECT, &key);
+		if (v != NULL && v->type != jbvString && v->type != jbvNull &&
+			!(v->type == jbvNumeric && strcmp(*k, "postal_code") == 0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ship_to \"%s\" must be a string", *k)));
+	}
 	for (k = ship_to_required; *k; k++)
 	{
 		char	   *v = oms_object_text(ship_to, *k);
@@ -289,8 +360,47 @@ validate_ship_to(Jsonb *ship_to, OmsShipTo *to)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("ship_to country must be an ISO 3166-1 alpha-2 code such as \"US\", got \"%s\"", country)));
 	to->region = oms_object_text(ship_to, "region");
-	to->has_coords = oms_object_double(ship_to, "latitude", &to->lat) &&
-		oms_object_double(ship_to, "longitude", &to->lon);
+	has_lat = ship_to_coordinate(ship_to, "latitude", 90, &to->lat);
+	has_lon = ship_to_coordinate(ship_to, "longitude", 180, &to->lon);
+	if (has_lat != has_lon)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ship_to has %s without %s", has_lat ? "latitude" : "longitude",
+						has_lat ? "longitude" : "latitude"),
+				 errdetail("Give both coordinates or neither.")));
+	to->has_coords = has_lat && has_lon;
+}
+
+/*
+ * An order's subtotal, tax, shipping and total are numeric(14,2): refuse a
+ * call that would take any of them to 1e12 or more (22003 naming the total)
+ * instead of failing on the column with a raw overflow.  number names the
+ * order (NULL while it is being placed).
+ */
+void
+oms_check_order_total(Numeric subtotal, Numeric tax, Numeric shipping, const char *number)
+{
+	Numeric		total = subtotal;
+	Numeric		limit = int64_to_numeric(OMS_MONEY_LIMIT);
+
+	if (tax)
+		total = DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(total),
+													NumericGetDatum(tax)));
+	if (shipping)
+		total = DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(total),
+													NumericGetDatum(shipping)));
+	if (DatumGetBool(DirectFunctionCall2(numeric_ge, NumericGetDatum(total), NumericGetDatum(limit))))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 number ?
+				 errmsg("order total %s of order %s is out of range",
+						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(total))), number) :
+				 errmsg("order total %s is out of range",
+						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(total)))),
+				 errdetail("Subtotal %s, tax %s, shipping %s: an order's amounts are numeric(14,2), at most 999999999999.99.",
+						   DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(subtotal))),
+						   tax ? DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(tax))) : "0.00",
+						   shipping ? DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(shipping))) : "0.00")));
 }
 
 static void
@@ -306,7 +416,17 @@ void
 oms_order_recompute_subtotal(int64 order_id)
 {
 	Datum		args[1] = {Int64GetDatum(order_id)};
+	bool		isnull;
 
+	if (oms_plan_exec(&plan_subtotal_new, args, NULL, false, 1, SPI_OK_SELECT) == 1)
+	{
+		Datum		sub = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		Datum		tax = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+		Datum		shipping = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
+
+		oms_check_order_total(DatumGetNumeric(sub), DatumGetNumeric(tax), DatumGetNumeric(shipping),
+							  oms_spi_text(0, 4));
+	}
 	oms_plan_exec(&plan_subtotal, args, NULL, false, 0, SPI_OK_UPDATE);
 }
 
@@ -380,17 +500,32 @@ oms_place_order(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("options must be a JSON object")));
+	oms_check_object_keys(options, "options", place_order_keys);
 
 	/* Validate every argument before touching any table. */
-	if (strchr(customer, '@') == NULL || strpbrk(customer, " \t\n") != NULL)
+	if (strchr(customer, '@') == NULL || strchr(customer, '@') != strrchr(customer, '@') ||
+		customer[0] == '@' || customer[strlen(customer) - 1] == '@' ||
+		strpbrk(customer, " \t\n\r\v\f") != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("customer must be an email address, got \"%s\"", customer)));
+	/* one customer per address whatever its case; retries in another case are the same call */
+	customer = str_tolower(customer, strlen(customer), DEFAULT_COLLATION_OID);
 	nin = oms_parse_lines(lines_json, "lines", true, &in);
 	merge_duplicate_lines(&nin, in);
 
 	idem_key = oms_option_text(options, "idempotency_key");
+	if (idem_key != NULL && idem_key[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"idempotency_key\" must not be empty"),
+				 errhint("Leave the key out for a call without one.")));
 	channel_ref = oms_option_text(options, "channel_order_ref");
+	if (channel_ref != NULL && channel_ref[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"channel_order_ref\" must not be empty"),
+				 errhint("Leave the reference out for an order without one.")));
 	service_level = oms_option_text(options, "service_level");
 	if (service_level == NULL)
 		service_level = "ground";
@@ -432,6 +567,33 @@ oms_place_order(PG_FUNCTION_ARGS)
 		subtotal = DatumGetNumeric(DirectFunctionCall2(numeric_add,
 													   NumericGetDatum(subtotal),
 													   NumericGetDatum(line_total)));
+	}
+	oms_check_order_total(subtotal, tax, shipping, NULL);
+	if (promised_text)
+	{
+		/*
+		 * Parse it as timestamptz_in does, but answer a bad one with 22023
+		 * naming the option instead of the type's own 22007.
+		 */
+		char		workbuf[MAXDATELEN + MAXDATEFIELDS];
+		char	   *field[MAXDATEFIELDS];
+		int			ftype[MAXDATEFIELDS];
+		int			nf;
+		int			dtype = DTK_DATE;
+		int			tz;
+		struct pg_tm tt;
+		fsec_t		fsec;
+		int			dterr;
+
+		dterr = ParseDateTime(promised_text, workbuf, sizeof(workbuf), field, ftype,
+							  MAXDATEFIELDS, &nf);
+		if (dterr == 0)
+			dterr = DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz);
+		if (dterr != 0 || dtype != DTK_DATE)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"promised_at\" must be a finite timestamp, got \"%s\"",
+							oms_short_text(promised_text))));
 	}
 
 	oms_spi_connect();

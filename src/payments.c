@@ -92,8 +92,8 @@ static OmsPlan plan_set_status = {
 	2, {INT8OID, TEXTOID}
 };
 static OmsPlan plan_refundable = {
-	"SELECT (COALESCE(sum(p.amount) FILTER (WHERE p.kind = 'capture'), 0)"
-	" - COALESCE(sum(p.amount) FILTER (WHERE p.kind = 'refund'), 0))::numeric(14,2)"
+	"SELECT pg_catalog.round(COALESCE(sum(p.amount) FILTER (WHERE p.kind = 'capture'), 0)"
+	" - COALESCE(sum(p.amount) FILTER (WHERE p.kind = 'refund'), 0), 2)"
 	" FROM oms.sales_order o LEFT JOIN oms.payment p ON p.order_id = o.order_id"
 	" WHERE o.order_id = $1 GROUP BY o.order_id",
 	1, {INT8OID}
@@ -159,7 +159,7 @@ checked_amount(Numeric amount)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("amount must not be null")));
-	text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(amount)));
+	text = oms_short_text(DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(amount))));
 	if (numeric_is_nan(amount) || ncmp(amount, int64_to_numeric(0)) <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -463,6 +463,30 @@ oms_payment_record(int64 order_id, const char *kind_name, Numeric amount,
 			}
 		case PK_COUNT:
 			elog(ERROR, "invalid payment kind %d", (int) kind);
+	}
+
+	/*
+	 * 3b. Every sum of the ledger stays within numeric(14,2), the type of
+	 * its amounts, so that no sum a reader casts back breaks: refuse the
+	 * payment that would take one to 1e12 or more.
+	 */
+	{
+		Numeric		limit = int64_to_numeric(OMS_MONEY_LIMIT);
+		Numeric		after = nadd(sums[kind], amount);
+		PaymentKind which = kind;
+
+		if (direct_sale && ncmp(nadd(sums[PK_AUTHORIZATION], amount), limit) >= 0)
+		{
+			after = nadd(sums[PK_AUTHORIZATION], amount);
+			which = PK_AUTHORIZATION;
+		}
+		if (ncmp(after, limit) >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("%s of %s %s on order %s would take its %s sum to %s, out of range",
+							kind_names[kind], amount_text, currency, order_number,
+							kind_names[which], ntext(after)),
+					 errdetail("The sums of an order's payments are numeric(14,2): at most 999999999999.99.")));
 	}
 
 	/* 4. The ledger rows, and the status they give. */

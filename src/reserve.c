@@ -134,7 +134,7 @@ static OmsPlan plan_hold_items = {
 	1, {INT8OID}
 };
 static OmsPlan plan_hold_by_ref = {
-	"SELECT hold_id FROM oms.cart_hold WHERE hold_ref = $1 FOR UPDATE",
+	"SELECT hold_id, state FROM oms.cart_hold WHERE hold_ref = $1 FOR UPDATE",
 	1, {TEXTOID}
 };
 static OmsPlan plan_hold_state = {
@@ -1048,11 +1048,28 @@ oms_hold_stock(PG_FUNCTION_ARGS)
 	}
 	else
 		ttl = PG_GETARG_INTERVAL_P(2);
-	if (ttl->time <= 0 && ttl->day <= 0 && ttl->month <= 0)
+	if (hold_ref[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("ttl must be positive, got %s",
-						DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(ttl))))));
+				 errmsg("hold_ref must not be empty")));
+	{
+		/* the same bounds as the setting oms.hold_ttl: more than 0, at most 7 days */
+		Interval   *zero = palloc0(sizeof(Interval));
+		Interval   *most = palloc0(sizeof(Interval));
+
+		most->day = 7;
+		if (DatumGetBool(DirectFunctionCall2(interval_le, IntervalPGetDatum(ttl), IntervalPGetDatum(zero))))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("ttl must be positive, got %s",
+							DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(ttl))))));
+		if (DatumGetBool(DirectFunctionCall2(interval_gt, IntervalPGetDatum(ttl), IntervalPGetDatum(most))))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("ttl %s is out of range",
+							DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(ttl)))),
+					 errdetail("A cart hold lasts at most 7 days, like the setting oms.hold_ttl.")));
+	}
 
 	nin = oms_parse_lines(lines, "lines", false, &in);
 
@@ -1112,6 +1129,12 @@ oms_release_hold(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
 				 errmsg("unknown cart hold \"%s\"", hold_ref)));
 	hold_id = oms_spi_int64(0, 1, &isnull);
+	if (strcmp(oms_spi_text(0, 2), "converted") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_NOT_EDITABLE),
+				 errmsg("cart hold \"%s\" was already converted into an order", hold_ref),
+				 errdetail("Its units belong to the order now."),
+				 errhint("Cancel the order's lines with oms.cancel_order() instead.")));
 	released = oms_release_hold_by_id(hold_id, "released", &ls);
 	oms_spi_finish();
 	PG_RETURN_INT64(released);

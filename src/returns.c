@@ -337,6 +337,12 @@ parse_count(const char *text, const char *field, int index, int64 min_value)
 	return (int64) v;
 }
 
+/* The keys each jsonb argument of the return API knows. */
+static const char *const request_keys[] = {"sku", "qty", "reason", NULL};
+static const char *const receive_keys[] = {"sku", "qty", "condition", NULL};
+static const char *const inspect_keys[] = {"sku", "resellable", "damaged", NULL};
+static const char *const request_options[] = {"exchange", "note", "authorize", NULL};
+
 typedef struct RetInput
 {
 	char	   *sku;
@@ -350,7 +356,7 @@ typedef struct RetInput
 
 /* A non-empty jsonb array of objects, element by element as text. */
 static int
-read_elements(Jsonb *lines, const char *argname, RetInput **out)
+read_elements(Jsonb *lines, const char *argname, const char *const *allowed, RetInput **out)
 {
 	Datum		arg[1];
 	int			n;
@@ -362,6 +368,14 @@ read_elements(Jsonb *lines, const char *argname, RetInput **out)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a non-empty JSON array of objects", argname)));
+	for (i = 0; i < (int) JB_ROOT_COUNT(lines); i++)
+	{
+		JsonbValue *elem = getIthJsonbValueFromContainer(&lines->root, i);
+
+		CHECK_FOR_INTERRUPTS();
+		if (elem != NULL && elem->type == jbvBinary && JsonContainerIsObject(elem->val.binary.data))
+			oms_check_keys(elem->val.binary.data, psprintf("%s[%d]", argname, i), allowed);
+	}
 	arg[0] = JsonbPGetDatum(lines);
 	n = oms_plan_exec(&plan_elements, arg, NULL, false, 0, SPI_OK_SELECT);
 	v = palloc0(sizeof(RetInput) * n);
@@ -655,6 +669,7 @@ oms_request_return(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("kind must be refund or exchange, got \"%s\"", kind)));
+	oms_check_options(options, "options", request_options);
 	note = options ? oms_option_text(options, "note") : NULL;
 	authorize = options ? oms_option_bool(options, "authorize", false) : false;
 	if (options)
@@ -670,7 +685,7 @@ oms_request_return(PG_FUNCTION_ARGS)
 
 	oms_spi_connect();
 	lock_order(PG_GETARG_INT64(0), &o);
-	nin = read_elements(which, "lines", &in);
+	nin = read_elements(which, "lines", request_keys, &in);
 
 	args[0] = Int64GetDatum(o.order_id);
 	args[1] = Int32GetDatum(oms_return_window_days);
@@ -890,7 +905,7 @@ oms_receive_return(PG_FUNCTION_ARGS)
 	else
 	{
 		RetInput   *in;
-		int			nin = read_elements(which, "lines", &in);
+		int			nin = read_elements(which, "lines", receive_keys, &in);
 
 		for (i = 0; i < nin; i++)
 		{
@@ -973,7 +988,7 @@ oms_inspect_return(PG_FUNCTION_ARGS)
 	oms_spi_connect();
 	lock_rma(PG_GETARG_INT64(0), &o, &r);
 	require_status(&r, "received", "inspected");
-	nin = read_elements(which, "lines", &in);
+	nin = read_elements(which, "lines", inspect_keys, &in);
 	n = read_rma_lines(r.rma_id, &lines);
 	old_res = palloc(sizeof(int64) * Max(n, 1));
 	old_dam = palloc(sizeof(int64) * Max(n, 1));

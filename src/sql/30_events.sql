@@ -59,9 +59,17 @@ BEGIN
         RAISE EXCEPTION 'batch must be greater than zero, got %', coalesce(batch::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF batch > 10000 THEN
+        RAISE EXCEPTION 'batch % is out of range', batch
+            USING ERRCODE = 'numeric_value_out_of_range', DETAIL = 'A claim takes at most 10000 events.';
+    END IF;
     IF visibility_timeout IS NULL OR visibility_timeout <= interval '0' THEN
         RAISE EXCEPTION 'visibility_timeout must be greater than zero, got %', coalesce(visibility_timeout::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF visibility_timeout > interval '7 days' THEN
+        RAISE EXCEPTION 'visibility_timeout % is out of range', visibility_timeout
+            USING ERRCODE = 'numeric_value_out_of_range', DETAIL = 'A claim is visible again after at most 7 days.';
     END IF;
     -- Lock the oldest deliverable events, skipping those another consumer
     -- is claiming right now, then stamp them as ours.
@@ -84,7 +92,7 @@ BEGIN
     SELECT * FROM claimed ORDER BY claimed.event_id;
 END
 $$;
-COMMENT ON FUNCTION oms.claim_events(text, integer, interval) IS 'Claim up to batch unacknowledged events, oldest first: those never claimed and those whose claim is older than visibility_timeout.  Concurrent consumers never get the same event (SKIP LOCKED).';
+COMMENT ON FUNCTION oms.claim_events(text, integer, interval) IS 'Claim up to batch (at most 10000) unacknowledged events, oldest first: those never claimed and those whose claim is older than visibility_timeout.  Concurrent consumers never get the same event (SKIP LOCKED).';
 
 CREATE FUNCTION oms.ack_events(consumer text, event_ids bigint[])
     RETURNS integer
@@ -124,6 +132,10 @@ BEGIN
     IF older_than IS NULL OR older_than < interval '0' THEN
         RAISE EXCEPTION 'older_than must not be negative, got %', coalesce(older_than::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF older_than > interval '10 years' THEN
+        RAISE EXCEPTION 'older_than % is out of range', older_than
+            USING ERRCODE = 'numeric_value_out_of_range', DETAIL = 'older_than is at most 10 years.';
     END IF;
     DELETE FROM oms.event e
     WHERE e.acked_at IS NOT NULL

@@ -6,11 +6,15 @@
 
 CREATE TABLE oms.customer (
     customer_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    email       text NOT NULL UNIQUE CHECK (email ~ '^[^@\s]+@[^@\s]+$'),
+    email       text NOT NULL CHECK (email ~ '^[^@\s]+@[^@\s]+$'),
     name        text,
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
-COMMENT ON TABLE oms.customer IS 'Customers, keyed by email.  place_order creates a customer on its first order (guest checkout).';
+COMMENT ON TABLE oms.customer IS 'Customers, keyed by email without regard to case.  place_order creates a customer on its first order (guest checkout).';
+COMMENT ON COLUMN oms.customer.email IS 'Unique without regard to case (Ann@Example.com and ann@example.com are one customer); place_order stores it in lower case.';
+-- One customer per address whatever its case: place_order looks customers up
+-- by lower(email) and inserts ON CONFLICT on this index.
+CREATE UNIQUE INDEX customer_email_lower_idx ON oms.customer (pg_catalog.lower(email));
 
 CREATE TABLE oms.channel (
     channel_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -182,11 +186,25 @@ COMMENT ON FUNCTION oms.edit_order(bigint, jsonb, text) IS 'Set line quantities 
 
 CREATE FUNCTION oms.purge_idempotency_keys(older_than interval DEFAULT '7 days')
     RETURNS bigint
-    LANGUAGE sql VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS $$
-    WITH d AS (DELETE FROM oms.idempotency_key WHERE created_at < pg_catalog.now() - older_than RETURNING 1)
-    SELECT count(*) FROM d
+DECLARE
+    purged bigint;
+BEGIN
+    -- a negative age would purge the keys of calls still being retried
+    IF older_than IS NULL OR older_than < interval '0' THEN
+        RAISE EXCEPTION 'older_than must not be negative, got %', coalesce(older_than::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF older_than > interval '10 years' THEN
+        RAISE EXCEPTION 'older_than % is out of range', older_than
+            USING ERRCODE = 'numeric_value_out_of_range', DETAIL = 'older_than is at most 10 years.';
+    END IF;
+    DELETE FROM oms.idempotency_key k WHERE k.created_at < now() - older_than;
+    GET DIAGNOSTICS purged = ROW_COUNT;
+    RETURN purged;
+END
 $$;
 COMMENT ON FUNCTION oms.purge_idempotency_keys(interval) IS 'Delete idempotency keys older than the given age.  Returns how many.';
 

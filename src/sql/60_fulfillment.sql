@@ -104,17 +104,37 @@ CREATE FUNCTION oms.payment_satisfied(required text, status text)
     AS 'MODULE_PATHNAME', 'oms_payment_satisfied';
 COMMENT ON FUNCTION oms.payment_satisfied(text, text) IS 'Whether an order''s payment_status meets its payment_required, so it may ship: none always; authorized when authorized, partially_paid, paid or partially_refunded; captured when paid or partially_refunded.';
 
+-- Bounded: days is a transit time (carrier_service.transit_days is at most
+-- 90), so 0 to 365; a larger count or an infinite date would otherwise run
+-- past any sane time or overflow.
 CREATE FUNCTION oms.add_transit_days(shipped date, days integer, business_days boolean)
     RETURNS date
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    BEGIN ATOMIC
-    SELECT CASE WHEN NOT business_days OR days = 0 THEN shipped + days
-    ELSE (SELECT d::date FROM pg_catalog.generate_series(shipped + 1, shipped + days * 2 + 7, interval '1 day') AS g(d)
-          WHERE pg_catalog.date_part('isodow', d) < 6
-          ORDER BY d OFFSET days - 1 LIMIT 1)
-    END;
-    END;
-COMMENT ON FUNCTION oms.add_transit_days(date, integer, boolean) IS 'The delivery date days after shipped, counting only Monday to Friday when business_days.';
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS $$
+BEGIN
+    IF shipped IS NULL OR days IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF days < 0 OR days > 365 THEN
+        RAISE EXCEPTION 'days % is out of range', days
+            USING ERRCODE = 'numeric_value_out_of_range',
+                  DETAIL = 'A transit time is 0 to 365 days.';
+    END IF;
+    IF NOT pg_catalog.isfinite(shipped) THEN
+        RAISE EXCEPTION 'shipped must be a finite date, got %', shipped
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT business_days OR days = 0 THEN
+        RETURN shipped + days;
+    END IF;
+    RETURN (SELECT g.d::date
+            FROM pg_catalog.generate_series(shipped + 1, shipped + days * 2 + 7, interval '1 day') AS g(d)
+            WHERE pg_catalog.date_part('isodow', g.d) < 6
+            ORDER BY g.d OFFSET days - 1 LIMIT 1);
+END
+$$;
+COMMENT ON FUNCTION oms.add_transit_days(date, integer, boolean) IS 'The delivery date days (0 to 365) after shipped, counting only Monday to Friday when business_days.';
 
 -- ---------------------------------------------------------------------------
 -- Fulfillment API (C)

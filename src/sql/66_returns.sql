@@ -164,7 +164,7 @@ SELECT rl.reason_code,
        sum(rl.qty)::bigint AS units_requested,
        sum(rl.qty_received)::bigint AS units_received,
        sum(rl.qty_damaged)::bigint AS units_damaged,
-       sum(round(oms.line_unit_value(rl.line_id) * rl.qty_received, 2))::numeric(14,2) AS value_received
+       sum(round(oms.line_unit_value(rl.line_id) * rl.qty_received, 2)) AS value_received
 FROM oms.return_line rl
 JOIN oms.return_authorization r ON r.rma_id = rl.rma_id
 WHERE r.status NOT IN ('rejected', 'cancelled')

@@ -14,13 +14,14 @@ CREATE TABLE oms.supplier (
     code           text NOT NULL UNIQUE CHECK (code ~ '^[A-Za-z0-9][A-Za-z0-9_.-]*$'),
     name           text NOT NULL CHECK (name <> ''),
     email          text CHECK (email ~ '^[^@\s]+@[^@\s]+$'),
-    lead_time_days integer NOT NULL DEFAULT 7 CHECK (lead_time_days >= 0),
+    lead_time_days integer NOT NULL DEFAULT 7
+                   CONSTRAINT supplier_lead_time_days_range CHECK (lead_time_days BETWEEN 0 AND 365),
     active         boolean NOT NULL DEFAULT true,
     created_at     timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE oms.supplier IS 'Suppliers that purchase orders are placed with.';
 COMMENT ON COLUMN oms.supplier.code IS 'Short unique code used by the API, such as ACME.';
-COMMENT ON COLUMN oms.supplier.lead_time_days IS 'Days from submitting a purchase order to receiving it; a reorder rule without its own lead time uses this.';
+COMMENT ON COLUMN oms.supplier.lead_time_days IS 'Days from submitting a purchase order to receiving it, 0 to 365; a reorder rule without its own lead time uses this.';
 
 CREATE SEQUENCE oms.po_number_seq;
 
@@ -123,6 +124,10 @@ DECLARE
     line jsonb;
     it oms.item;
     qty bigint;
+    n bigint;
+    bad_key text;
+    cost numeric;
+    before bigint;
 BEGIN
     IF supplier IS NULL THEN
         RAISE EXCEPTION 'supplier must not be null' USING ERRCODE = 'invalid_parameter_value';
@@ -146,11 +151,17 @@ BEGIN
     INSERT INTO oms.purchase_order (supplier_id, location_id, note, expected_on)
     VALUES (sup.supplier_id, loc_id, note, NULL)
     RETURNING po_id INTO po;
-    FOR line IN SELECT * FROM jsonb_array_elements(COALESCE(lines, '[]'))
+    FOR line, n IN SELECT e, o - 1 FROM jsonb_array_elements(COALESCE(lines, '[]')) WITH ORDINALITY AS t(e, o)
     LOOP
         IF jsonb_typeof(line) <> 'object' OR jsonb_typeof(line->'sku') IS DISTINCT FROM 'string' THEN
             RAISE EXCEPTION 'each line must be an object with a sku, got %', line
                 USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        SELECT k INTO bad_key FROM jsonb_object_keys(line) AS k
+        WHERE k NOT IN ('sku', 'qty', 'unit_cost') ORDER BY k LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'unknown key % in lines[%]', to_jsonb(bad_key), n
+                USING ERRCODE = 'invalid_parameter_value', DETAIL = 'Known keys: sku, qty, unit_cost.';
         END IF;
         SELECT * INTO it FROM oms.item i WHERE i.sku = line->>'sku';
         IF NOT FOUND THEN
@@ -161,9 +172,37 @@ BEGIN
             RAISE EXCEPTION 'qty of sku "%" must be a positive whole number, got %', it.sku, COALESCE(line->'qty', 'null')
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
+        IF (line->>'qty')::numeric > 9223372036854775807 THEN
+            RAISE EXCEPTION 'qty % of sku "%" is out of range', line->'qty', it.sku
+                USING ERRCODE = 'numeric_value_out_of_range', DETAIL = 'Quantities are bigint.';
+        END IF;
         qty := (line->>'qty')::bigint;
+        cost := NULL;
+        IF line->'unit_cost' IS NOT NULL AND jsonb_typeof(line->'unit_cost') <> 'null' THEN
+            IF NOT (jsonb_typeof(line->'unit_cost') = 'number'
+                    OR (jsonb_typeof(line->'unit_cost') = 'string' AND line->>'unit_cost' ~ '^\+?[0-9]*\.?[0-9]+$|^\+?[0-9]+\.$'))
+               OR (line->>'unit_cost')::numeric < 0 THEN
+                RAISE EXCEPTION 'unit_cost of sku "%" must be an amount of zero or more, got %', it.sku, line->'unit_cost'
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            cost := (line->>'unit_cost')::numeric;
+            IF cost >= 10000000000 THEN
+                RAISE EXCEPTION 'unit_cost % of sku "%" is out of range', cost, it.sku
+                    USING ERRCODE = 'numeric_value_out_of_range',
+                          DETAIL = 'Unit costs are numeric(14,4): at most 9999999999.9999.';
+            END IF;
+            IF cost <> round(cost, 4) THEN
+                RAISE EXCEPTION 'unit_cost of sku "%" must have at most four decimal places, got %', it.sku, cost
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+        END IF;
+        SELECT l.qty_ordered INTO before FROM oms.purchase_order_line l WHERE l.po_id = po AND l.item_id = it.item_id;
+        IF FOUND AND before::numeric + qty > 9223372036854775807 THEN
+            RAISE EXCEPTION 'qty of sku "%" adds up to % and is out of range', it.sku, before::numeric + qty
+                USING ERRCODE = 'numeric_value_out_of_range', DETAIL = 'Quantities are bigint.';
+        END IF;
         INSERT INTO oms.purchase_order_line AS l (po_id, item_id, qty_ordered, unit_cost)
-        VALUES (po, it.item_id, qty, (line->>'unit_cost')::numeric)
+        VALUES (po, it.item_id, qty, cost)
         ON CONFLICT (po_id, item_id) DO UPDATE SET qty_ordered = l.qty_ordered + EXCLUDED.qty_ordered;
     END LOOP;
     RETURN po;

@@ -14,6 +14,12 @@ CREATE TABLE oms.reorder_rule (
     order_multiple bigint NOT NULL DEFAULT 1 CHECK (order_multiple > 0),
     min_order_qty  bigint NOT NULL DEFAULT 0 CHECK (min_order_qty >= 0),
     lead_time_days integer CHECK (lead_time_days >= 0),
+    -- Bounded so that no rule can make run_reorder() fail for every rule:
+    -- today + lead time is a date, and the quantities it computes fit bigint.
+    CONSTRAINT reorder_rule_lead_time_days_range CHECK (lead_time_days <= 365),
+    CONSTRAINT reorder_rule_quantities_range CHECK (reorder_point <= 1000000000000
+        AND reorder_qty <= 1000000000000 AND max_level <= 1000000000000
+        AND order_multiple <= 1000000000000 AND min_order_qty <= 1000000000000),
     active         boolean NOT NULL DEFAULT true,
     snooze_until   date,
     updated_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
@@ -27,7 +33,7 @@ COMMENT ON COLUMN oms.reorder_rule.reorder_qty IS 'Fixed order quantity: order t
 COMMENT ON COLUMN oms.reorder_rule.max_level IS 'Order-up-to level: order max_level - (available + incoming).  Either this or reorder_qty.';
 COMMENT ON COLUMN oms.reorder_rule.order_multiple IS 'Order quantities are rounded up to a multiple of this (case or pallet size).';
 COMMENT ON COLUMN oms.reorder_rule.min_order_qty IS 'The supplier''s minimum order quantity for the item (applied before rounding to the multiple).';
-COMMENT ON COLUMN oms.reorder_rule.lead_time_days IS 'Days from order to receipt; NULL means the supplier''s lead time.';
+COMMENT ON COLUMN oms.reorder_rule.lead_time_days IS 'Days from order to receipt, 0 to 365; NULL means the supplier''s lead time.';
 COMMENT ON COLUMN oms.reorder_rule.active IS 'An inactive rule orders nothing and announces no crossing.';
 COMMENT ON COLUMN oms.reorder_rule.snooze_until IS 'run_reorder() skips the rule before this date (crossings are still announced).';
 CREATE INDEX reorder_rule_supplier_idx ON oms.reorder_rule (supplier_id);
@@ -175,6 +181,17 @@ BEGIN
         RAISE EXCEPTION 'reorder_point must not be negative, got %', reorder_point
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF reorder_point > 1000000000000 OR reorder_qty > 1000000000000 OR max_level > 1000000000000
+       OR order_multiple > 1000000000000 OR min_order_qty > 1000000000000 THEN
+        RAISE EXCEPTION '%',
+            CASE WHEN reorder_point > 1000000000000 THEN format('reorder_point %s is out of range', reorder_point)
+                 WHEN reorder_qty > 1000000000000 THEN format('reorder_qty %s is out of range', reorder_qty)
+                 WHEN max_level > 1000000000000 THEN format('max_level %s is out of range', max_level)
+                 WHEN order_multiple > 1000000000000 THEN format('order_multiple %s is out of range', order_multiple)
+                 ELSE format('min_order_qty %s is out of range', min_order_qty) END
+            USING ERRCODE = 'numeric_value_out_of_range',
+                  DETAIL = 'Reorder quantities are at most 1000000000000 units.';
+    END IF;
     IF (reorder_qty IS NULL) = (max_level IS NULL) THEN
         RAISE EXCEPTION 'give either reorder_qty or max_level for sku "%" at "%"', sku, location
             USING ERRCODE = 'invalid_parameter_value',
@@ -199,6 +216,11 @@ BEGIN
     IF lead_time_days < 0 THEN
         RAISE EXCEPTION 'lead_time_days must not be negative, got %', lead_time_days
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF lead_time_days > 365 THEN
+        RAISE EXCEPTION 'lead_time_days % is out of range', lead_time_days
+            USING ERRCODE = 'numeric_value_out_of_range',
+                  DETAIL = 'A lead time is 0 to 365 days.';
     END IF;
     INSERT INTO oms.reorder_rule AS r (item_id, location_id, supplier_id, reorder_point, reorder_qty,
                                        max_level, order_multiple, min_order_qty, lead_time_days,

@@ -89,12 +89,20 @@ BEGIN
         RAISE EXCEPTION 'history_days must be at least 1, got %', COALESCE(forecast_demand.history_days::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF forecast_demand.history_days > 3660 THEN
+        RAISE EXCEPTION 'history_days % is out of range', forecast_demand.history_days
+            USING ERRCODE = 'numeric_value_out_of_range',
+                  DETAIL = 'A forecast reads at most 3660 days (ten years) of history.';
+    END IF;
     IF alpha IS NULL OR alpha <= 0 OR alpha > 1 THEN
         RAISE EXCEPTION 'alpha must be in (0, 1], got %', COALESCE(alpha::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF as_of IS NULL THEN
         RAISE EXCEPTION 'as_of must not be null' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT isfinite(as_of) THEN
+        RAISE EXCEPTION 'as_of must be a finite date, got %', as_of USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN QUERY
     WITH h AS (
@@ -154,13 +162,20 @@ COMMENT ON FUNCTION oms.forecast_demand(text, integer, double precision, date) I
 CREATE FUNCTION oms.lead_time_demand(daily_demand double precision, dow_factors double precision[],
                                      start date, days integer)
     RETURNS double precision
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
     AS $$
-    SELECT COALESCE(sum(daily_demand * COALESCE(dow_factors[extract(isodow FROM start + k)::integer], 1)), 0)
-    FROM generate_series(0, days - 1) AS k
+BEGIN
+    IF days < 0 OR days > 365 THEN
+        RAISE EXCEPTION 'days % is out of range', days
+            USING ERRCODE = 'numeric_value_out_of_range',
+                  DETAIL = 'A lead time is 0 to 365 days.';
+    END IF;
+    RETURN (SELECT COALESCE(sum(daily_demand * COALESCE(dow_factors[extract(isodow FROM start + k)::integer], 1)), 0)
+            FROM generate_series(0, days - 1) AS k);
+END
 $$;
-COMMENT ON FUNCTION oms.lead_time_demand(double precision, double precision[], date, integer) IS 'Expected demand over the days days from start: daily_demand times each day''s weekday factor.';
+COMMENT ON FUNCTION oms.lead_time_demand(double precision, double precision[], date, integer) IS 'Expected demand over the days days (0 to 365) from start: daily_demand times each day''s weekday factor.';
 
 -- The standard normal quantile (Acklam's rational approximation, relative
 -- error below 1.2e-9): z for a service level p.

@@ -68,7 +68,7 @@ SELECT i.sku,
        v.item_id,
        v.location_id,
        v.reorder_point,
-       GREATEST(v.on_hand - (v.reserved - x.expired) - v.safety_stock, 0) + v.incoming <= v.reorder_point
+       GREATEST(v.on_hand - (v.reserved - x.expired) - v.safety_stock, 0)::numeric + v.incoming <= v.reorder_point
            AS below_reorder_point,
        round((GREATEST(v.on_hand - (v.reserved - x.expired) - v.safety_stock, 0)
               / NULLIF(f.daily_demand, 0))::numeric, 1) AS days_of_cover
@@ -89,18 +89,18 @@ CREATE VIEW oms.inventory_summary AS
 SELECT i.sku,
        i.name AS item_name,
        count(p.location_id) FILTER (WHERE p.on_hand > 0) AS locations_stocked,
-       COALESCE(sum(p.on_hand), 0)::bigint AS on_hand,
-       COALESCE(sum(p.reserved), 0)::bigint AS reserved,
-       COALESCE(sum(p.safety_stock), 0)::bigint AS safety_stock,
-       COALESCE(sum(p.available), 0)::bigint AS available,
-       COALESCE(sum(p.damaged), 0)::bigint AS damaged,
-       COALESCE(sum(p.incoming), 0)::bigint AS incoming,
+       COALESCE(sum(p.on_hand), 0) AS on_hand,
+       COALESCE(sum(p.reserved), 0) AS reserved,
+       COALESCE(sum(p.safety_stock), 0) AS safety_stock,
+       COALESCE(sum(p.available), 0) AS available,
+       COALESCE(sum(p.damaged), 0) AS damaged,
+       COALESCE(sum(p.incoming), 0) AS incoming,
        i.item_id
 FROM oms.item i
 LEFT JOIN oms.inventory_position p ON p.item_id = i.item_id
 WHERE NOT i.is_bundle
 GROUP BY i.item_id, i.sku, i.name;
-COMMENT ON VIEW oms.inventory_summary IS 'Stock per item over all locations.';
+COMMENT ON VIEW oms.inventory_summary IS 'Stock per item over all locations (numeric sums: buckets near the top of bigint at several locations cannot overflow the view).';
 
 GRANT SELECT ON oms.inventory_position, oms.inventory_summary TO oms_admin, oms_app, oms_reader;
 GRANT EXECUTE ON FUNCTION oms.check_inventory() TO oms_admin, oms_app, oms_reader;

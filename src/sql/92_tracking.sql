@@ -24,10 +24,10 @@ SELECT o.order_id,
        ev.created_at AS last_event_at
 FROM oms.sales_order o
 CROSS JOIN LATERAL (
-    SELECT COALESCE(sum(l.qty_ordered), 0)::bigint AS ordered,
-           COALESCE(sum(l.qty_cancelled), 0)::bigint AS cancelled,
-           COALESCE(sum(l.qty_shipped), 0)::bigint AS shipped,
-           COALESCE(sum(l.qty_delivered), 0)::bigint AS delivered
+    SELECT COALESCE(sum(l.qty_ordered), 0) AS ordered,
+           COALESCE(sum(l.qty_cancelled), 0) AS cancelled,
+           COALESCE(sum(l.qty_shipped), 0) AS shipped,
+           COALESCE(sum(l.qty_delivered), 0) AS delivered
     FROM oms.order_line l
     WHERE l.order_id = o.order_id AND l.kind <> 'bundle') u
 LEFT JOIN LATERAL (
@@ -119,11 +119,11 @@ SELECT loc.code AS location,
        q.open_shipments
 FROM (
     SELECT l.order_id, r.location_id,
-           sum(r.qty)::bigint AS units_reserved,
+           sum(r.qty) AS units_reserved,
            COALESCE((SELECT sum(sl.qty) FROM oms.shipment s
                      JOIN oms.shipment_line sl ON sl.shipment_id = s.shipment_id
                      WHERE s.order_id = l.order_id AND s.location_id = r.location_id
-                       AND s.status IN ('pending', 'picking', 'packed')), 0)::bigint AS units_in_shipments,
+                       AND s.status IN ('pending', 'picking', 'packed')), 0) AS units_in_shipments,
            (SELECT array_agg(s.shipment_number ORDER BY s.shipment_id) FROM oms.shipment s
             WHERE s.order_id = l.order_id AND s.location_id = r.location_id
               AND s.status IN ('pending', 'picking', 'packed')) AS open_shipments
