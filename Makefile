@@ -24,7 +24,8 @@ OBJS = \
 	src/payments.o \
 	src/returns.o \
 	src/purchasing.o \
-	src/reorder.o
+	src/reorder.o \
+	src/guards.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
@@ -42,7 +43,8 @@ SQL_PARTS = \
 	src/sql/74_forecast.sql \
 	src/sql/80_jobs.sql \
 	src/sql/90_views.sql \
-	src/sql/92_tracking.sql
+	src/sql/92_tracking.sql \
+	src/sql/95_guards.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql

@@ -10,8 +10,9 @@
 -- reservations, the reserved buckets and the order.placed event are
 -- written.  The status guard still records the order's history and event.
 -- The level guard trigger, which refuses bucket writes from outside the
--- engine, is disabled by run.sh for this workload only: that is one trigger
--- call fewer per level than the function pays.  The one thing the client
+-- engine, and the guards of order_line and reservation, which refuse their
+-- writes outside the engine, are disabled by run.sh for this workload only:
+-- that is one trigger call fewer per row than the function pays.  The one thing the client
 -- does not do is check results between statements (a real client would).
 \set a random(1, 1000)
 \set b random(1, 1000)

@@ -63,13 +63,18 @@ done
 for c in $clients; do
     pgbench_run place_order "$c" "$db" -f "$OMS_TMP/place_order.sql"
 done
-# The client-side writes the reserved bucket itself, which the level guard
-# refuses outside the engine: off for this workload only.
-oms_psql -q -d "$db" -c 'ALTER TABLE oms.inventory_level DISABLE TRIGGER inventory_level_guard'
+# The client-side writes the reserved bucket, the order lines and the
+# reservations itself, which the guards refuse outside the engine: off for
+# this workload only.
+oms_psql -q -d "$db" -c 'ALTER TABLE oms.inventory_level DISABLE TRIGGER inventory_level_guard' \
+    -c 'ALTER TABLE oms.order_line DISABLE TRIGGER engine_guard' \
+    -c 'ALTER TABLE oms.reservation DISABLE TRIGGER engine_guard'
 for c in $clients; do
     pgbench_run client "$c" "$db" -f "$OMS_TMP/place_order_client.sql"
 done
-oms_psql -q -d "$db" -c 'ALTER TABLE oms.inventory_level ENABLE TRIGGER inventory_level_guard'
+oms_psql -q -d "$db" -c 'ALTER TABLE oms.inventory_level ENABLE TRIGGER inventory_level_guard' \
+    -c 'ALTER TABLE oms.order_line ENABLE TRIGGER engine_guard' \
+    -c 'ALTER TABLE oms.reservation ENABLE TRIGGER engine_guard'
 pgbench_run flash 32 "$db" -f "$OMS_TMP/flash_sale.sql"
 pgbench_run spread 32 "$db" -f "$OMS_TMP/spread_sale.sql"
 
