@@ -159,6 +159,10 @@ SELECT oms.create_purchase_order('ACME', 'EAST', '[{"sku": "MUG", "qty": 7}]') A
 SET ROLE oms_admin;
 UPDATE oms.purchase_order SET status = 'submitted' WHERE po_id = :po2;
 SELECT incoming FROM oms.inventory_level v JOIN oms.item i USING (item_id) WHERE i.sku = 'MUG';
+-- and a plain submit is held to what submit_purchase_order() checks and sets
+SELECT expected_on = current_date + 7 AS expected_after_lead_time FROM oms.purchase_order WHERE po_id = :po2;
+SELECT oms.create_purchase_order('ACME', 'EAST') AS po3 \gset
+SELECT pg_temp.refused(format($$UPDATE oms.purchase_order SET status = 'submitted' WHERE po_id = %s$$, :po3));
 UPDATE oms.purchase_order SET status = 'cancelled' WHERE po_id = :po2;
 SELECT incoming FROM oms.inventory_level v JOIN oms.item i USING (item_id) WHERE i.sku = 'MUG';
 RESET ROLE;
