@@ -237,7 +237,12 @@ order_units(int64 order_id, int64 *open, int64 *delivered)
 
 	oms_spi_connect();
 	oms_become_owner(oms_relation_owner(oms_relid("order_line")), &saved);
-	oms_plan_exec(&plan_order_units, arg, NULL, true, 1, SPI_OK_SELECT);
+	/*
+	 * Not read-only: a fresh snapshot under READ COMMITTED, so an UPDATE
+	 * that waited for the order row sees the lines the holder of that lock
+	 * committed (isolation spec guard_direct_cancel).
+	 */
+	oms_plan_exec(&plan_order_units, arg, NULL, false, 1, SPI_OK_SELECT);
 	oms_restore_user(&saved);
 	*open = oms_spi_int64(0, 1, &isnull);
 	*delivered = oms_spi_int64(0, 2, &isnull);
