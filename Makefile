@@ -26,6 +26,7 @@ OBJS = \
 	src/returns.o \
 	src/purchasing.o \
 	src/reorder.o \
+	src/guards.o \
 	src/references.o
 
 # The install script is the SQL of each concern, concatenated in this order.
@@ -45,7 +46,8 @@ SQL_PARTS = \
 	src/sql/80_jobs.sql \
 	src/sql/90_views.sql \
 	src/sql/92_tracking.sql \
-	src/sql/95_references.sql \
+	src/sql/95_guards.sql \
+	src/sql/96_references.sql \
 	src/sql/99_privileges.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql

@@ -17,7 +17,8 @@
 -- foreign keys still check every reference.  The level guard trigger, which
 -- refuses bucket writes from outside the engine, is disabled by run.sh for
 -- this workload only (one trigger call fewer per level than the function
--- pays).  What it leaves out: checking between statements that each line
+-- pays), and so are the engine guards of sales_order, order_line and
+-- reservation, which refuse their writes outside the engine.  What it leaves out: checking between statements that each line
 -- found a location (stock is ample here: a NULL location would fail the
 -- reservation insert and roll the order back), idempotency keys, holds.
 \set a random(1, 1000)

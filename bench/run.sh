@@ -294,14 +294,21 @@ for sync in $sync_modes; do
         PGOPTIONS="-c oms.notify_events=off" pgbench_run po3_quiet "$c" "$db" -f "$OMS_TMP/place_order.sql"
         check_oms "po3_quiet at $c clients"
     done
-    # The client-side writes the reserved bucket itself, which the level guard
-    # refuses outside the engine: off for this workload only.
-    oms_psql -q -d "$db" -c 'ALTER TABLE oms.inventory_level DISABLE TRIGGER inventory_level_guard'
+    # The client-side writes the reserved bucket, the order, its lines and
+    # their reservations itself, which the level guard and the engine guards
+    # refuse outside the engine: off for this workload only.
+    oms_psql -q -d "$db" -c 'ALTER TABLE oms.inventory_level DISABLE TRIGGER inventory_level_guard' \
+        -c 'ALTER TABLE oms.sales_order DISABLE TRIGGER engine_guard' \
+        -c 'ALTER TABLE oms.order_line DISABLE TRIGGER engine_guard' \
+        -c 'ALTER TABLE oms.reservation DISABLE TRIGGER engine_guard'
     for c in $clients; do
         pgbench_run client3 "$c" "$db" -f "$OMS_TMP/place_order_client.sql"
         check_oms "client3 at $c clients"
     done
-    oms_psql -q -d "$db" -c 'ALTER TABLE oms.inventory_level ENABLE TRIGGER inventory_level_guard'
+    oms_psql -q -d "$db" -c 'ALTER TABLE oms.inventory_level ENABLE TRIGGER inventory_level_guard' \
+        -c 'ALTER TABLE oms.sales_order ENABLE TRIGGER engine_guard' \
+        -c 'ALTER TABLE oms.order_line ENABLE TRIGGER engine_guard' \
+        -c 'ALTER TABLE oms.reservation ENABLE TRIGGER engine_guard'
     for c in $clients; do
         pgbench_run po15 "$c" "$db" -f "$OMS_TMP/place_order_15.sql"
         check_oms "po15 at $c clients"

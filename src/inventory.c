@@ -70,6 +70,10 @@ static OmsPlan plan_sku_by_id = {
 	"SELECT sku FROM oms.item WHERE item_id = $1",
 	1, {INT8OID}
 };
+static OmsPlan plan_item_is_bundle = {
+	"SELECT sku, is_bundle FROM oms.item WHERE item_id = $1",
+	1, {INT8OID}
+};
 static OmsPlan plan_code_by_id = {
 	"SELECT code FROM oms.location WHERE location_id = $1",
 	1, {INT8OID}
@@ -239,6 +243,20 @@ oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 	}
 
 	oms_spi_connect();
+
+	/* The API refuses bundles before it writes; a direct insert is checked here. */
+	if (!engine_call)
+	{
+		Datum		v[1] = {Int64GetDatum(item_id)};
+		bool		bnull;
+
+		if (oms_plan_exec(&plan_item_is_bundle, v, NULL, true, 1, SPI_OK_SELECT) == 1 &&
+			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &bnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("sku \"%s\" is a bundle and holds no stock of its own", oms_spi_text(0, 1)),
+					 errhint("Move stock of its components instead.")));
+	}
 
 	/*
 	 * The level is written as the owner of the tables: whoever may insert a

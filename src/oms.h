@@ -46,6 +46,9 @@
 #define ERRCODE_OMS_CURRENCY_MISMATCH		MAKE_SQLSTATE('O','M','0','1','0')
 /* a return asked for after the return window closed */
 #define ERRCODE_OMS_RETURN_WINDOW_CLOSED	MAKE_SQLSTATE('O','M','0','1','1')
+/* a direct write of an engine-owned table or column, or a status move with
+ * side effects made by a plain UPDATE: the message names the API to call */
+#define ERRCODE_OMS_USE_API					MAKE_SQLSTATE('O','M','0','1','2')
 
 /* ----------
  * Checked arithmetic on quantities (bigint).  Never wraps: raises 22003
@@ -145,8 +148,10 @@ extern char *oms_spi_text(int row, int col);
 
 /* ----------
  * Engine guard (oms.c).  The stock buckets on_hand, damaged, reserved and
- * incoming of oms.inventory_level may only change while an engine function
- * holds this guard; the level trigger refuses every other write.
+ * incoming of oms.inventory_level, and the engine-owned tables (guards.c),
+ * may only change while an engine function holds this guard; their
+ * triggers refuse every other write.  oms_plan_exec() holds it for every
+ * statement it runs, so every write of the C engine is the engine's.
  * ----------
  */
 extern void oms_engine_enter(void);

@@ -22,6 +22,7 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -101,6 +102,11 @@ static OmsPlan plan_lines_received = {
 	" FROM unnest($1::bigint[], $2::bigint[]) AS d(po_line_id, qty)"
 	" WHERE l.po_line_id = d.po_line_id",
 	2, {INT8ARRAYOID, INT8ARRAYOID}
+};
+static OmsPlan plan_submit_check = {
+	"SELECT EXISTS (SELECT 1 FROM oms.purchase_order_line WHERE po_id = $1),"
+	" (SELECT CURRENT_DATE + lead_time_days FROM oms.supplier WHERE supplier_id = $2)",
+	2, {INT8OID, INT8OID}
 };
 static OmsPlan plan_po_set_status = {
 	"UPDATE oms.purchase_order SET status = $2 WHERE po_id = $1",
@@ -289,6 +295,48 @@ oms_purchase_order_guard(PG_FUNCTION_ARGS)
 				 errmsg("purchase order %s cannot be moved to \"%s\" by hand", po_number, new_status),
 				 errdetail("partially_received and received follow the quantities received."),
 				 errhint("Receive the delivery with oms.receive_purchase_order().")));
+
+	/*
+	 * Submitting, by oms.submit_purchase_order() or by a plain UPDATE: an
+	 * order needs lines, and it is expected after the supplier's lead time
+	 * unless a date was given.
+	 */
+	if (new_status != NULL && strcmp(new_status, "submitted") == 0 &&
+		old_status != NULL && strcmp(old_status, "draft") == 0)
+	{
+		Datum		v[2] = {Int64GetDatum(tuple_int64(newtup, desc, "po_id", &isnull)),
+		Int64GetDatum(tuple_int64(newtup, desc, "supplier_id", &isnull))};
+		OmsSavedUser saved;
+		bool		has_lines;
+		bool		dnull;
+		Datum		expected;
+		int			col = SPI_fnumber(desc, "expected_on");
+
+		oms_spi_connect();
+		oms_become_owner(oms_relation_owner(RelationGetRelid(trigdata->tg_relation)), &saved);
+		oms_plan_exec(&plan_submit_check, v, NULL, true, 1, SPI_OK_SELECT);
+		oms_restore_user(&saved);
+		has_lines = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &dnull));
+		expected = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &dnull);
+		oms_spi_finish();
+		if (!has_lines)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("purchase order %s has no lines", po_number),
+					 errhint("Add lines to the draft before submitting it.")));
+		if (col > 0 && !dnull)
+		{
+			bool		cur_null;
+
+			(void) SPI_getbinval(newtup, desc, col, &cur_null);
+			if (cur_null)
+			{
+				bool		nulls[1] = {false};
+
+				newtup = heap_modify_tuple_by_cols(newtup, desc, 1, &col, &expected, nulls);
+			}
+		}
+	}
 
 	if (old_status != NULL && strcmp(old_status, "draft") != 0 &&
 		(tuple_int64(oldtup, desc, "supplier_id", &isnull) != tuple_int64(newtup, desc, "supplier_id", &isnull) ||

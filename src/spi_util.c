@@ -63,7 +63,9 @@ oms_plan_prepare(OmsPlan *p)
 }
 
 /*
- * Execute a saved plan, preparing it on first use.  Returns SPI_processed.
+ * Execute a saved plan, preparing it on first use, under the engine guard
+ * (oms.h): the triggers of the engine-owned tables let its writes through.
+ * Returns SPI_processed.
  * Any result other than "expected" is an internal error: a business rule
  * violation raises its own ereport from inside the statement.
  */
@@ -71,9 +73,19 @@ int
 oms_plan_exec(OmsPlan *p, Datum *values, const char *nulls,
 			  bool read_only, long count, int expected)
 {
-	int			rc;
+	volatile int rc = 0;
 
-	rc = SPI_execute_plan(oms_plan_prepare(p), values, nulls, read_only, count);
+	/* every statement the engine runs writes as the engine (guards.c) */
+	oms_engine_enter();
+	PG_TRY();
+	{
+		rc = SPI_execute_plan(oms_plan_prepare(p), values, nulls, read_only, count);
+	}
+	PG_FINALLY();
+	{
+		oms_engine_leave();
+	}
+	PG_END_TRY();
 	if (rc != expected)
 		elog(ERROR, "SPI_execute_plan returned %s for \"%s\", expected %s",
 			 SPI_result_code_string(rc), p->sql,

@@ -119,9 +119,26 @@ CREATE FUNCTION oms.check_reservations()
     JOIN oms.item i ON i.item_id = v.item_id
     JOIN oms.location l ON l.location_id = v.location_id
     WHERE v.reserved > v.on_hand
+    UNION ALL
+    -- a closed order holds nothing: stock left reserved for it is stuck
+    SELECT i.sku, l.code, 'active reservation ' || r.reservation_id || ' of ' || o.status
+           || ' order ' || o.order_number, 0::bigint, r.qty
+    FROM oms.reservation r
+    JOIN oms.order_line ol ON ol.line_id = r.line_id
+    JOIN oms.sales_order o ON o.order_id = ol.order_id
+    JOIN oms.item i ON i.item_id = r.item_id
+    JOIN oms.location l ON l.location_id = r.location_id
+    WHERE r.state = 'active' AND o.status IN ('cancelled', 'completed')
+    UNION ALL
+    SELECT i.sku, NULL, 'line ' || ol.line_id || ' of ' || o.status || ' order ' || o.order_number
+           || ' is still backordered', 0::bigint, ol.qty_backordered
+    FROM oms.order_line ol
+    JOIN oms.sales_order o ON o.order_id = ol.order_id
+    JOIN oms.item i ON i.item_id = ol.item_id
+    WHERE ol.qty_backordered > 0 AND o.status IN ('cancelled', 'completed')
     ORDER BY 1, 2, 3
 $$;
-COMMENT ON FUNCTION oms.check_reservations() IS 'Proves reserved = the sum of active reservations per level and per line: no rows when all is well.';
+COMMENT ON FUNCTION oms.check_reservations() IS 'Proves reserved = the sum of active reservations per level and per line, and that no cancelled or completed order still holds reservations or backorders: no rows when all is well.';
 
 GRANT SELECT ON oms.cart_hold, oms.reservation TO oms_admin, oms_app, oms_reader;
 REVOKE ALL ON FUNCTION oms.hold_stock(text, jsonb, interval), oms.release_hold(text),
