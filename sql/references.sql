@@ -53,7 +53,9 @@ SELECT count(*) AS items, (SELECT count(*) FROM oms.location) AS locations,
 FROM oms.item;
 
 -- ---------------------------------------------------------------------------
--- a dangling reference is refused on every hot table, as a direct write
+-- a dangling reference is refused on every hot table: where a direct write
+-- may go (orders, the ledger) by the check (23503), elsewhere by the engine
+-- guard, since only the engine writes there (OM012)
 -- ---------------------------------------------------------------------------
 SELECT pg_temp.try($$INSERT INTO oms.sales_order (channel_id) VALUES (12345)$$) AS order_channel;
 SELECT pg_temp.try(format($$UPDATE oms.sales_order SET channel_id = 12345 WHERE order_id = %s$$, :o1)) AS order_channel_update;
@@ -69,8 +71,8 @@ SELECT pg_temp.try(format($$UPDATE oms.shipment_line SET item_id = 12345 WHERE s
 SELECT count(*) AS orders, (SELECT count(*) FROM oms.inventory_movement) AS movements FROM oms.sales_order;
 SELECT count(*) AS dangling FROM oms.order_line l WHERE NOT EXISTS (SELECT FROM oms.item i WHERE i.item_id = l.item_id);
 
--- the hot tables carry the lock-free check instead of a foreign key; the
--- colder ones keep their foreign keys
+-- the hot tables a direct writer may reach carry the lock-free check
+-- instead of a foreign key; the colder ones keep their foreign keys
 SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
 WHERE c.relnamespace = 'oms'::regnamespace AND t.tgname LIKE 'reference%' ORDER BY 1, 2;
 SELECT conrelid::regclass AS child, confrelid::regclass AS parent
