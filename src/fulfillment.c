@@ -242,13 +242,27 @@ static OmsPlan plan_open_shipments = {
 	" AND status IN ('pending', 'picking', 'packed') ORDER BY shipment_id FOR UPDATE",
 	1, {INT8OID}
 };
+/*
+ * The derived fields of an order from its stocked lines.  returned means
+ * every open unit (ordered - cancelled) came back, not only every shipped
+ * one: a line still to ship keeps the order partially_returned.  order_type
+ * becomes backorder (preorder when a waiting unit is a pre-order item) once
+ * any unit waits for stock, also when an edit or a return to sender
+ * backorders it after placement; it never goes back to normal.
+ */
 static OmsPlan plan_refresh = {
-	"WITH t AS (SELECT COALESCE(sum(qty_ordered - qty_cancelled), 0) AS open,"
-	" COALESCE(sum(qty_shipped), 0) AS shipped, COALESCE(sum(qty_delivered), 0) AS delivered,"
-	" COALESCE(sum(qty_returned), 0) AS returned"
-	" FROM oms.order_line WHERE order_id = $1 AND kind <> 'bundle')"
-	" UPDATE oms.sales_order o SET fulfillment_status = CASE"
-	" WHEN t.returned > 0 AND t.returned >= t.shipped THEN 'returned'"
+	"WITH t AS (SELECT COALESCE(sum(l.qty_ordered - l.qty_cancelled), 0) AS open,"
+	" COALESCE(sum(l.qty_shipped), 0) AS shipped, COALESCE(sum(l.qty_delivered), 0) AS delivered,"
+	" COALESCE(sum(l.qty_returned), 0) AS returned,"
+	" bool_or(l.qty_backordered > 0 AND i.backorder_policy = 'preorder') AS preorder,"
+	" bool_or(l.qty_backordered > 0) AS backorder"
+	" FROM oms.order_line l JOIN oms.item i ON i.item_id = l.item_id"
+	" WHERE l.order_id = $1 AND l.kind <> 'bundle')"
+	" UPDATE oms.sales_order o SET order_type = CASE"
+	" WHEN o.order_type <> 'normal' THEN o.order_type"
+	" WHEN t.preorder THEN 'preorder' WHEN t.backorder THEN 'backorder' ELSE 'normal' END,"
+	" fulfillment_status = CASE"
+	" WHEN t.returned > 0 AND t.returned >= t.open THEN 'returned'"
 	" WHEN t.returned > 0 THEN 'partially_returned'"
 	" WHEN t.open > 0 AND t.delivered >= t.open THEN 'delivered'"
 	" WHEN t.delivered > 0 THEN 'partially_delivered'"
