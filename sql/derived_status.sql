@@ -275,7 +275,12 @@ BEGIN
         ELSIF r < 0.63 THEN
             action := 'reship';
             s := pg_temp.pick($q$SELECT shipment_id FROM oms.shipment WHERE status = 'lost'$q$);
-            PERFORM oms.reship(s);
+            IF random() < 0.5 THEN
+                PERFORM oms.reship(s);
+            ELSE
+                action := 'cancel lost';
+                PERFORM oms.advance_shipment(s, 'cancelled');
+            END IF;
         ELSIF r < 0.66 THEN
             action := 'return_to_sender';
             s := pg_temp.pick($q$SELECT shipment_id FROM oms.shipment WHERE status IN ('shipped', 'in_transit')$q$);
@@ -285,8 +290,15 @@ BEGIN
             x := pg_temp.pick($q$SELECT l.line_id FROM oms.order_line l
                                 WHERE l.kind <> 'bundle' AND l.qty_shipped > l.qty_returned$q$);
             SELECT l.order_id, i2.sku INTO o, state FROM oms.order_line l JOIN oms.item i2 USING (item_id) WHERE l.line_id = x;
-            PERFORM oms.request_return(o, jsonb_build_array(jsonb_build_object('sku', state, 'qty', 1 + floor(random() * 2)::int)),
-                                       'refund', jsonb_build_object('authorize', random() < 0.9));
+            IF random() < 0.7 THEN
+                PERFORM oms.request_return(o, jsonb_build_array(jsonb_build_object('sku', state, 'qty', 1 + floor(random() * 2)::int)),
+                                           'refund', jsonb_build_object('authorize', random() < 0.9));
+            ELSE
+                action := 'request exchange';
+                PERFORM oms.request_return(o, jsonb_build_array(jsonb_build_object('sku', state, 'qty', 1 + floor(random() * 2)::int)),
+                                           'exchange', jsonb_build_object('authorize', random() < 0.9,
+                                               'exchange', jsonb_build_array(jsonb_build_object('sku', (ARRAY['A', 'B', 'D'])[1 + floor(random() * 3)::int], 'qty', 1))));
+            END IF;
         ELSIF r < 0.80 THEN
             action := 'receive_return';
             x := pg_temp.pick($q$SELECT rma_id FROM oms.return_authorization WHERE status = 'authorized'$q$);
@@ -303,9 +315,14 @@ BEGIN
             x := pg_temp.pick($q$SELECT rma_id FROM oms.return_authorization WHERE status = 'received'$q$);
             PERFORM oms.complete_return(x);
         ELSIF r < 0.85 THEN
-            action := 'cancel_return';
-            x := pg_temp.pick($q$SELECT rma_id FROM oms.return_authorization WHERE status IN ('requested', 'authorized')$q$);
-            PERFORM oms.advance_return(x, CASE WHEN random() < 0.5 THEN 'cancelled' ELSE 'authorized' END);
+            action := 'advance_return';
+            x := pg_temp.pick($q$SELECT rma_id FROM oms.return_authorization WHERE status IN ('requested', 'authorized', 'received')$q$);
+            IF random() < 0.4 THEN
+                action := 'change_return';
+                PERFORM oms.change_return(x, 'refund');
+            ELSE
+                PERFORM oms.advance_return(x, CASE WHEN random() < 0.5 THEN 'cancelled' ELSE 'authorized' END);
+            END IF;
         ELSIF r < 0.89 THEN
             action := 'cancel_order';
             o := pg_temp.pick($q$SELECT order_id FROM oms.sales_order WHERE status NOT IN ('cancelled', 'completed')$q$);

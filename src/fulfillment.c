@@ -1024,6 +1024,39 @@ oms_deliver(PG_FUNCTION_ARGS)
  * advance_shipment: the moves that change no quantity
  * ----------------------------------------------------------------
  */
+/*
+ * A lost shipment that will not be re-shipped: its units are cancelled on
+ * the order, as a return to sender with then_do cancel does but with no
+ * restock (the units are gone), so an order whose other units are all
+ * delivered completes instead of staying processing for ever.
+ */
+static void
+cancel_lost(const ShipOrder *o, const ShipRow *s, const char *reason)
+{
+	ShipLine   *lines;
+	int			n;
+	Datum		args[2];
+
+	args[0] = Int64GetDatum(s->shipment_id);
+	if (oms_plan_exec(&plan_replacement, args, NULL, false, 1, SPI_OK_SELECT) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+				 errmsg("shipment %s was already re-shipped as %s: its units cannot also be cancelled",
+						s->number, oms_spi_text(0, 1))));
+	check_not_returned(o, s, "cancelled");
+	oms_status_event_members("shipment", s->shipment_id,
+							 psprintf("\"shipment_number\": \"%s\", \"order_number\": \"%s\","
+									  " \"tracking_number\": %s, \"lost\": true",
+									  s->number, o->number, oms_json_quote(s->tracking)));
+	set_shipment_status(s->shipment_id, "cancelled", reason ? reason : "lost, not re-shipped");
+	n = read_shipment_lines(s->shipment_id, &lines);
+	line_arrays(n, lines, args);
+	oms_plan_exec(&plan_lines_rts_cancel, args, NULL, false, 0, SPI_OK_UPDATE);
+	oms_plan_exec(&plan_bundles_cancelled, args, NULL, false, 0, SPI_OK_UPDATE);
+	oms_order_recompute_subtotal(o->order_id);
+	(void) oms_fulfillment_refresh(o->order_id);
+}
+
 PG_FUNCTION_INFO_V1(oms_advance_shipment);
 
 /* advance_shipment(shipment_id, to_status, reason) */
@@ -1051,12 +1084,20 @@ oms_advance_shipment(PG_FUNCTION_ARGS)
 		oms_status_event_members("shipment", s.shipment_id,
 								 psprintf("\"shipment_number\": \"%s\", \"order_number\": \"%s\", \"tracking_number\": %s",
 										  s.number, o.number, oms_json_quote(s.tracking)));
+	if (strcmp(to, "cancelled") == 0 && strcmp(s.status, "lost") == 0)
+	{
+		cancel_lost(&o, &s, reason);
+		oms_set_reason(NULL);
+		oms_spi_finish();
+		PG_RETURN_TEXT_P(cstring_to_text(to));
+	}
 	/* the guard refuses what the shipment machine does not allow (OM002) */
 	set_shipment_status(s.shipment_id, to, reason);
 	oms_set_reason(NULL);
 	oms_spi_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(to));
 }
+
 
 /* ----------------------------------------------------------------
  * reship: a replacement for a lost shipment
