@@ -169,6 +169,20 @@ LANGUAGE sql AS $$
     HAVING (r.status IN ('requested', 'authorized', 'rejected') AND sum(rl.qty_received) > 0)
         OR (r.status IN ('received', 'completed') AND sum(rl.qty_received) = 0)
     UNION ALL
+    -- RMAs: a completed one records its refund, an exchange its replacement
+    -- order; the others neither
+    SELECT 'return_authorization.completion', r.rma_id, r.status,
+           r.kind || ', refund ' || COALESCE(r.refund_amount::text, 'null') || ', replacement '
+           || COALESCE(r.exchange_order_id::text, 'null')
+    FROM oms.return_authorization r
+    WHERE (r.status = 'completed') <> (r.refund_amount IS NOT NULL)
+       OR (r.status = 'completed' AND r.kind = 'exchange') <> (r.exchange_order_id IS NOT NULL)
+    UNION ALL
+    -- a cancelled purchase order received nothing
+    SELECT 'purchase_order.cancelled', p.po_id, p.status, 'nothing received'
+    FROM oms.purchase_order p WHERE p.status = 'cancelled'
+      AND EXISTS (SELECT FROM oms.purchase_order_line pl WHERE pl.po_id = p.po_id AND pl.qty_received > 0)
+    UNION ALL
     -- shipments: a delivered shipment has delivered_at, a shipped one shipped_at
     SELECT 'shipment.status', s.shipment_id, s.status, 'stamps' FROM oms.shipment s
     WHERE (s.status IN ('shipped', 'in_transit', 'delivered', 'lost', 'returned_to_sender') AND s.shipped_at IS NULL)

@@ -71,6 +71,9 @@ SELECT pg_temp.try(format($$SELECT oms.request_return(%s, '[{"sku": "TEE", "qty"
     '{"exchange": [{"sku": "TEE-L", "qty": 2}]}')$$, :o1));
 SELECT pg_temp.try(format($$SELECT oms.request_return(%s, '[{"sku": "TEE", "qty": 1}]', 'exchange',
     '{"exchange": [{"sku": "TEE-L", "qty": 1, "unit_price": "5.01"}]}')$$, :o1));
+-- one sku twice at two prices (place_order would refuse it at completion): 22023
+SELECT pg_temp.try(format($$SELECT oms.request_return(%s, '[{"sku": "MUG", "qty": 2}]', 'exchange',
+    '{"exchange": [{"sku": "TEE-L", "qty": 1, "unit_price": 4}, {"sku": "TEE-L", "qty": 1, "unit_price": 5}]}')$$, :o1));
 -- an order from a channel that has closed since: 22023 (place_order would refuse it)
 SELECT pg_temp.delivered_order('bob@example.com', '[{"sku": "TEE", "qty": 1, "unit_price": 10}]', 'popup') AS o2 \gset
 UPDATE oms.channel SET active = false WHERE code = 'popup';

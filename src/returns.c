@@ -662,8 +662,20 @@ check_exchange(const RmaOrder *o, Jsonb *priced, const char *value, const char *
 	Datum		args[2];
 	bool		isnull;
 	char	   *xvalue;
+	int			i;
+	int			j;
 
 	(void) oms_resolve_lines(n, in);	/* OM003 unknown, 22023 inactive */
+	/* place_order merges a sku given twice only at one price */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(in[i].sku, in[j].sku) == 0 &&
+				!DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(in[i].unit_price),
+												  NumericGetDatum(in[j].unit_price))))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("sku \"%s\" appears twice in the exchange with different unit prices", in[i].sku),
+						 errdetail("Lines of the same sku are merged only when their unit prices agree.")));
 
 	args[0] = Int64GetDatum(o->order_id);
 	oms_plan_exec(&plan_exchange_origin, args, NULL, false, 1, SPI_OK_SELECT);
