@@ -264,6 +264,16 @@ RESET ROLE;
 RESET client_min_messages;
 SELECT sku, incoming FROM oms.inventory_position ORDER BY sku;
 
+-- a lost shipment that will not be re-shipped is cancelled through its
+-- function, which cancels its units on the order; a plain UPDATE would not
+SELECT oms.place_order('dee@example.com', 'web', '[{"sku": "TEE", "qty": 1}]', '{"confirm": true}') AS o9 \gset
+SELECT oms.create_shipment(:o9, 'EAST') AS s9 \gset
+SELECT oms.ship(:s9, 'UPS', 'T9') IS NOT NULL AS shipped;
+SELECT oms.advance_shipment(:s9, 'lost');
+SELECT pg_temp.refused(format($$UPDATE oms.shipment SET status = 'cancelled' WHERE shipment_id = %s$$, :s9));
+SELECT oms.advance_shipment(:s9, 'cancelled');
+SELECT status FROM oms.sales_order WHERE order_id = :o9;
+
 -- after all of it, everything still agrees
 SELECT count(*) AS problems FROM oms.check_inventory();
 SELECT count(*) AS problems FROM oms.check_payments();

@@ -163,13 +163,13 @@ FROM oms.event WHERE topic = 'exchange.created';
 SELECT count(*) AS payments_on_exchange FROM oms.payment WHERE order_id = :o2 AND kind = 'refund';
 -- the replacement ships like any order
 SELECT count(*) AS shipments FROM oms.create_shipments((SELECT exchange_order_id FROM oms.return_authorization WHERE rma_id = :r3));
--- an exchange worth more than what came back is refused at completion
+-- an exchange worth more than what is asked back is refused when it is
+-- requested (it was accepted, refused at completion and stuck in received;
+-- completion still checks against what came back: sql/return_exits.sql)
 SELECT pg_temp.delivered_order('cy@example.com', '[{"sku": "CAP", "qty": 1, "unit_price": 5}]') AS o3 \gset
-SELECT oms.request_return(:o3, '[{"sku": "CAP", "qty": 1, "reason": "wrong_item"}]', 'exchange',
-    '{"exchange": [{"sku": "TEE", "qty": 1, "unit_price": 20}], "authorize": true}') AS r4 \gset
-SELECT oms.receive_return(:r4, 'EAST');
-SELECT pg_temp.try(format('SELECT oms.complete_return(%s)', :r4));
-SELECT status FROM oms.return_authorization WHERE rma_id = :r4;
+SELECT pg_temp.try(format($$SELECT oms.request_return(%s, '[{"sku": "CAP", "qty": 1, "reason": "wrong_item"}]', 'exchange',
+    '{"exchange": [{"sku": "TEE", "qty": 1, "unit_price": 20}], "authorize": true}')$$, :o3));
+SELECT count(*) AS rmas FROM oms.return_authorization WHERE order_id = :o3;
 
 -- ---------------------------------------------------------------------------
 -- rejected and cancelled RMAs free their units again; the return window

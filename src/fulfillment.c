@@ -242,13 +242,27 @@ static OmsPlan plan_open_shipments = {
 	" AND status IN ('pending', 'picking', 'packed') ORDER BY shipment_id FOR UPDATE",
 	1, {INT8OID}
 };
+/*
+ * The derived fields of an order from its stocked lines.  returned means
+ * every open unit (ordered - cancelled) came back, not only every shipped
+ * one: a line still to ship keeps the order partially_returned.  order_type
+ * becomes backorder (preorder when a waiting unit is a pre-order item) once
+ * any unit waits for stock, also when an edit or a return to sender
+ * backorders it after placement; it never goes back to normal.
+ */
 static OmsPlan plan_refresh = {
-	"WITH t AS (SELECT COALESCE(sum(qty_ordered - qty_cancelled), 0) AS open,"
-	" COALESCE(sum(qty_shipped), 0) AS shipped, COALESCE(sum(qty_delivered), 0) AS delivered,"
-	" COALESCE(sum(qty_returned), 0) AS returned"
-	" FROM oms.order_line WHERE order_id = $1 AND kind <> 'bundle')"
-	" UPDATE oms.sales_order o SET fulfillment_status = CASE"
-	" WHEN t.returned > 0 AND t.returned >= t.shipped THEN 'returned'"
+	"WITH t AS (SELECT COALESCE(sum(l.qty_ordered - l.qty_cancelled), 0) AS open,"
+	" COALESCE(sum(l.qty_shipped), 0) AS shipped, COALESCE(sum(l.qty_delivered), 0) AS delivered,"
+	" COALESCE(sum(l.qty_returned), 0) AS returned,"
+	" bool_or(l.qty_backordered > 0 AND i.backorder_policy = 'preorder') AS preorder,"
+	" bool_or(l.qty_backordered > 0) AS backorder"
+	" FROM oms.order_line l JOIN oms.item i ON i.item_id = l.item_id"
+	" WHERE l.order_id = $1 AND l.kind <> 'bundle')"
+	" UPDATE oms.sales_order o SET order_type = CASE"
+	" WHEN o.order_type <> 'normal' THEN o.order_type"
+	" WHEN t.preorder THEN 'preorder' WHEN t.backorder THEN 'backorder' ELSE 'normal' END,"
+	" fulfillment_status = CASE"
+	" WHEN t.returned > 0 AND t.returned >= t.open THEN 'returned'"
 	" WHEN t.returned > 0 THEN 'partially_returned'"
 	" WHEN t.open > 0 AND t.delivered >= t.open THEN 'delivered'"
 	" WHEN t.delivered > 0 THEN 'partially_delivered'"
@@ -1015,6 +1029,39 @@ oms_deliver(PG_FUNCTION_ARGS)
  * advance_shipment: the moves that change no quantity
  * ----------------------------------------------------------------
  */
+/*
+ * A lost shipment that will not be re-shipped: its units are cancelled on
+ * the order, as a return to sender with then_do cancel does but with no
+ * restock (the units are gone), so an order whose other units are all
+ * delivered completes instead of staying processing for ever.
+ */
+static void
+cancel_lost(const ShipOrder *o, const ShipRow *s, const char *reason)
+{
+	ShipLine   *lines;
+	int			n;
+	Datum		args[2];
+
+	args[0] = Int64GetDatum(s->shipment_id);
+	if (oms_plan_exec(&plan_replacement, args, NULL, false, 1, SPI_OK_SELECT) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+				 errmsg("shipment %s was already re-shipped as %s: its units cannot also be cancelled",
+						s->number, oms_spi_text(0, 1))));
+	check_not_returned(o, s, "cancelled");
+	oms_status_event_members("shipment", s->shipment_id,
+							 psprintf("\"shipment_number\": \"%s\", \"order_number\": \"%s\","
+									  " \"tracking_number\": %s, \"lost\": true",
+									  s->number, o->number, oms_json_quote(s->tracking)));
+	set_shipment_status(s->shipment_id, "cancelled", reason ? reason : "lost, not re-shipped");
+	n = read_shipment_lines(s->shipment_id, &lines);
+	line_arrays(n, lines, args);
+	oms_plan_exec(&plan_lines_rts_cancel, args, NULL, false, 0, SPI_OK_UPDATE);
+	oms_plan_exec(&plan_bundles_cancelled, args, NULL, false, 0, SPI_OK_UPDATE);
+	oms_order_recompute_subtotal(o->order_id);
+	(void) oms_fulfillment_refresh(o->order_id);
+}
+
 PG_FUNCTION_INFO_V1(oms_advance_shipment);
 
 /* advance_shipment(shipment_id, to_status, reason) */
@@ -1042,12 +1089,20 @@ oms_advance_shipment(PG_FUNCTION_ARGS)
 		oms_status_event_members("shipment", s.shipment_id,
 								 psprintf("\"shipment_number\": \"%s\", \"order_number\": \"%s\", \"tracking_number\": %s",
 										  s.number, o.number, oms_json_quote(s.tracking)));
+	if (strcmp(to, "cancelled") == 0 && strcmp(s.status, "lost") == 0)
+	{
+		cancel_lost(&o, &s, reason);
+		oms_set_reason(NULL);
+		oms_spi_finish();
+		PG_RETURN_TEXT_P(cstring_to_text(to));
+	}
 	/* the guard refuses what the shipment machine does not allow (OM002) */
 	set_shipment_status(s.shipment_id, to, reason);
 	oms_set_reason(NULL);
 	oms_spi_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(to));
 }
+
 
 /* ----------------------------------------------------------------
  * reship: a replacement for a lost shipment

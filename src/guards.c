@@ -318,6 +318,9 @@ oms_status_api_guard(PG_FUNCTION_ARGS)
 		if (strcmp(to, "lost") == 0)
 			refuse_move(machine, key, from, to, psprintf("oms.advance_shipment(%s, 'lost')", key),
 						"The event of a lost shipment carries its numbers and tracking number, for oms.reship().");
+		if (strcmp(from, "lost") == 0 && strcmp(to, "cancelled") == 0)
+			refuse_move(machine, key, from, to, psprintf("oms.advance_shipment(%s, 'cancelled')", key),
+						"Cancelling a lost shipment cancels its units on the order and lets the order complete.");
 		if (in_list(from, left) && in_list(to, open))
 			refuse_move(machine, key, from, to, "oms.create_shipment() or oms.reship() for a new shipment",
 						"A shipment that left or was cancelled cannot take units again.");

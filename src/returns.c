@@ -222,6 +222,31 @@ static OmsPlan plan_requested_value = {
 	" FROM unnest($1::bigint[], $2::bigint[]) AS d(line_id, qty)",
 	2, {INT8ARRAYOID, INT8ARRAYOID}
 };
+/* The value of an RMA's units: received ones ($2) or all asked for. */
+static OmsPlan plan_rma_value = {
+	"SELECT COALESCE(sum(oms.line_unit_value(rl.line_id) * CASE WHEN $2 THEN rl.qty_received ELSE rl.qty END), 0)"
+	"::numeric(14,2)::text,"
+	" COALESCE(sum(CASE WHEN $2 THEN rl.qty_received ELSE rl.qty END), 0)::bigint"
+	" FROM oms.return_line rl WHERE rl.rma_id = $1",
+	2, {INT8OID, BOOLOID}
+};
+/* The value of priced exchange lines, and whether it exceeds $2. */
+static OmsPlan plan_exchange_value = {
+	"SELECT x.value::text, x.value > $2::numeric FROM (SELECT COALESCE(sum((e->>'unit_price')::numeric"
+	" * (e->>'qty')::bigint), 0)::numeric(14,2) AS value FROM pg_catalog.jsonb_array_elements($1) e) x",
+	2, {JSONBOID, TEXTOID}
+};
+/* What the replacement order of an exchange is placed with. */
+static OmsPlan plan_exchange_origin = {
+	"SELECT c.email, ch.code, ch.active FROM oms.sales_order o"
+	" LEFT JOIN oms.customer c ON c.customer_id = o.customer_id"
+	" LEFT JOIN oms.channel ch ON ch.channel_id = o.channel_id WHERE o.order_id = $1",
+	1, {INT8OID}
+};
+static OmsPlan plan_rma_change = {
+	"UPDATE oms.return_authorization SET kind = $2, exchange_lines = $3 WHERE rma_id = $1",
+	3, {INT8OID, TEXTOID, JSONBOID}
+};
 static OmsPlan plan_rma_exchange = {
 	"SELECT r.exchange_lines::text, c.email, ch.code, o.ship_to::text, o.service_level, o.currency,"
 	" x.value::text, v.value::text, x.value > v.value"
@@ -596,7 +621,9 @@ check_reason(const char *reason, int index)
 
 /*
  * The replacement lines of an exchange as stored on the RMA, every one
- * priced: a missing unit_price is the average price of the units returned.
+ * priced: a missing unit_price is the average price of the units returned,
+ * truncated to the cent (rounding up could make a like-for-like swap of
+ * three units worth 20.00 cost 20.01, more than came back).
  */
 static Jsonb *
 exchange_lines(Jsonb *exchange, int64 units, const char *value_text)
@@ -622,7 +649,8 @@ exchange_lines(Jsonb *exchange, int64 units, const char *value_text)
 			Datum		q = DirectFunctionCall1(int8_numeric, Int64GetDatum(Max(units, 1)));
 			Datum		avg = DirectFunctionCall2(numeric_div, v, q);
 
-			avg = DirectFunctionCall2(numeric_round, avg, Int32GetDatum(2));
+			/* down to the cent: the lines never add up to more than came back */
+			avg = DirectFunctionCall2(numeric_trunc, avg, Int32GetDatum(2));
 			price = DatumGetCString(DirectFunctionCall1(numeric_out, avg));
 		}
 		appendStringInfo(&buf, "%s{\"sku\": %s, \"qty\": " INT64_FORMAT ", \"unit_price\": \"%s\"}",
@@ -630,6 +658,64 @@ exchange_lines(Jsonb *exchange, int64 units, const char *value_text)
 	}
 	appendStringInfoChar(&buf, ']');
 	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+/*
+ * Everything complete_return will need to place the replacement order,
+ * checked now so an exchange cannot be accepted and then fail forever at
+ * completion: every sku known, active and (a bundle) with components; the
+ * order's customer and an active channel to place it with; and the
+ * replacement worth no more than value, the units it is set against.
+ * Stock is the one thing left to completion (it changes until then).
+ */
+static void
+check_exchange(const RmaOrder *o, Jsonb *priced, const char *value, const char *rma_number)
+{
+	OmsLineInput *in;
+	int			n = oms_parse_lines(priced, "exchange", true, &in);
+	Datum		args[2];
+	bool		isnull;
+	char	   *xvalue;
+	int			i;
+	int			j;
+
+	(void) oms_resolve_lines(n, in);	/* OM003 unknown, 22023 inactive */
+	/* place_order merges a sku given twice only at one price */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(in[i].sku, in[j].sku) == 0 &&
+				!DatumGetBool(DirectFunctionCall2(numeric_eq, NumericGetDatum(in[i].unit_price),
+												  NumericGetDatum(in[j].unit_price))))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("sku \"%s\" appears twice in the exchange with different unit prices", in[i].sku),
+						 errdetail("Lines of the same sku are merged only when their unit prices agree.")));
+
+	args[0] = Int64GetDatum(o->order_id);
+	oms_plan_exec(&plan_exchange_origin, args, NULL, false, 1, SPI_OK_SELECT);
+	if (oms_spi_text(0, 1) == NULL || oms_spi_text(0, 2) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("order %s has no customer or channel to place the replacement order of an exchange with",
+						o->number),
+				 errhint("Ask for a refund instead.")));
+	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("channel \"%s\" of order %s is not active: it cannot take the replacement order of an exchange",
+						oms_spi_text(0, 2), o->number),
+				 errhint("Ask for a refund instead, or activate the channel.")));
+
+	args[0] = JsonbPGetDatum(priced);
+	args[1] = CStringGetTextDatum(value);
+	oms_plan_exec(&plan_exchange_value, args, NULL, false, 1, SPI_OK_SELECT);
+	xvalue = oms_spi_text(0, 1);
+	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+				 errmsg("the replacement items of return %s are worth %s, more than the %s of the units they replace",
+						rma_number, xvalue, value),
+				 errhint("Place a new order for the difference, or exchange for less.")));
 }
 
 PG_FUNCTION_INFO_V1(oms_request_return);
@@ -661,6 +747,7 @@ oms_request_return(PG_FUNCTION_ARGS)
 	int64	   *qtys;
 	Datum	   *reasons;
 	int64		units = 0;
+	char	   *value;
 	StringInfoData members;
 
 	if (PG_ARGISNULL(0))
@@ -767,7 +854,9 @@ oms_request_return(PG_FUNCTION_ARGS)
 		args[0] = oms_int8_array(nout, ids);
 		args[1] = oms_int8_array(nout, qtys);
 		oms_plan_exec(&plan_requested_value, args, NULL, false, 1, SPI_OK_SELECT);
-		exchange = exchange_lines(exchange, units, oms_spi_text(0, 1));
+		value = oms_spi_text(0, 1);
+		exchange = exchange_lines(exchange, units, value);
+		check_exchange(&o, exchange, value, rma_number);
 	}
 
 	initStringInfo(&members);
@@ -833,6 +922,80 @@ oms_advance_return(PG_FUNCTION_ARGS)
 	oms_set_reason(NULL);
 	oms_spi_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(to));
+}
+
+/* ----------------------------------------------------------------
+ * change_return: the way out of an exchange that cannot complete
+ * ----------------------------------------------------------------
+ */
+PG_FUNCTION_INFO_V1(oms_change_return);
+
+/* change_return(rma_id, kind, exchange, reason) */
+Datum
+oms_change_return(PG_FUNCTION_ARGS)
+{
+	char	   *kind = oms_text_arg(fcinfo, 1, "kind", true);
+	Jsonb	   *exchange = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
+	char	   *reason = oms_text_arg(fcinfo, 3, "reason", false);
+	RmaOrder	o;
+	RmaRow		r;
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	bool		isnull;
+	bool		received;
+	char	   *value;
+	int64		units;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
+	if (strcmp(kind, "refund") != 0 && strcmp(kind, "exchange") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("kind must be refund or exchange, got \"%s\"", kind)));
+	if (strcmp(kind, "exchange") == 0 && exchange == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("an exchange needs its replacement lines [{\"sku\", \"qty\"}]")));
+	if (strcmp(kind, "refund") == 0 && exchange != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("replacement lines belong to kind exchange, not refund")));
+
+	oms_spi_connect();
+	lock_rma(PG_GETARG_INT64(0), &o, &r);
+	if (strcmp(r.status, "requested") != 0 && strcmp(r.status, "authorized") != 0 &&
+		strcmp(r.status, "received") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_INVALID_TRANSITION),
+				 errmsg("return %s is %s: only a requested, authorized or received return can change",
+						r.number, r.status)));
+
+	if (exchange != NULL)
+	{
+		/* priced and checked against what came back, or what is asked back */
+		received = strcmp(r.status, "received") == 0;
+		args[0] = Int64GetDatum(r.rma_id);
+		args[1] = BoolGetDatum(received);
+		oms_plan_exec(&plan_rma_value, args, NULL, false, 1, SPI_OK_SELECT);
+		value = oms_spi_text(0, 1);
+		units = oms_spi_int64(0, 2, &isnull);
+		exchange = exchange_lines(exchange, units, value);
+		check_exchange(&o, exchange, value, r.number);
+	}
+
+	args[0] = Int64GetDatum(r.rma_id);
+	args[1] = CStringGetTextDatum(kind);
+	args[2] = exchange ? JsonbPGetDatum(exchange) : (Datum) 0;
+	nulls[2] = exchange ? ' ' : 'n';
+	oms_plan_exec(&plan_rma_change, args, nulls, false, 0, SPI_OK_UPDATE);
+	oms_emit_event_json("return.changed", "return", r.rma_id,
+						psprintf("{\"rma_number\": \"%s\", \"order_number\": \"%s\", \"status\": \"%s\","
+								 " \"from_kind\": \"%s\", \"kind\": \"%s\", \"exchange\": %s, \"reason\": %s}",
+								 r.number, o.number, r.status, r.kind, kind,
+								 exchange ? JsonbToCString(NULL, &exchange->root, VARSIZE(exchange)) : "null",
+								 oms_json_quote(reason)));
+	oms_spi_finish();
+	PG_RETURN_TEXT_P(cstring_to_text(r.status));
 }
 
 /* ----------------------------------------------------------------
@@ -1109,7 +1272,7 @@ oms_complete_return(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
 					 errmsg("the replacement items of return %s are worth %s, more than the %s received",
 							r.number, xvalue, value),
-					 errhint("Place a new order for the difference, or change the exchange.")));
+					 errhint("Exchange for less or turn the return into a refund with oms.change_return(), then complete it.")));
 		/* the replacement order, placed like any order: it reserves stock */
 		args[0] = CStringGetTextDatum(email);
 		args[1] = CStringGetTextDatum(channel);

@@ -69,6 +69,8 @@ FROM (VALUES
     ('shipment', 'pending', 'cancelled'),
     ('shipment', 'picking', 'cancelled'),
     ('shipment', 'packed', 'cancelled'),
+    -- a lost shipment that will not be re-shipped: its units are cancelled
+    ('shipment', 'lost', 'cancelled'),
     -- return: requested -> authorized -> received -> completed
     ('return', 'requested', 'authorized'),
     ('return', 'authorized', 'received'),
@@ -76,6 +78,9 @@ FROM (VALUES
     ('return', 'requested', 'rejected'),
     ('return', 'requested', 'cancelled'),
     ('return', 'authorized', 'cancelled'),
+    -- a received return whose refund or exchange is not wanted any more is
+    -- closed without one (the units that arrived stay returned)
+    ('return', 'received', 'cancelled'),
     -- purchase_order: draft -> submitted -> partially_received -> received
     -- (or received in one delivery); closed once received; cancelled
     -- before anything arrived

@@ -100,7 +100,15 @@ CREATE FUNCTION oms.advance_return(rma_id bigint, to_status text, reason text DE
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_advance_return';
-COMMENT ON FUNCTION oms.advance_return(bigint, text, text) IS 'Authorize, reject or cancel an RMA.  Returns the new status.';
+COMMENT ON FUNCTION oms.advance_return(bigint, text, text) IS 'Authorize, reject or cancel an RMA.  Cancelling a received RMA closes it with no refund and no replacement; the units that arrived stay returned and in stock.  Returns the new status.';
+
+CREATE FUNCTION oms.change_return(rma_id bigint, kind text, exchange jsonb DEFAULT NULL,
+                                  reason text DEFAULT NULL)
+    RETURNS text
+    LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'oms_change_return';
+COMMENT ON FUNCTION oms.change_return(bigint, text, jsonb, text) IS 'Change what a requested, authorized or received RMA gives back: kind refund, or exchange with new replacement lines [{"sku", "qty", "unit_price"}], checked like a request against the value received (or asked back before receipt).  The way out of an exchange that cannot complete.  Returns the status.';
 
 CREATE FUNCTION oms.receive_return(rma_id bigint, location text, lines jsonb DEFAULT NULL)
     RETURNS text
@@ -175,11 +183,13 @@ GRANT SELECT ON oms.return_authorization, oms.return_line TO oms_admin, oms_app,
 GRANT SELECT ON oms.returns_overview, oms.returns_by_reason TO oms_admin, oms_app, oms_reader;
 REVOKE ALL ON FUNCTION oms.request_return(bigint, jsonb, text, jsonb),
                        oms.advance_return(bigint, text, text),
+                       oms.change_return(bigint, text, jsonb, text),
                        oms.receive_return(bigint, text, jsonb),
                        oms.inspect_return(bigint, jsonb),
                        oms.complete_return(bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION oms.request_return(bigint, jsonb, text, jsonb),
                           oms.advance_return(bigint, text, text),
+                          oms.change_return(bigint, text, jsonb, text),
                           oms.receive_return(bigint, text, jsonb),
                           oms.inspect_return(bigint, jsonb),
                           oms.complete_return(bigint, text) TO oms_admin, oms_app;
