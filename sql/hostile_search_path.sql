@@ -353,6 +353,10 @@ SELECT pg_temp.h($$SELECT oms.request_return($1, '[{"sku": "TEE", "qty": 1, "rea
 \echo rma :r2
 SELECT pg_temp.h($$SELECT oms.receive_return($1, 'EAST')$$, :r2) AS received;
 SELECT pg_temp.h($$SELECT oms.complete_return($1)$$, :r2) AS exchanged;
+SELECT pg_temp.h($$SELECT oms.request_return($1, '[{"sku": "TEE", "qty": 1, "reason": "size_fit"}]', 'exchange', '{"exchange": [{"sku": "TEE", "qty": 1}]}')::text$$, :o1) AS r3 \gset
+\echo rma :r3
+SELECT pg_temp.h($$SELECT oms.change_return($1, 'refund', NULL, 'rather a refund')$$, :r3) AS changed;
+SELECT pg_temp.h($$SELECT oms.advance_return($1, 'cancelled', 'kept it')$$, :r3) AS cancelled;
 -- a second order: lost and reshipped, returned to sender, cancelled with an open shipment
 SELECT pg_temp.h($$SELECT oms.place_order('bo@example.com', 'web', '[{"sku": "MUG", "qty": 6, "unit_price": "8.00"}]', '{"confirm": true}')::text$$) AS o2 \gset
 \echo order :o2
