@@ -31,10 +31,10 @@
 BEGIN;
 WITH new AS (
     INSERT INTO oms.customer (email) VALUES ('c' || :cust || '@bench.example')
-    ON CONFLICT (email) DO NOTHING RETURNING customer_id)
+    ON CONFLICT ((lower(email))) DO NOTHING RETURNING customer_id)
 SELECT customer_id FROM new
 UNION ALL
-SELECT customer_id FROM oms.customer WHERE email = 'c' || :cust || '@bench.example'
+SELECT customer_id FROM oms.customer WHERE lower(email) = 'c' || :cust || '@bench.example'
 LIMIT 1 \gset
 WITH want AS (
     SELECT i.item_id, w.n, w.q
