@@ -16,7 +16,8 @@
  * Each database gets its own notifier, started on demand by the first
  * transaction there that writes an event (that transaction, and any until
  * the worker runs, notifies the old way).  A notifier that has had nothing
- * to announce for oms.notifier_idle_timeout exits, so that it does not keep
+ * to announce for oms.notifier_idle_timeout (2 s) exits, within the 5 s that
+ * DROP DATABASE waits for other sessions to leave, so that it does not keep
  * a database from being dropped; the next event starts it again.
  *
  * Without the preload (shared memory cannot be had later), every
@@ -80,7 +81,7 @@ typedef struct NotifierShared
 
 /* Settings. */
 int			oms_notify_mode = OMS_NOTIFY_ON;
-static int	notifier_idle_timeout_s = 10;
+static int	notifier_idle_timeout_s = 2;
 
 static const struct config_enum_entry notify_mode_options[] = {
 	{"on", OMS_NOTIFY_ON, false},
@@ -128,10 +129,10 @@ oms_notifier_define_gucs(void)
 
 	DefineCustomIntVariable("oms.notifier_idle_timeout",
 							"Seconds a database's notifier waits for events before it exits.",
-							"It starts again with the next event; while it runs, the database cannot be dropped "
-							"without WITH (FORCE).",
+							"It starts again with the next event.  While it runs, the database cannot be dropped; "
+							"DROP DATABASE waits 5 s for other sessions to leave, so keep this below that.",
 							&notifier_idle_timeout_s,
-							10, 1, 3600,
+							2, 1, 3600,
 							PGC_SIGHUP,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);

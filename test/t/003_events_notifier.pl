@@ -135,6 +135,18 @@ ok($node->poll_query_until('postgres',
 	q{SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'oms notifier'}),
 	'and the notifier is back');
 
+# A database whose notifier ran can be dropped without FORCE: the notifier
+# leaves within its idle timeout, inside the 5 s DROP DATABASE waits.
+$node->safe_psql('postgres', 'CREATE DATABASE shop2');
+$node->safe_psql('shop2', 'CREATE EXTENSION oms');
+$node->safe_psql('shop2', q{SELECT oms.emit_event('test.first')});
+$node->safe_psql('shop2', q{SELECT oms.emit_event('test.second')});
+ok($node->poll_query_until('postgres',
+	q{SELECT count(*) = 1 FROM pg_stat_activity WHERE backend_type = 'oms notifier' AND datname = 'shop2'}),
+	'a notifier runs for the second database');
+my ($drop_rc, $drop_out, $drop_err) = $node->psql('postgres', 'DROP DATABASE shop2');
+is($drop_rc, 0, 'and the database is dropped without FORCE') or diag($drop_err);
+
 $consumer->quit;
 $node->stop;
 done_testing();
