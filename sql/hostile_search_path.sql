@@ -295,7 +295,17 @@ SELECT pg_temp.h($$SELECT oms.purge_events('1 day')::text$$) AS purged;
 SELECT pg_temp.h($$SELECT oms.purge_idempotency_keys('1 day')::text$$) AS keys_purged;
 SELECT pg_temp.h($$SELECT oms.expire_reservations()::text$$) AS expired;
 SELECT pg_temp.h($$SELECT (oms.emit_event('custom.thing', 'order', 1, '{"k": 1}') IS NOT NULL)::text$$) AS emitted;
+SELECT pg_temp.h($$SELECT pg_catalog.count(*)::text FROM oms.reorder_suggestions(0.95, 'shipped', 56, 0.3, CURRENT_DATE)$$) AS suggested;
+SELECT pg_temp.h($$SELECT pg_catalog.count(*)::text FROM oms.job_definitions()$$) AS jobs;
+SELECT pg_temp.h($$SELECT (pg_catalog.length(oms.schedule_jobs_sql()) IS NOT NULL)::text$$) AS jobs_sql;
+SELECT pg_temp.h($$SELECT pg_catalog.round(oms.normal_quantile(0.95)::numeric, 3)::text$$) AS z95;
+SELECT pg_temp.h($$SELECT pg_catalog.round(oms.lead_time_demand(2.0, NULL, '2026-01-05', 7)::numeric, 1)::text$$) AS lead_time_demand;
+-- reference rows and the bundle flag: their guards
+SELECT pg_temp.h($$DELETE FROM oms.item WHERE sku OPERATOR(pg_catalog.=) 'MUG' RETURNING 'ok'$$) AS item_delete;
+SELECT pg_temp.h($$UPDATE oms.item SET is_bundle = true WHERE sku OPERATOR(pg_catalog.=) 'TEE' RETURNING 'ok'$$) AS bundle_flag;
 RESET ROLE;
+-- the jobs' SQL is the superuser's to run
+SELECT pg_temp.h($$SELECT (pg_catalog.length(oms.schedule_jobs_sql()) IS NOT NULL)::text$$) AS jobs_sql;
 SELECT * FROM pg_temp.hijacked();
 
 -- ---------------------------------------------------------------------------
