@@ -18,7 +18,6 @@ $node->init;
 $node->append_conf('postgresql.conf', qq{
 shared_preload_libraries = 'oms'
 max_prepared_transactions = 4
-oms.notifier_idle_timeout = 3
 });
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION oms');
