@@ -47,7 +47,6 @@
 
 #include "oms.h"
 
-static char *tuple_text(HeapTuple tuple, TupleDesc desc, const char *name);
 
 static OmsPlan plan_order_units = {
 	"SELECT COALESCE(sum(qty_ordered - qty_cancelled), 0)::bigint,"
@@ -144,7 +143,7 @@ oms_engine_guard(PG_FUNCTION_ARGS)
 			{
 				const char *col = tg->tgargs[i] + 7;
 
-				if (tuple_text(trigdata->tg_trigtuple, RelationGetDescr(rel), col) != NULL)
+				if (oms_tuple_text(trigdata->tg_trigtuple, RelationGetDescr(rel), col) != NULL)
 					return PointerGetDatum(trigdata->tg_trigtuple);
 				ereport(ERROR,
 						(errcode(ERRCODE_OMS_USE_API),
@@ -192,19 +191,6 @@ oms_engine_guard(PG_FUNCTION_ARGS)
 					 errdetail("Only the oms API writes oms.%s.", relname)));
 	}
 	return PointerGetDatum(trigdata->tg_newtuple);
-}
-
-/* The text of column name of a trigger tuple, NULL for NULL. */
-static char *
-tuple_text(HeapTuple tuple, TupleDesc desc, const char *name)
-{
-	int			attno = SPI_fnumber(desc, name);
-
-	if (attno <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of the guarded table does not exist", name)));
-	return SPI_getvalue(tuple, desc, attno);
 }
 
 static bool
@@ -277,12 +263,12 @@ oms_status_api_guard(PG_FUNCTION_ARGS)
 
 	machine = tg->tgargs[0];
 	desc = RelationGetDescr(trigdata->tg_relation);
-	from = tuple_text(trigdata->tg_trigtuple, desc, "status");
-	to = tuple_text(trigdata->tg_newtuple, desc, "status");
+	from = oms_tuple_text(trigdata->tg_trigtuple, desc, "status");
+	to = oms_tuple_text(trigdata->tg_newtuple, desc, "status");
 	/* NULL and unchanged statuses are the status guard's business */
 	if (from == NULL || to == NULL || strcmp(from, to) == 0)
 		return PointerGetDatum(trigdata->tg_newtuple);
-	key = tuple_text(trigdata->tg_trigtuple, desc, tg->tgargs[1]);
+	key = oms_tuple_text(trigdata->tg_trigtuple, desc, tg->tgargs[1]);
 
 	if (strcmp(machine, "order") == 0)
 	{

@@ -162,18 +162,6 @@ engine_only_kind(const char *kind)
  * ----------------------------------------------------------------
  */
 
-static int64
-tuple_int64(HeapTuple tuple, TupleDesc desc, const char *col, bool *isnull)
-{
-	int			attno = SPI_fnumber(desc, col);
-	Datum		d;
-
-	if (attno <= 0)
-		elog(ERROR, "column \"%s\" not found", col);
-	d = SPI_getbinval(tuple, desc, attno, isnull);
-	return *isnull ? 0 : DatumGetInt64(d);
-}
-
 PG_FUNCTION_INFO_V1(oms_inventory_movement_apply);
 
 /*
@@ -212,12 +200,12 @@ oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 	desc = trigdata->tg_relation->rd_att;
 	tuple = trigdata->tg_trigtuple;
 
-	item_id = tuple_int64(tuple, desc, "item_id", &isnull);
-	location_id = tuple_int64(tuple, desc, "location_id", &isnull);
+	item_id = oms_tuple_int64(tuple, desc, "item_id", &isnull);
+	location_id = oms_tuple_int64(tuple, desc, "location_id", &isnull);
 	kind = SPI_getvalue(tuple, desc, SPI_fnumber(desc, "kind"));
-	on_hand_delta = tuple_int64(tuple, desc, "on_hand_delta", &isnull);
-	damaged_delta = tuple_int64(tuple, desc, "damaged_delta", &isnull);
-	counted = tuple_int64(tuple, desc, "counted", &isnull);
+	on_hand_delta = oms_tuple_int64(tuple, desc, "on_hand_delta", &isnull);
+	damaged_delta = oms_tuple_int64(tuple, desc, "damaged_delta", &isnull);
+	counted = oms_tuple_int64(tuple, desc, "counted", &isnull);
 	is_count = (kind != NULL && strcmp(kind, "count") == 0);
 
 	/* NULL keys and unknown kinds are left to the table's constraints. */
@@ -316,21 +304,12 @@ oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 						strcmp(kind, "restore") == 0 ? "restore" : "scrap",
 						-damaged_delta, oms_item_sku(item_id), oms_location_code(location_id), lvl.damaged)));
 
-	/* Write the level under the engine guard. */
+	/* Write the level (oms_plan_exec holds the engine guard). */
 	{
 		Datum		v[4] = {Int64GetDatum(item_id), Int64GetDatum(location_id),
 		Int64GetDatum(new_on_hand), Int64GetDatum(new_damaged)};
 
-		oms_engine_enter();
-		PG_TRY();
-		{
-			oms_plan_exec(&plan_write_level, v, NULL, false, 0, SPI_OK_UPDATE);
-		}
-		PG_FINALLY();
-		{
-			oms_engine_leave();
-		}
-		PG_END_TRY();
+		oms_plan_exec(&plan_write_level, v, NULL, false, 0, SPI_OK_UPDATE);
 	}
 
 	oms_restore_user(&saved);
@@ -418,18 +397,18 @@ oms_inventory_level_guard(PG_FUNCTION_ARGS)
 
 		if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		{
-			newval = tuple_int64(trigdata->tg_trigtuple, desc, buckets[i], &isnull);
+			newval = oms_tuple_int64(trigdata->tg_trigtuple, desc, buckets[i], &isnull);
 			changed = (newval != 0);
 		}
 		else if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 		{
-			oldval = tuple_int64(trigdata->tg_trigtuple, desc, buckets[i], &isnull);
-			newval = tuple_int64(trigdata->tg_newtuple, desc, buckets[i], &isnull);
+			oldval = oms_tuple_int64(trigdata->tg_trigtuple, desc, buckets[i], &isnull);
+			newval = oms_tuple_int64(trigdata->tg_newtuple, desc, buckets[i], &isnull);
 			changed = (newval != oldval) || isnull;
 		}
 		else
 		{
-			oldval = tuple_int64(trigdata->tg_trigtuple, desc, buckets[i], &isnull);
+			oldval = oms_tuple_int64(trigdata->tg_trigtuple, desc, buckets[i], &isnull);
 			changed = (oldval != 0);
 		}
 
@@ -529,16 +508,7 @@ oms_insert_movement(int64 item_id, int64 location_id, const char *kind,
 	v[8] = Int64GetDatum(transfer_id);
 	n[8] = transfer_id > 0 ? ' ' : 'n';
 
-	oms_engine_enter();
-	PG_TRY();
-	{
-		oms_plan_exec(&plan_insert_movement, v, n, false, 0, SPI_OK_INSERT_RETURNING);
-	}
-	PG_FINALLY();
-	{
-		oms_engine_leave();
-	}
-	PG_END_TRY();
+	oms_plan_exec(&plan_insert_movement, v, n, false, 0, SPI_OK_INSERT_RETURNING);
 
 	movement_id = oms_spi_int64(0, 1, &isnull);
 	if (counted)

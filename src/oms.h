@@ -146,6 +146,13 @@ extern int64 oms_spi_int64(int row, int col, bool *isnull);
 /* The same column as a C string copied out of the SPI context (NULL for NULL). */
 extern char *oms_spi_text(int row, int col);
 
+/*
+ * Column col (by name) of a trigger's tuple (spi_util.c): as int64, 0 with
+ * *isnull set for a NULL; as text, NULL for a NULL.
+ */
+extern int64 oms_tuple_int64(HeapTuple tuple, TupleDesc desc, const char *col, bool *isnull);
+extern char *oms_tuple_text(HeapTuple tuple, TupleDesc desc, const char *col);
+
 /* ----------
  * Engine guard (oms.c).  The stock buckets on_hand, damaged, reserved and
  * incoming of oms.inventory_level, and the engine-owned tables (guards.c),

@@ -58,7 +58,6 @@ static Numeric nadd(Numeric a, Numeric b);
 static Numeric nsub(Numeric a, Numeric b);
 static char *ntext(Numeric n);
 static void read_sums(int64 order_id, Numeric *sums);
-static void engine_exec(OmsPlan *plan, Datum *values, const char *nulls, int expected);
 static int64 insert_payment(int64 order_id, PaymentKind kind, Numeric amount,
 							const char *currency, const char *provider,
 							const char *provider_ref, int64 parent_id,
@@ -207,25 +206,6 @@ read_sums(int64 order_id, Numeric *sums)
 												k + 1, &isnull));
 }
 
-/*
- * Run a saved plan under the engine guard: the ledger and payment_status
- * triggers let only the engine write.
- */
-static void
-engine_exec(OmsPlan *plan, Datum *values, const char *nulls, int expected)
-{
-	oms_engine_enter();
-	PG_TRY();
-	{
-		oms_plan_exec(plan, values, nulls, false, 0, expected);
-	}
-	PG_FINALLY();
-	{
-		oms_engine_leave();
-	}
-	PG_END_TRY();
-}
-
 /* One ledger row, written by the engine. */
 static int64
 insert_payment(int64 order_id, PaymentKind kind, Numeric amount, const char *currency,
@@ -253,7 +233,7 @@ insert_payment(int64 order_id, PaymentKind kind, Numeric amount, const char *cur
 	v[8] = idem_key ? CStringGetTextDatum(idem_key) : (Datum) 0;
 	n[8] = idem_key ? ' ' : 'n';
 
-	engine_exec(&plan_insert, v, n, SPI_OK_INSERT_RETURNING);
+	oms_plan_exec(&plan_insert, v, n, false, 0, SPI_OK_INSERT_RETURNING);
 	payment_id = oms_spi_int64(0, 1, &isnull);
 	return payment_id;
 }
@@ -509,7 +489,7 @@ oms_payment_record(int64 order_id, const char *kind_name, Numeric amount,
 	{
 		Datum		v[2] = {Int64GetDatum(order_id), CStringGetTextDatum(status)};
 
-		engine_exec(&plan_set_status, v, NULL, SPI_OK_UPDATE);
+		oms_plan_exec(&plan_set_status, v, NULL, false, 0, SPI_OK_UPDATE);
 	}
 
 	/* 5. Events, and the key's result. */

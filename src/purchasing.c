@@ -44,9 +44,6 @@ double		oms_over_receipt_tolerance = 0.0;
 
 static bool is_open_status(const char *status);
 static void apply_incoming(int64 po_id, int64 location_id, int sign);
-static char *tuple_text(HeapTuple tuple, TupleDesc desc, const char *col);
-static int64 tuple_int64(HeapTuple tuple, TupleDesc desc, const char *col, bool *isnull);
-static void engine_exec(OmsPlan *p, Datum *v, int expected);
 static void write_receipts(int n, int64 *items, int64 *lines, int64 *qty, int64 *incoming,
 						   int64 location_id, const char *reference);
 
@@ -134,44 +131,6 @@ is_open_status(const char *status)
 		(strcmp(status, "submitted") == 0 || strcmp(status, "partially_received") == 0);
 }
 
-static char *
-tuple_text(HeapTuple tuple, TupleDesc desc, const char *col)
-{
-	int			attno = SPI_fnumber(desc, col);
-
-	if (attno <= 0)
-		elog(ERROR, "column \"%s\" not found", col);
-	return SPI_getvalue(tuple, desc, attno);
-}
-
-static int64
-tuple_int64(HeapTuple tuple, TupleDesc desc, const char *col, bool *isnull)
-{
-	int			attno = SPI_fnumber(desc, col);
-	Datum		d;
-
-	if (attno <= 0)
-		elog(ERROR, "column \"%s\" not found", col);
-	d = SPI_getbinval(tuple, desc, attno, isnull);
-	return *isnull ? 0 : DatumGetInt64(d);
-}
-
-/* Execute a saved plan under the engine guard. */
-static void
-engine_exec(OmsPlan *p, Datum *v, int expected)
-{
-	oms_engine_enter();
-	PG_TRY();
-	{
-		oms_plan_exec(p, v, NULL, false, 0, expected);
-	}
-	PG_FINALLY();
-	{
-		oms_engine_leave();
-	}
-	PG_END_TRY();
-}
-
 /*
  * Book n received lines (items in item order, their levels locked): one
  * receipt per item through the ledger (whose trigger fills backorders), then
@@ -193,10 +152,10 @@ write_receipts(int n, int64 *items, int64 *lines, int64 *qty, int64 *incoming,
 	v[0] = oms_int8_array(n, items);
 	v[1] = Int64GetDatum(location_id);
 	v[2] = oms_int8_array(n, incoming);
-	engine_exec(&plan_add_incoming, v, SPI_OK_UPDATE);
+	oms_plan_exec(&plan_add_incoming, v, NULL, false, 0, SPI_OK_UPDATE);
 	v[0] = oms_int8_array(n, lines);
 	v[1] = oms_int8_array(n, qty);
-	engine_exec(&plan_lines_received, v, SPI_OK_UPDATE);
+	oms_plan_exec(&plan_lines_received, v, NULL, false, 0, SPI_OK_UPDATE);
 }
 
 /*
@@ -236,7 +195,7 @@ apply_incoming(int64 po_id, int64 location_id, int sign)
 	if (sign > 0)
 		oms_plan_exec(&plan_create_levels, v, NULL, false, 0, SPI_OK_INSERT);
 	oms_plan_exec(&plan_lock_levels, v, NULL, false, 0, SPI_OK_SELECT);
-	engine_exec(&plan_add_incoming, v, SPI_OK_UPDATE);
+	oms_plan_exec(&plan_add_incoming, v, NULL, false, 0, SPI_OK_UPDATE);
 	oms_restore_user(&saved);
 }
 
@@ -269,8 +228,8 @@ oms_purchase_order_guard(PG_FUNCTION_ARGS)
 
 	desc = trigdata->tg_relation->rd_att;
 	oldtup = trigdata->tg_trigtuple;
-	old_status = tuple_text(oldtup, desc, "status");
-	po_number = tuple_text(oldtup, desc, "po_number");
+	old_status = oms_tuple_text(oldtup, desc, "status");
+	po_number = oms_tuple_text(oldtup, desc, "po_number");
 
 	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 	{
@@ -285,7 +244,7 @@ oms_purchase_order_guard(PG_FUNCTION_ARGS)
 	}
 
 	newtup = trigdata->tg_newtuple;
-	new_status = tuple_text(newtup, desc, "status");
+	new_status = oms_tuple_text(newtup, desc, "status");
 
 	if (new_status != NULL && (old_status == NULL || strcmp(old_status, new_status) != 0) &&
 		(strcmp(new_status, "partially_received") == 0 || strcmp(new_status, "received") == 0) &&
@@ -304,8 +263,8 @@ oms_purchase_order_guard(PG_FUNCTION_ARGS)
 	if (new_status != NULL && strcmp(new_status, "submitted") == 0 &&
 		old_status != NULL && strcmp(old_status, "draft") == 0)
 	{
-		Datum		v[2] = {Int64GetDatum(tuple_int64(newtup, desc, "po_id", &isnull)),
-		Int64GetDatum(tuple_int64(newtup, desc, "supplier_id", &isnull))};
+		Datum		v[2] = {Int64GetDatum(oms_tuple_int64(newtup, desc, "po_id", &isnull)),
+		Int64GetDatum(oms_tuple_int64(newtup, desc, "supplier_id", &isnull))};
 		OmsSavedUser saved;
 		bool		has_lines;
 		bool		dnull;
@@ -339,8 +298,8 @@ oms_purchase_order_guard(PG_FUNCTION_ARGS)
 	}
 
 	if (old_status != NULL && strcmp(old_status, "draft") != 0 &&
-		(tuple_int64(oldtup, desc, "supplier_id", &isnull) != tuple_int64(newtup, desc, "supplier_id", &isnull) ||
-		 tuple_int64(oldtup, desc, "location_id", &isnull) != tuple_int64(newtup, desc, "location_id", &isnull)))
+		(oms_tuple_int64(oldtup, desc, "supplier_id", &isnull) != oms_tuple_int64(newtup, desc, "supplier_id", &isnull) ||
+		 oms_tuple_int64(oldtup, desc, "location_id", &isnull) != oms_tuple_int64(newtup, desc, "location_id", &isnull)))
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_NOT_EDITABLE),
 				 errmsg("purchase order %s is %s: its supplier and location can no longer change",
@@ -371,14 +330,14 @@ oms_purchase_order_incoming(PG_FUNCTION_ARGS)
 		elog(ERROR, "oms_purchase_order_incoming: must be fired AFTER UPDATE FOR EACH ROW");
 
 	desc = trigdata->tg_relation->rd_att;
-	was_open = is_open_status(tuple_text(trigdata->tg_trigtuple, desc, "status"));
-	is_open = is_open_status(tuple_text(trigdata->tg_newtuple, desc, "status"));
+	was_open = is_open_status(oms_tuple_text(trigdata->tg_trigtuple, desc, "status"));
+	is_open = is_open_status(oms_tuple_text(trigdata->tg_newtuple, desc, "status"));
 	if (was_open == is_open)
 		return PointerGetDatum(NULL);
 
 	oms_spi_connect();
-	apply_incoming(tuple_int64(trigdata->tg_newtuple, desc, "po_id", &isnull),
-				   tuple_int64(trigdata->tg_newtuple, desc, "location_id", &isnull),
+	apply_incoming(oms_tuple_int64(trigdata->tg_newtuple, desc, "po_id", &isnull),
+				   oms_tuple_int64(trigdata->tg_newtuple, desc, "location_id", &isnull),
 				   is_open ? 1 : -1);
 	oms_spi_finish();
 	return PointerGetDatum(NULL);
@@ -413,14 +372,14 @@ oms_purchase_order_line_guard(PG_FUNCTION_ARGS)
 
 	desc = trigdata->tg_relation->rd_att;
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) &&
-		tuple_int64(trigdata->tg_trigtuple, desc, "qty_received", &isnull) != 0)
+		oms_tuple_int64(trigdata->tg_trigtuple, desc, "qty_received", &isnull) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_LEDGER_VIOLATION),
 				 errmsg("qty_received of a new purchase-order line must be 0"),
 				 errhint("Receive goods with oms.receive_purchase_order().")));
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
-		tuple_int64(trigdata->tg_trigtuple, desc, "qty_received", &isnull) !=
-		tuple_int64(trigdata->tg_newtuple, desc, "qty_received", &isnull))
+		oms_tuple_int64(trigdata->tg_trigtuple, desc, "qty_received", &isnull) !=
+		oms_tuple_int64(trigdata->tg_newtuple, desc, "qty_received", &isnull))
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_LEDGER_VIOLATION),
 				 errmsg("direct write of qty_received in oms.purchase_order_line is not allowed"),
@@ -428,9 +387,9 @@ oms_purchase_order_line_guard(PG_FUNCTION_ARGS)
 				 errhint("Receive goods with oms.receive_purchase_order().")));
 
 	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
-		po_ids[npo++] = tuple_int64(trigdata->tg_trigtuple, desc, "po_id", &isnull);
+		po_ids[npo++] = oms_tuple_int64(trigdata->tg_trigtuple, desc, "po_id", &isnull);
 	if (!TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
-		po_ids[npo++] = tuple_int64(result, desc, "po_id", &isnull);
+		po_ids[npo++] = oms_tuple_int64(result, desc, "po_id", &isnull);
 
 	oms_spi_connect();
 	for (i = 0; i < npo; i++)
@@ -451,7 +410,7 @@ oms_purchase_order_line_guard(PG_FUNCTION_ARGS)
 	}
 	if (!TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 	{
-		Datum		v[1] = {Int64GetDatum(tuple_int64(result, desc, "item_id", &isnull))};
+		Datum		v[1] = {Int64GetDatum(oms_tuple_int64(result, desc, "item_id", &isnull))};
 
 		if (!isnull && oms_plan_exec(&plan_is_bundle, v, NULL, true, 1, SPI_OK_SELECT) == 1 &&
 			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
@@ -706,7 +665,7 @@ oms_receive_purchase_order(PG_FUNCTION_ARGS)
 	{
 		v[0] = Int64GetDatum(po_id);
 		v[1] = CStringGetTextDatum(new_status);
-		engine_exec(&plan_po_set_status, v, SPI_OK_UPDATE);
+		oms_plan_exec(&plan_po_set_status, v, NULL, false, 0, SPI_OK_UPDATE);
 	}
 
 	oms_spi_finish();

@@ -48,6 +48,7 @@ static ReferencePlan reference_plans[REFERENCE_PLANS];
 static int	reference_plans_used = 0;
 
 static SPIPlanPtr existence_plan(const char *parent, const char *key);
+static bool column_unchanged(TriggerData *trigdata, const char *col);
 static void check_one_reference(Relation rel, HeapTuple tuple, const char *column,
 								const char *parent, const char *key);
 
@@ -89,25 +90,31 @@ existence_plan(const char *parent, const char *key)
 	return plan;
 }
 
+/* Whether an UPDATE left the bigint column col as it was (NULL = NULL). */
+static bool
+column_unchanged(TriggerData *trigdata, const char *col)
+{
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	bool		oldnull,
+				newnull;
+	int64		oldv = oms_tuple_int64(trigdata->tg_trigtuple, desc, col, &oldnull);
+	int64		newv = oms_tuple_int64(trigdata->tg_newtuple, desc, col, &newnull);
+
+	return oldnull == newnull && oldv == newv;
+}
+
 static void
 check_one_reference(Relation rel, HeapTuple tuple, const char *column,
 					const char *parent, const char *key)
 {
-	TupleDesc	desc = RelationGetDescr(rel);
-	int			attno = SPI_fnumber(desc, column);
 	bool		isnull;
-	Datum		value;
+	int64		value = oms_tuple_int64(tuple, RelationGetDescr(rel), column, &isnull);
 	Datum		args[1];
 	int			rc;
 
-	if (attno <= 0)
-		elog(ERROR, "reference_check: column \"%s\" of %s does not exist",
-			 column, RelationGetRelationName(rel));
-	value = heap_getattr(tuple, attno, desc, &isnull);
 	if (isnull)
 		return;
-	Assert(TupleDescAttr(desc, attno - 1)->atttypid == INT8OID);
-	args[0] = value;
+	args[0] = Int64GetDatum(value);
 	rc = SPI_execute_plan(existence_plan(parent, key), args, NULL, true, 1);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_plan returned %s checking oms.%s",
@@ -116,9 +123,9 @@ check_one_reference(Relation rel, HeapTuple tuple, const char *column,
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("%s " INT64_FORMAT " of oms.%s does not exist in oms.%s",
-						column, DatumGetInt64(value), RelationGetRelationName(rel), parent),
+						column, value, RelationGetRelationName(rel), parent),
 				 errdetail("Key (%s)=(" INT64_FORMAT ") is not present in table \"%s\".",
-						   column, DatumGetInt64(value), parent)));
+						   column, value, parent)));
 }
 
 PG_FUNCTION_INFO_V1(oms_reference_check);
@@ -163,22 +170,8 @@ oms_reference_check(PG_FUNCTION_ARGS)
 		const char *column = trigger->tgargs[i];
 
 		/* an UPDATE that leaves the column as it was needs no check */
-		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
-		{
-			TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
-			int			attno = SPI_fnumber(desc, column);
-			bool		oldnull,
-						newnull;
-			Datum		oldv,
-						newv;
-
-			if (attno <= 0)
-				elog(ERROR, "reference_check: column \"%s\" does not exist", column);
-			oldv = heap_getattr(trigdata->tg_trigtuple, attno, desc, &oldnull);
-			newv = heap_getattr(tuple, attno, desc, &newnull);
-			if (oldnull == newnull && (newnull || DatumGetInt64(oldv) == DatumGetInt64(newv)))
-				continue;
-		}
+		if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) && column_unchanged(trigdata, column))
+			continue;
 		check_one_reference(trigdata->tg_relation, tuple, column,
 							trigger->tgargs[i + 1], trigger->tgargs[i + 2]);
 	}
@@ -201,7 +194,6 @@ oms_reference_guard(PG_FUNCTION_ARGS)
 	const char *table;
 	const char *key;
 	TupleDesc	desc;
-	int			attno;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "oms_reference_guard: not called by trigger manager");
@@ -217,35 +209,27 @@ oms_reference_guard(PG_FUNCTION_ARGS)
 				 errhint("Retire rows with UPDATE oms.%s SET active = false.", table)));
 
 	desc = RelationGetDescr(trigdata->tg_relation);
-	attno = SPI_fnumber(desc, key);
-	if (attno <= 0)
-		elog(ERROR, "oms_reference_guard: column \"%s\" of %s does not exist", key, table);
-
 	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 	{
 		bool		isnull;
-		Datum		id = heap_getattr(trigdata->tg_trigtuple, attno, desc, &isnull);
 
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("%s " INT64_FORMAT " of oms.%s cannot be deleted: rows of oms.%s are retired, not deleted",
-						key, isnull ? 0 : DatumGetInt64(id), table, table),
+						key, oms_tuple_int64(trigdata->tg_trigtuple, desc, key, &isnull), table, table),
 				 errdetail("Orders, stock and history refer to them without locking them, which is safe only because they never go away."),
 				 errhint("Set active = false.")));
 	}
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
 	{
-		bool		oldnull,
-					newnull;
-		Datum		oldv = heap_getattr(trigdata->tg_trigtuple, attno, desc, &oldnull);
-		Datum		newv = heap_getattr(trigdata->tg_newtuple, attno, desc, &newnull);
+		bool		isnull;
 
-		if (oldnull != newnull || (!newnull && DatumGetInt64(oldv) != DatumGetInt64(newv)))
+		if (!column_unchanged(trigdata, key))
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 					 errmsg("%s of oms.%s cannot change (" INT64_FORMAT " to " INT64_FORMAT ")",
-							key, table, oldnull ? 0 : DatumGetInt64(oldv),
-							newnull ? 0 : DatumGetInt64(newv))));
+							key, table, oms_tuple_int64(trigdata->tg_trigtuple, desc, key, &isnull),
+							oms_tuple_int64(trigdata->tg_newtuple, desc, key, &isnull))));
 		return PointerGetDatum(trigdata->tg_newtuple);
 	}
 	return PointerGetDatum(trigdata->tg_trigtuple);

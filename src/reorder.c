@@ -42,7 +42,6 @@
 
 static int	crossing_deferred = 0;
 
-static int64 tuple_int64(HeapTuple tuple, TupleDesc desc, const char *col);
 
 static OmsPlan plan_lock = {
 	"SELECT pg_catalog.pg_advisory_xact_lock(7302515, 1)",
@@ -159,19 +158,6 @@ oms_reorder_emit_crossing(int64 item_id, int64 location_id, int64 on_hand,
 	oms_emit_event_json("inventory.below_reorder_point", "item", item_id, payload);
 }
 
-static int64
-tuple_int64(HeapTuple tuple, TupleDesc desc, const char *col)
-{
-	int			attno = SPI_fnumber(desc, col);
-	bool		isnull;
-	Datum		d;
-
-	if (attno <= 0)
-		elog(ERROR, "column \"%s\" not found", col);
-	d = SPI_getbinval(tuple, desc, attno, &isnull);
-	return isnull ? 0 : DatumGetInt64(d);
-}
-
 PG_FUNCTION_INFO_V1(oms_inventory_level_crossing);
 
 /*
@@ -185,6 +171,7 @@ oms_inventory_level_crossing(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
 	HeapTuple	t;
+	bool		isnull;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "oms_inventory_level_crossing: not called by trigger manager");
@@ -197,10 +184,13 @@ oms_inventory_level_crossing(PG_FUNCTION_ARGS)
 	desc = trigdata->tg_relation->rd_att;
 	t = trigdata->tg_newtuple;
 	oms_spi_connect();
-	oms_reorder_emit_crossing(tuple_int64(t, desc, "item_id"), tuple_int64(t, desc, "location_id"),
-							  tuple_int64(t, desc, "on_hand"), tuple_int64(t, desc, "reserved"),
-							  tuple_int64(t, desc, "available"), tuple_int64(t, desc, "incoming"),
-							  tuple_int64(t, desc, "reorder_point"));
+	oms_reorder_emit_crossing(oms_tuple_int64(t, desc, "item_id", &isnull),
+							  oms_tuple_int64(t, desc, "location_id", &isnull),
+							  oms_tuple_int64(t, desc, "on_hand", &isnull),
+							  oms_tuple_int64(t, desc, "reserved", &isnull),
+							  oms_tuple_int64(t, desc, "available", &isnull),
+							  oms_tuple_int64(t, desc, "incoming", &isnull),
+							  oms_tuple_int64(t, desc, "reorder_point", &isnull));
 	oms_spi_finish();
 	return PointerGetDatum(NULL);
 }
@@ -226,16 +216,7 @@ oms_run_reorder(PG_FUNCTION_ARGS)
 	/* our drafts cannot be submitted under us */
 	oms_plan_exec(&plan_lock_drafts, NULL, NULL, false, 0, SPI_OK_SELECT);
 
-	oms_engine_enter();
-	PG_TRY();
-	{
-		n = oms_plan_exec(&plan_run, NULL, NULL, false, 0, SPI_OK_SELECT);
-	}
-	PG_FINALLY();
-	{
-		oms_engine_leave();
-	}
-	PG_END_TRY();
+	n = oms_plan_exec(&plan_run, NULL, NULL, false, 0, SPI_OK_SELECT);
 
 	for (i = 0; i < n; i++)
 	{

@@ -498,16 +498,7 @@ oms_levels_flush(OmsLevels *ls)
 	args[0] = oms_int8_array(n, items);
 	args[1] = oms_int8_array(n, locs);
 	args[2] = oms_int8_array(n, deltas);
-	oms_engine_enter();
-	PG_TRY();
-	{
-		oms_plan_exec(&plan_flush, args, NULL, false, 0, SPI_OK_UPDATE);
-	}
-	PG_FINALLY();
-	{
-		oms_engine_leave();
-	}
-	PG_END_TRY();
+	oms_plan_exec(&plan_flush, args, NULL, false, 0, SPI_OK_UPDATE);
 }
 
 /* ----------------------------------------------------------------

@@ -140,6 +140,35 @@ oms_spi_text(int row, int col)
 }
 
 /*
+ * Column col of a trigger's tuple, by name: as int64 (0 and *isnull for a
+ * NULL), or as text (NULL for a NULL).  The columns are the extension's
+ * own, so a missing one is an internal error.
+ */
+static int
+tuple_attno(TupleDesc desc, const char *col)
+{
+	int			attno = SPI_fnumber(desc, col);
+
+	if (attno <= 0)
+		elog(ERROR, "column \"%s\" not found", col);
+	return attno;
+}
+
+int64
+oms_tuple_int64(HeapTuple tuple, TupleDesc desc, const char *col, bool *isnull)
+{
+	Datum		d = SPI_getbinval(tuple, desc, tuple_attno(desc, col), isnull);
+
+	return *isnull ? 0 : DatumGetInt64(d);
+}
+
+char *
+oms_tuple_text(HeapTuple tuple, TupleDesc desc, const char *col)
+{
+	return SPI_getvalue(tuple, desc, tuple_attno(desc, col));
+}
+
+/*
  * OID of the table oms.<relname>; an error when it does not exist (the
  * extension is being dropped, or was never created in this database).
  */
