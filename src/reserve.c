@@ -37,6 +37,9 @@
 #include "lines.h"
 #include "reserve.h"
 
+/* The longest a cart hold lasts: the bound of oms.hold_ttl and of hold_stock's ttl. */
+#define HOLD_TTL_MAX_DAYS 7
+
 int			oms_allocation_strategy = OMS_STRATEGY_PRIORITY;
 bool		oms_allow_split = true;
 int			oms_hold_ttl = 900;
@@ -180,7 +183,7 @@ oms_reserve_define_gucs(void)
 							 NULL, &oms_allow_split, true, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("oms.hold_ttl",
 							"Default time to live of a cart hold.",
-							NULL, &oms_hold_ttl, 900, 1, 7 * 24 * 3600,
+							NULL, &oms_hold_ttl, 900, 1, HOLD_TTL_MAX_DAYS * 24 * 3600,
 							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
 }
 
@@ -1044,11 +1047,11 @@ oms_hold_stock(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("hold_ref must not be empty")));
 	{
-		/* the same bounds as the setting oms.hold_ttl: more than 0, at most 7 days */
+		/* the same bounds as the setting oms.hold_ttl */
 		Interval   *zero = palloc0(sizeof(Interval));
 		Interval   *most = palloc0(sizeof(Interval));
 
-		most->day = 7;
+		most->day = HOLD_TTL_MAX_DAYS;
 		if (DatumGetBool(DirectFunctionCall2(interval_le, IntervalPGetDatum(ttl), IntervalPGetDatum(zero))))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1059,7 +1062,8 @@ oms_hold_stock(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("ttl %s is out of range",
 							DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(ttl)))),
-					 errdetail("A cart hold lasts at most 7 days, like the setting oms.hold_ttl.")));
+					 errdetail("A cart hold lasts at most %d days, like the setting oms.hold_ttl.",
+							   HOLD_TTL_MAX_DAYS)));
 	}
 
 	nin = oms_parse_lines(lines, "lines", false, &in);
