@@ -53,6 +53,13 @@ json_get(JsonbContainer *c, const char *key, JsonbValue *out)
 	return true;
 }
 
+/* The value of key in the object obj; false when absent or JSON null. */
+bool
+oms_object_value(Jsonb *obj, const char *key, JsonbValue *out)
+{
+	return obj != NULL && json_get(&obj->root, key, out);
+}
+
 /* A long value cut for an error message: its start and its length. */
 char *
 oms_short_text(char *text)

@@ -39,6 +39,7 @@ extern bool oms_option_bool(Jsonb *options, const char *key, bool dflt);
 extern Numeric oms_option_money(Jsonb *options, const char *key);
 extern Jsonb *oms_option_object(Jsonb *options, const char *key);
 extern Jsonb *oms_option_array(Jsonb *options, const char *key);
+extern bool oms_object_value(Jsonb *obj, const char *key, JsonbValue *out);
 extern char *oms_object_text(Jsonb *obj, const char *key);
 extern bool oms_object_double(Jsonb *obj, const char *key, double *out);
 

@@ -290,28 +290,23 @@ static bool
 ship_to_coordinate(Jsonb *ship_to, const char *key, double limit, double *out)
 {
 	char	   *text = oms_object_text(ship_to, key);
-	JsonbValue *v;
-	JsonbValue	k;
+	JsonbValue	v;
 
 	if (text)
 		text = oms_short_text(text);
 
-	k.type = jbvString;
-	k.val.string.val = (char *) key;
-	k.val.string.len = strlen(key);
-	v = findJsonbValueFromContainer(&ship_to->root, JB_FOBJECT, &k);
-	if (v == NULL || v->type == jbvNull)
+	if (!oms_object_value(ship_to, key, &v))
 		return false;
-	if (v->type != jbvNumeric || numeric_is_nan(v->val.numeric) || numeric_is_inf(v->val.numeric) ||
+	if (v.type != jbvNumeric || numeric_is_nan(v.val.numeric) || numeric_is_inf(v.val.numeric) ||
 		DatumGetBool(DirectFunctionCall2(numeric_gt,
-										 DirectFunctionCall1(numeric_abs, NumericGetDatum(v->val.numeric)),
+										 DirectFunctionCall1(numeric_abs, NumericGetDatum(v.val.numeric)),
 										 DirectFunctionCall1(float8_numeric, Float8GetDatum(limit)))) ||
 		!oms_object_double(ship_to, key, out))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("ship_to %s must be a number between %g and %g, got %s", key, -limit, limit,
-						v->type == jbvString ? oms_json_quote(text) :
-						text ? text : v->type == jbvBool ? (v->val.boolean ? "true" : "false") :
+						v.type == jbvString ? oms_json_quote(text) :
+						text ? text : v.type == jbvBool ? (v.val.boolean ? "true" : "false") :
 						"an object or array")));
 	return true;
 }
@@ -330,15 +325,10 @@ validate_ship_to(Jsonb *ship_to, OmsShipTo *to)
 	oms_check_object_keys(ship_to, "ship_to", ship_to_keys);
 	for (k = ship_to_text_keys; *k; k++)
 	{
-		JsonbValue *v;
-		JsonbValue	key;
+		JsonbValue	v;
 
-		key.type = jbvString;
-		key.val.string.val = (char *) *k;
-		key.val.string.len = strlen(*k);
-		v = findJsonbValueFromContainer(&ship_to->root, JB_FOBJECT, &key);
-		if (v != NULL && v->type != jbvString && v->type != jbvNull &&
-			!(v->type == jbvNumeric && strcmp(*k, "postal_code") == 0))
+		if (oms_object_value(ship_to, *k, &v) && v.type != jbvString &&
+			!(v.type == jbvNumeric && strcmp(*k, "postal_code") == 0))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("ship_to \"%s\" must be a string", *k)));
@@ -496,11 +486,7 @@ oms_place_order(PG_FUNCTION_ARGS)
 				 errmsg("lines must not be null")));
 	lines_json = PG_GETARG_JSONB_P(2);
 	options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
-	if (options != NULL && (!JB_ROOT_IS_OBJECT(options)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("options must be a JSON object")));
-	oms_check_object_keys(options, "options", place_order_keys);
+	oms_check_options(options, "options", place_order_keys);
 
 	/* Validate every argument before touching any table. */
 	if (strchr(customer, '@') == NULL || strchr(customer, '@') != strrchr(customer, '@') ||
