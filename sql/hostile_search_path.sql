@@ -410,6 +410,24 @@ RESET ROLE;
 SELECT * FROM pg_temp.hijacked();
 
 -- ---------------------------------------------------------------------------
+-- owner-run trigger paths with real work to do: a direct receipt that fills
+-- a backorder (reservations written as the owner), and a direct cancel that
+-- counts the order's open units as the owner before refusing it
+-- ---------------------------------------------------------------------------
+SET ROLE hostile_app;
+SELECT pg_temp.h($$SELECT oms.place_order('cy@example.com', 'web', '[{"sku": "TEE", "qty": 500, "unit_price": "5.00"}]', '{"confirm": true}')::text$$) AS o3 \gset
+\echo order :o3
+RESET ROLE;
+SET ROLE hostile_ada;
+SELECT pg_temp.h($$INSERT INTO oms.inventory_movement (item_id, location_id, kind, on_hand_delta, reference)
+    SELECT i.item_id, l.location_id, 'receipt', 600, 'ASN-9' FROM oms.item i, oms.location l
+    WHERE i.sku OPERATOR(pg_catalog.=) 'TEE' AND l.code OPERATOR(pg_catalog.=) 'EAST' RETURNING 'ok'$$) AS receipt_fills_backorder;
+SELECT pg_temp.h($$SELECT (qty_backordered OPERATOR(pg_catalog.=) 0)::text FROM oms.order_line WHERE order_id OPERATOR(pg_catalog.=) $1$$, :o3) AS filled;
+SELECT pg_temp.h($$UPDATE oms.sales_order SET status = 'cancelled' WHERE order_id OPERATOR(pg_catalog.=) $1 RETURNING status$$, :o3) AS direct_cancel;
+RESET ROLE;
+SELECT * FROM pg_temp.hijacked();
+
+-- ---------------------------------------------------------------------------
 -- a plain user: refused everywhere, and nothing planted runs on the way
 -- ---------------------------------------------------------------------------
 SET ROLE hostile_mallory;
