@@ -153,3 +153,23 @@ oms_version(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(OMS_VERSION));
 }
+
+PG_FUNCTION_INFO_V1(oms_document_number);
+
+/*
+ * oms.document_number(prefix, n): prefix, a dash and n with at least six
+ * digits (SO-000123; SO-1000000 past a million).  In C because it runs in
+ * the column defaults of every order, shipment, RMA and purchase order: a
+ * SQL body that names n twice is not inlined when n is nextval(), and then
+ * plans itself again for every statement that inserts a row.
+ */
+Datum
+oms_document_number(PG_FUNCTION_ARGS)
+{
+	char	   *prefix = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *digits = psprintf(INT64_FORMAT, PG_GETARG_INT64(1));
+	int			pad = Max(0, 6 - (int) strlen(digits));
+
+	/* zeros on the left, as lpad would put them */
+	PG_RETURN_TEXT_P(cstring_to_text(psprintf("%s-%.*s%s", prefix, pad, "000000", digits)));
+}

@@ -30,10 +30,12 @@ COMMENT ON FUNCTION oms.version() IS 'Version of the loaded oms module (from oms
 
 -- Human document numbers: SO-000123, SH-000042, RMA-000045, PO-000012.
 -- Six digits at least, more past 999999 (lpad alone would cut them and collide).
--- A SQL-standard body: parsed once, here, so no caller's search_path can
--- change what its operators mean (it runs in column defaults, for anyone).
+-- In C (oms.c): it runs in the column defaults of every document, and a SQL
+-- body naming n twice is not inlined when n is nextval(), so it would plan
+-- itself again for every insert.
 CREATE FUNCTION oms.document_number(prefix text, n bigint)
     RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN prefix || '-' || pg_catalog.lpad(n::text, GREATEST(6, pg_catalog.length(n::text)), '0');
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'oms_document_number';
 COMMENT ON FUNCTION oms.document_number(text, bigint) IS 'A human document number: prefix, a dash and n with at least six digits (SO-000123; SO-1000000 past a million).';
