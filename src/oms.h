@@ -141,6 +141,18 @@ extern void oms_restore_user(const OmsSavedUser *save);
 /* An int8[] datum of n values (for = ANY($1) and unnest parameters). */
 extern Datum oms_int8_array(int n, const int64 *v);
 
+/* Whether x is among the first n values of v. */
+static inline bool
+oms_int64_in(const int64 *v, int n, int64 x)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
 /* Column col (1-based) of row row (0-based) of SPI_tuptable as int64. */
 extern int64 oms_spi_int64(int row, int col, bool *isnull);
 /* The same column as a C string copied out of the SPI context (NULL for NULL). */

@@ -58,9 +58,17 @@ static void fill_greedy(OmsLevel **ranked, int nranked, OmsDemand *d, bool allow
 static void rank_locations(OmsLevel **ranked, int n, OmsStrategy strategy, const OmsShipTo *to);
 static int64 hold_lock(const char *hold_ref, Interval *ttl, TimestampTz *expires_at);
 
+/*
+ * The last column says whether the level holds an expired cart-hold
+ * reservation (the partial index reservation_expiring_idx answers it), so
+ * the release below runs only when there is something to release.
+ */
 static OmsPlan plan_lock = {
 	"SELECT v.item_id, v.location_id, v.on_hand, v.reserved, v.safety_stock,"
-	" l.priority, l.active, l.region, l.latitude, l.longitude"
+	" l.priority, l.active, l.region, l.latitude, l.longitude,"
+	" EXISTS (SELECT FROM oms.reservation r WHERE r.item_id = v.item_id"
+	"  AND r.location_id = v.location_id AND r.state = 'active'"
+	"  AND r.expires_at <= pg_catalog.now())"
 	" FROM oms.inventory_level v JOIN oms.location l ON l.location_id = v.location_id"
 	" WHERE v.item_id = ANY($1) ORDER BY v.item_id, v.location_id FOR UPDATE OF v",
 	1, {INT8ARRAYOID}
@@ -144,14 +152,25 @@ static OmsPlan plan_hold_state = {
 	"UPDATE oms.cart_hold SET state = $2 WHERE hold_id = $1",
 	2, {INT8OID, TEXTOID}
 };
+/*
+ * One index probe per key, whatever the size of the table: the plans are
+ * generic (spi_util.c), and a generic plan of "sku = ANY($1)" scans a small
+ * item table whole for every order.  A LATERAL subquery with LIMIT is not
+ * flattened into a join, so it stays a probe.
+ */
 static OmsPlan plan_resolve = {
-	"SELECT sku, item_id, backorder_policy, is_bundle, active FROM oms.item WHERE sku = ANY($1)",
+	"SELECT i.sku, i.item_id, i.backorder_policy, i.is_bundle, i.active"
+	" FROM pg_catalog.unnest($1::text[]) AS k(sku),"
+	" LATERAL (SELECT * FROM oms.item WHERE item.sku = k.sku LIMIT 1) AS i",
 	1, {TEXTARRAYOID}
 };
 static OmsPlan plan_components = {
-	"SELECT c.bundle_id, c.component_id, c.qty, i.backorder_policy"
-	" FROM oms.bundle_component c JOIN oms.item i ON i.item_id = c.component_id"
-	" WHERE c.bundle_id = ANY($1) ORDER BY c.bundle_id, c.component_id",
+	"SELECT c.bundle_id, c.component_id, c.qty, c.backorder_policy"
+	" FROM pg_catalog.unnest($1::bigint[]) AS k(bundle_id),"
+	" LATERAL (SELECT b.bundle_id, b.component_id, b.qty, i.backorder_policy"
+	"  FROM oms.bundle_component b JOIN oms.item i ON i.item_id = b.component_id"
+	"  WHERE b.bundle_id = k.bundle_id ORDER BY b.component_id LIMIT 10000) AS c"
+	" ORDER BY c.bundle_id, c.component_id",
 	1, {INT8ARRAYOID}
 };
 static OmsPlan plan_expired_holds = {
@@ -260,7 +279,7 @@ oms_resolve_lines(int n, OmsLineInput *in)
 			ereport(ERROR,
 					(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
 					 errmsg("unknown sku \"%s\"", in[i].sku)));
-		if (r[i].is_bundle)
+		if (r[i].is_bundle && !oms_int64_in(bundles, nbundles, r[i].item_id))
 			bundles[nbundles++] = r[i].item_id;
 	}
 
@@ -381,6 +400,7 @@ oms_levels_lock(int nitems, int64 *item_ids, OmsLevels *out)
 	int			n;
 	int			i;
 	bool		isnull;
+	bool		any_expired = false;
 
 	arg[0] = oms_int8_array(nitems, item_ids);
 	n = oms_plan_exec(&plan_lock, arg, NULL, false, 0, SPI_OK_SELECT);
@@ -411,9 +431,12 @@ oms_levels_lock(int nitems, int64 *item_ids, OmsLevels *out)
 		l->lon = isnull ? 0 : DatumGetFloat8(d);
 		l->reserved_delta = 0;
 		l->rank = 0;
+		any_expired |= DatumGetBool(SPI_getbinval(t, td, 11, &isnull));
 	}
 
 	/* Expired cart holds stop counting the moment they expire. */
+	if (!any_expired)
+		return;
 	n = oms_plan_exec(&plan_expire_lazy, arg, NULL, false, 0, SPI_OK_SELECT);
 	for (i = 0; i < n; i++)
 	{

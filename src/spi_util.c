@@ -44,13 +44,21 @@ oms_spi_finish(void)
 /*
  * Prepare a saved plan on first use and return it; later calls return the
  * kept plan.  For callers that need an SPI_execute_* variant of their own.
+ *
+ * The plan is generic from the first call: our statements look rows up by
+ * key, so a plan for the parameters' values buys nothing, and the plan
+ * cache's default would plan again on every execution wherever it judges a
+ * custom plan cheaper (for instance for a statement over an array
+ * parameter, whose length it cannot know): planning and copying the query
+ * were a third of a place_order call (bench/profile.sh).
  */
 SPIPlanPtr
 oms_plan_prepare(OmsPlan *p)
 {
 	if (p->plan == NULL)
 	{
-		SPIPlanPtr	plan = SPI_prepare(p->sql, p->nargs, p->argtypes);
+		SPIPlanPtr	plan = SPI_prepare_cursor(p->sql, p->nargs, p->argtypes,
+											  CURSOR_OPT_GENERIC_PLAN);
 
 		if (plan == NULL)
 			elog(ERROR, "SPI_prepare failed for \"%s\": %s",
