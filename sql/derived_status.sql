@@ -411,7 +411,10 @@ BEGIN
 END
 $$;
 
-SELECT setseed(0.4242);
+-- The walk depends on row ids, so a change of the order in which the engine
+-- writes rows changes it: pick a seed whose walk reaches every action and
+-- every derived status (the coverage query below shows it).
+SELECT setseed(0.4243);
 SELECT count(*) AS steps FROM (SELECT pg_temp.step(i) FROM generate_series(1, 1000) i) x;
 
 -- the verdict: no mismatch at any step

@@ -141,7 +141,7 @@ static OmsPlan plan_lines_insert = {
 	" FROM unnest($2::int8[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::numeric[])"
 	" AS d(line_no, item_id, kind, parent_no, qty, res, back, price)"
 	" LEFT JOIN oms.order_line p ON p.order_id = $1 AND p.line_no = d.parent_no"
-	" RETURNING line_id, line_no",
+	" ORDER BY d.line_no RETURNING line_id, line_no",
 	9, {INT8OID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
 	INT8ARRAYOID, INT8ARRAYOID, NUMERICARRAYOID}
 };
@@ -422,8 +422,683 @@ oms_order_recompute_subtotal(int64 order_id)
 
 /* ----------------------------------------------------------------
  * place_order
+ *
+ * A coordinator of named steps.  parse_place_request checks every argument
+ * before any table is touched.  Then, connected to SPI: the idempotency
+ * key, the channel, the skus, the customer, the cart hold, every level of
+ * every item (locked in one statement), the order row, the hold's units,
+ * the allocation of the rest, the lines and their reservations (a
+ * statement each), the levels (one statement) and the finish: order type,
+ * events, confirmation and the key's result.
  * ----------------------------------------------------------------
  */
+
+/* What a place_order call asks for, parsed and checked. */
+typedef struct PlaceRequest
+{
+	char	   *customer;		/* the email address, in lower case */
+	char	   *channel;
+	Jsonb	   *lines_json;
+	Jsonb	   *options;
+	OmsLineInput *in;			/* the lines, the same sku merged */
+	int			nin;
+	char	   *idem_key;
+	char	   *channel_ref;
+	char	   *service_level;
+	char	   *currency;
+	char	   *payment_required;
+	OmsStrategy strategy;
+	bool		allow_split;
+	bool		confirm;
+	char	   *hold_ref;
+	char	   *customer_name;
+	char	   *promised_text;
+	bool		has_promised_at;
+	TimestampTz promised_at;
+	Jsonb	   *ship_to_json;
+	OmsShipTo	ship_to;
+	Numeric		subtotal;
+	Numeric		tax;
+	Numeric		shipping;
+} PlaceRequest;
+
+/* What placing has found, locked and decided so far. */
+typedef struct Placement
+{
+	int64		channel_id;
+	int64		customer_id;
+	OmsResolved *res;			/* one per request line */
+	OmsDemand  *d;				/* one per stocked item */
+	int			nd;
+	int64		hold_id;		/* 0 for none */
+	OmsLevels	ls;
+	OmsAlloc   *alloc;			/* the hold's units first, then the allocated */
+	int			nalloc;
+	int64		order_id;
+	char	   *order_number;
+	int64		backordered_units;
+	bool		any_preorder;
+} Placement;
+
+/*
+ * The order lines to write, in line order: each request line, a bundle's
+ * components right after it; and the reservations, the allocations handed
+ * out to the stocked lines.
+ */
+typedef struct PlannedLines
+{
+	int			n;
+	int64	   *no;
+	int64	   *item;
+	Datum	   *kind;
+	int64	   *parent_no;		/* 0 for none */
+	int64	   *qty;
+	int64	   *reserved;
+	int64	   *backordered;
+	Numeric    *price;
+	int64	   *line_id;		/* once written */
+	int			nrsv;
+	OmsAlloc   *rsv;
+	int			rsv_cap;
+	int		   *rsv_line;		/* index into the lines */
+} PlannedLines;
+
+static char *
+checked_customer_email(char *customer)
+{
+	char	   *at = strchr(customer, '@');
+
+	if (at == NULL || at != strrchr(customer, '@') ||
+		customer[0] == '@' || customer[strlen(customer) - 1] == '@' ||
+		strpbrk(customer, " \t\n\r\v\f") != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("customer must be an email address, got \"%s\"", customer)));
+	/* one customer per address whatever its case; retries in another case are the same call */
+	return str_tolower(customer, strlen(customer), DEFAULT_COLLATION_OID);
+}
+
+/* A text option that, when given, must not be empty. */
+static char *
+nonempty_option(Jsonb *options, const char *key, const char *hint)
+{
+	char	   *v = oms_option_text(options, key);
+
+	if (v != NULL && v[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must not be empty", key),
+				 errhint("%s", hint)));
+	return v;
+}
+
+/* A text option with a default that must be one of allowed. */
+static char *
+option_choice(Jsonb *options, const char *key, char *dflt, const char *const *allowed)
+{
+	char	   *v = oms_option_text(options, key);
+
+	if (v == NULL)
+		v = dflt;
+	check_choice(v, key, allowed);
+	return v;
+}
+
+static void
+parse_place_options(PlaceRequest *req)
+{
+	Jsonb	   *o = req->options;
+	char	   *strategy;
+
+	req->idem_key = nonempty_option(o, "idempotency_key", "Leave the key out for a call without one.");
+	req->channel_ref = nonempty_option(o, "channel_order_ref",
+									   "Leave the reference out for an order without one.");
+	req->service_level = option_choice(o, "service_level", "ground", service_levels);
+	req->currency = oms_option_text(o, "currency");
+	if (req->currency == NULL)
+		req->currency = "USD";
+	if (strlen(req->currency) != 3 || !isupper((unsigned char) req->currency[0]) ||
+		!isupper((unsigned char) req->currency[1]) || !isupper((unsigned char) req->currency[2]))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("currency must be an ISO 4217 code such as \"USD\", got \"%s\"", req->currency)));
+	req->payment_required = option_choice(o, "payment_required", "none", payment_requirements);
+	strategy = oms_option_text(o, "strategy");
+	req->strategy = strategy ? oms_parse_strategy(strategy) : (OmsStrategy) oms_allocation_strategy;
+	req->allow_split = oms_option_bool(o, "allow_split", oms_allow_split);
+	req->confirm = oms_option_bool(o, "confirm", false);
+	req->hold_ref = oms_option_text(o, "hold");
+	req->customer_name = oms_option_text(o, "customer_name");
+	req->promised_text = oms_option_text(o, "promised_at");
+	req->ship_to_json = oms_option_object(o, "ship_to");
+	validate_ship_to(req->ship_to_json, &req->ship_to);
+	req->tax = oms_option_money(o, "tax");
+	req->shipping = oms_option_money(o, "shipping");
+}
+
+/* The sum of unit price times quantity over the lines that have a price. */
+static Numeric
+lines_subtotal(int n, const OmsLineInput *in)
+{
+	Numeric		subtotal = int64_to_numeric(0);
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		Datum		line_total;
+
+		if (in[i].unit_price == NULL)
+			continue;
+		line_total = DirectFunctionCall2(numeric_mul, NumericGetDatum(in[i].unit_price),
+										 NumericGetDatum(int64_to_numeric(in[i].qty)));
+		subtotal = DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(subtotal),
+													   line_total));
+	}
+	return subtotal;
+}
+
+/*
+ * promised_at is parsed as timestamptz_in does, but a bad one is answered
+ * with 22023 naming the option instead of the type's own 22007.
+ */
+static void
+parse_promised_at(PlaceRequest *req)
+{
+	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
+	char	   *field[MAXDATEFIELDS];
+	int			ftype[MAXDATEFIELDS];
+	int			nf;
+	int			dtype = DTK_DATE;
+	int			tz;
+	struct pg_tm tt;
+	fsec_t		fsec;
+	int			dterr;
+
+	if (req->promised_text == NULL)
+		return;
+	dterr = ParseDateTime(req->promised_text, workbuf, sizeof(workbuf), field, ftype,
+						  MAXDATEFIELDS, &nf);
+	if (dterr == 0)
+		dterr = DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz);
+	if (dterr != 0 || dtype != DTK_DATE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"promised_at\" must be a finite timestamp, got \"%s\"",
+						oms_short_text(req->promised_text))));
+	req->promised_at = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+															   CStringGetDatum(req->promised_text),
+															   ObjectIdGetDatum(InvalidOid),
+															   Int32GetDatum(-1)));
+	req->has_promised_at = true;
+}
+
+/* Step: every argument, checked before any table is touched. */
+static void
+parse_place_request(FunctionCallInfo fcinfo, PlaceRequest *req)
+{
+	char	   *customer;
+
+	memset(req, 0, sizeof(PlaceRequest));
+	customer = oms_text_arg(fcinfo, 0, "customer", true);
+	req->channel = oms_text_arg(fcinfo, 1, "channel", true);
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lines must not be null")));
+	req->lines_json = PG_GETARG_JSONB_P(2);
+	req->options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
+	oms_check_options(req->options, "options", place_order_keys);
+	req->customer = checked_customer_email(customer);
+	req->nin = oms_parse_lines(req->lines_json, "lines", true, &req->in);
+	merge_duplicate_lines(&req->nin, req->in);
+	parse_place_options(req);
+	req->subtotal = lines_subtotal(req->nin, req->in);
+	oms_check_order_total(req->subtotal, req->tax, req->shipping, NULL);
+	parse_promised_at(req);
+}
+
+/*
+ * Step: claim the idempotency key.  True when the key was used before with
+ * the same arguments: *first is then the order to answer with.
+ */
+static bool
+claim_order_key(const PlaceRequest *req, int64 *first)
+{
+	OmsIdemOutcome claim;
+	Datum		args[1];
+	char	   *first_number = NULL;
+
+	if (req->idem_key == NULL)
+		return false;
+	claim = oms_idem_claim("place_order", req->idem_key,
+						   place_order_request(req->customer, req->channel, req->lines_json,
+											   req->options),
+						   "order_id", first);
+	if (claim != OMS_IDEM_CONFLICT)
+		return claim == OMS_IDEM_REPLAY;
+	args[0] = Int64GetDatum(*first);
+	/* not read_only: the winner committed after this statement's snapshot */
+	if (oms_plan_exec(&plan_order_number, args, NULL, false, 1, SPI_OK_SELECT) == 1)
+		first_number = oms_spi_text(0, 1);
+	ereport(ERROR,
+			(errcode(ERRCODE_OMS_IDEMPOTENCY_CONFLICT),
+			 errmsg("idempotency key \"%s\" was already used with different arguments", req->idem_key),
+			 errdetail("The first call created order %s.", first_number ? first_number : "(none)"),
+			 errhint("Use a new key for a new order.")));
+	return false;				/* keep compiler quiet */
+}
+
+/* Step: the channel, which must exist and be active. */
+static int64
+active_channel(const char *channel)
+{
+	Datum		args[1] = {CStringGetTextDatum(channel)};
+	bool		isnull;
+
+	if (oms_plan_exec(&plan_channel, args, NULL, true, 1, SPI_OK_SELECT) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("unknown channel \"%s\"", channel)));
+	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("channel \"%s\" is not active", channel)));
+	return oms_spi_int64(0, 1, &isnull);
+}
+
+/*
+ * Step: the customer of this address, created on a first order (guest
+ * checkout).  Looked up first: a returning customer costs one read, not
+ * an insert that conflicts.
+ */
+static int64
+customer_of(const char *email, const char *name)
+{
+	Datum		args[2];
+	bool		isnull;
+
+	args[0] = CStringGetTextDatum(email);
+	args[1] = name ? CStringGetTextDatum(name) : (Datum) 0;
+	if (oms_plan_exec(&plan_customer_find, args, NULL, false, 1, SPI_OK_SELECT) == 0 &&
+		oms_plan_exec(&plan_customer_insert, args, name ? "  " : " n", false, 0,
+					  SPI_OK_INSERT_RETURNING) == 0 &&
+		oms_plan_exec(&plan_customer_find, args, NULL, false, 1, SPI_OK_SELECT) == 0)
+		elog(ERROR, "customer \"%s\" vanished", email);
+	return oms_spi_int64(0, 1, &isnull);
+}
+
+/* Step: the cart hold to take over, locked before any level; 0 for none. */
+static int64
+lock_cart_hold(const char *hold_ref)
+{
+	Datum		args[1];
+	bool		isnull;
+
+	if (hold_ref == NULL)
+		return 0;
+	args[0] = CStringGetTextDatum(hold_ref);
+	if (oms_plan_exec(&plan_hold_find, args, NULL, false, 1, SPI_OK_SELECT) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("unknown cart hold \"%s\"", hold_ref)));
+	if (strcmp(oms_spi_text(0, 2), "converted") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_NOT_EDITABLE),
+				 errmsg("cart hold \"%s\" was already converted into an order", hold_ref)));
+	return oms_spi_int64(0, 1, &isnull);
+}
+
+/*
+ * Step: lock every level of every item involved, the hold's included, in
+ * one statement: the global lock order holds only if nothing is locked
+ * later.
+ */
+static void
+lock_placement_levels(Placement *p)
+{
+	int64	   *hold_items = NULL;
+	int			nhold = p->hold_id > 0 ? oms_hold_items(p->hold_id, &hold_items) : 0;
+	int64	   *items = palloc(sizeof(int64) * Max(p->nd + nhold, 1));
+	int			i;
+
+	for (i = 0; i < p->nd; i++)
+		items[i] = p->d[i].item_id;
+	for (i = 0; i < nhold; i++)
+		items[p->nd + i] = hold_items[i];
+	oms_levels_lock(p->nd + nhold, items, &p->ls);
+}
+
+/*
+ * Step: the order row.  False when the channel reference was placed
+ * before: p->order_id is then that order.
+ */
+static bool
+insert_order_row(const PlaceRequest *req, Placement *p)
+{
+	Datum		args[12];
+	char		nulls[13];
+	bool		isnull;
+
+	memset(nulls, ' ', sizeof(nulls));
+	nulls[12] = '\0';
+	args[0] = Int64GetDatum(p->channel_id);
+	args[1] = req->channel_ref ? CStringGetTextDatum(req->channel_ref) : (Datum) 0;
+	nulls[1] = req->channel_ref ? ' ' : 'n';
+	args[2] = Int64GetDatum(p->customer_id);
+	args[3] = CStringGetTextDatum(req->payment_required);
+	args[4] = req->ship_to_json ? JsonbPGetDatum(req->ship_to_json) : (Datum) 0;
+	nulls[4] = req->ship_to_json ? ' ' : 'n';
+	args[5] = CStringGetTextDatum(req->service_level);
+	args[6] = CStringGetTextDatum(req->currency);
+	args[7] = NumericGetDatum(req->subtotal);
+	args[8] = NumericGetDatum(req->tax ? req->tax : int64_to_numeric(0));
+	args[9] = NumericGetDatum(req->shipping ? req->shipping : int64_to_numeric(0));
+	args[10] = CStringGetTextDatum(oms_strategy_name(req->strategy));
+	args[11] = TimestampTzGetDatum(req->promised_at);
+	nulls[11] = req->has_promised_at ? ' ' : 'n';
+	oms_set_reason("placed");
+	if (oms_plan_exec(&plan_order_insert, args, nulls, false, 0, SPI_OK_INSERT_RETURNING) == 1)
+	{
+		p->order_id = oms_spi_int64(0, 1, &isnull);
+		p->order_number = oms_spi_text(0, 2);
+		return true;
+	}
+	args[1] = CStringGetTextDatum(req->channel_ref);
+	if (oms_plan_exec(&plan_order_by_ref, args, NULL, false, 1, SPI_OK_SELECT) == 0)
+		elog(ERROR, "order with channel reference \"%s\" vanished", req->channel_ref);
+	p->order_id = oms_spi_int64(0, 1, &isnull);
+	return false;
+}
+
+/* Step: take over the cart hold: its units become this order's first. */
+static void
+take_over_hold(Placement *p)
+{
+	OmsAlloc   *held;
+	int			nheld = 0;
+	Datum		args[2];
+	int			i;
+	int			j;
+
+	p->alloc = palloc(sizeof(OmsAlloc) * Max(p->ls.n, 1));
+	p->nalloc = 0;
+	if (p->hold_id == 0)
+		return;
+	/* what the hold still had after expired rows were released on lock */
+	(void) oms_release_hold_rows(&p->ls, p->hold_id, "released", &held, &nheld);
+	for (i = 0; i < nheld; i++)
+	{
+		for (j = 0; j < p->nd; j++)
+		{
+			OmsDemand  *d = &p->d[j];
+			OmsLevel   *l;
+			int64		take;
+
+			if (d->item_id != held[i].item_id)
+				continue;
+			take = Min(held[i].qty, d->qty - d->allocated);
+			if (take <= 0)
+				break;
+			l = oms_level_find(&p->ls, held[i].item_id, held[i].location_id);
+			l->reserved = oms_add_qty(l->reserved, take, "reserved");
+			l->reserved_delta = oms_add_qty(l->reserved_delta, take, "reserved");
+			d->allocated += take;
+			p->alloc[p->nalloc] = held[i];
+			p->alloc[p->nalloc].qty = take;
+			p->nalloc++;
+			break;
+		}
+	}
+	args[0] = Int64GetDatum(p->hold_id);
+	args[1] = Int64GetDatum(p->order_id);
+	oms_plan_exec(&plan_hold_convert, args, NULL, false, 0, SPI_OK_UPDATE);
+}
+
+/*
+ * Step: allocate what the hold did not cover.  A shortfall of an item that
+ * denies backorders fails the whole order; the rest is backordered.
+ */
+static void
+allocate_rest(const PlaceRequest *req, Placement *p)
+{
+	OmsAlloc   *allocs;
+	int			nallocs;
+	OmsAlloc   *all;
+	int			j;
+
+	nallocs = oms_allocate(&p->ls, p->nd, p->d, req->strategy, req->allow_split,
+						   &req->ship_to, &allocs);
+	all = palloc(sizeof(OmsAlloc) * Max(p->nalloc + nallocs, 1));
+	memcpy(all, p->alloc, sizeof(OmsAlloc) * p->nalloc);
+	memcpy(all + p->nalloc, allocs, sizeof(OmsAlloc) * nallocs);
+	p->alloc = all;
+	p->nalloc += nallocs;
+
+	for (j = 0; j < p->nd; j++)
+	{
+		OmsDemand  *d = &p->d[j];
+		int64		short_by = d->qty - d->allocated;
+		char		policy;
+
+		if (short_by <= 0)
+			continue;
+		policy = oms_demand_policy(p->res, req->nin, d->item_id);
+		if (policy == 'd')
+		{
+			int64		total_free = d->allocated + oms_item_free(&p->ls, d->item_id);
+
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
+					 errmsg("insufficient stock of sku \"%s\": wanted " INT64_FORMAT ", available " INT64_FORMAT,
+							oms_item_sku(d->item_id), d->qty, total_free),
+					 total_free >= d->qty ?
+					 errdetail("No single location can fill it and splitting is off.") :
+					 errdetail("The item's backorder policy is deny, so the order was not placed.")));
+		}
+		if (policy == 'p')
+			p->any_preorder = true;
+		p->backordered_units = oms_add_qty(p->backordered_units, short_by, "backordered");
+	}
+}
+
+static void
+planned_lines_alloc(PlannedLines *pl, int cap, int nalloc)
+{
+	pl->n = 0;
+	pl->no = palloc(sizeof(int64) * cap);
+	pl->item = palloc(sizeof(int64) * cap);
+	pl->kind = palloc(sizeof(Datum) * cap);
+	pl->parent_no = palloc(sizeof(int64) * cap);
+	pl->qty = palloc(sizeof(int64) * cap);
+	pl->reserved = palloc0(sizeof(int64) * cap);
+	pl->backordered = palloc0(sizeof(int64) * cap);
+	pl->price = palloc(sizeof(Numeric) * cap);
+	pl->line_id = palloc0(sizeof(int64) * cap);
+	pl->nrsv = 0;
+	pl->rsv_cap = cap + nalloc + 1;
+	pl->rsv = palloc(sizeof(OmsAlloc) * pl->rsv_cap);
+	pl->rsv_line = palloc(sizeof(int) * pl->rsv_cap);
+}
+
+static void
+add_planned_line(PlannedLines *pl, int64 item, const char *kind, int64 parent_no,
+				 int64 qty, Numeric price)
+{
+	int			n = pl->n++;
+
+	pl->no[n] = n + 1;
+	pl->item[n] = item;
+	pl->kind[n] = CStringGetTextDatum(kind);
+	pl->parent_no[n] = parent_no;
+	pl->qty[n] = qty;
+	pl->price[n] = price;
+}
+
+/*
+ * Hand the allocations out to the stocked lines in line order; what a line
+ * does not get is backordered.  A bundle line carries no stock.
+ */
+static void
+hand_out_allocations(PlannedLines *pl, const OmsAlloc *alloc, int nalloc, const bool *is_bundle)
+{
+	int64	   *left = palloc(sizeof(int64) * Max(nalloc, 1));
+	int			n;
+	int			i;
+
+	for (i = 0; i < nalloc; i++)
+		left[i] = alloc[i].qty;
+	for (n = 0; n < pl->n; n++)
+	{
+		int64		need = pl->qty[n];
+
+		if (is_bundle[n])
+			continue;
+		for (i = 0; i < nalloc && need > 0; i++)
+		{
+			int64		take;
+
+			if (alloc[i].item_id != pl->item[n] || left[i] == 0)
+				continue;
+			take = Min(need, left[i]);
+			left[i] -= take;
+			need -= take;
+			pl->reserved[n] += take;
+			Assert(pl->nrsv < pl->rsv_cap);
+			pl->rsv[pl->nrsv] = alloc[i];
+			pl->rsv[pl->nrsv].qty = take;
+			pl->rsv_line[pl->nrsv] = n;
+			pl->nrsv++;
+		}
+		pl->backordered[n] = need;
+	}
+}
+
+/* Step: the order lines, with each line's share of its item's allocations. */
+static void
+plan_lines(const PlaceRequest *req, const Placement *p, PlannedLines *pl)
+{
+	int			cap = 0;
+	bool	   *is_bundle;
+	int			i;
+	int			j;
+
+	for (i = 0; i < req->nin; i++)
+		cap += 1 + (p->res[i].is_bundle ? p->res[i].ncomp : 0);
+	planned_lines_alloc(pl, cap, p->nalloc);
+	is_bundle = palloc0(sizeof(bool) * cap);
+	for (i = 0; i < req->nin; i++)
+	{
+		const OmsResolved *r = &p->res[i];
+		int64		parent_no = pl->n + 1;
+
+		is_bundle[pl->n] = r->is_bundle;
+		add_planned_line(pl, r->item_id, r->is_bundle ? "bundle" : "item", 0, req->in[i].qty,
+						 req->in[i].unit_price ? req->in[i].unit_price : int64_to_numeric(0));
+		for (j = 0; r->is_bundle && j < r->ncomp; j++)
+			add_planned_line(pl, r->comp_item[j], "component", parent_no,
+							 oms_mul_qty(r->comp_qty[j], req->in[i].qty, "bundle quantity"),
+							 int64_to_numeric(0));
+	}
+	hand_out_allocations(pl, p->alloc, p->nalloc, is_bundle);
+}
+
+/*
+ * Insert the planned lines that are parents (top-level lines) or the
+ * others (components), in one statement, and note their ids.
+ */
+static void
+insert_line_rows(int64 order_id, PlannedLines *pl, bool parents)
+{
+	int64	   *no = palloc(sizeof(int64) * pl->n);
+	int64	   *item = palloc(sizeof(int64) * pl->n);
+	Datum	   *kind = palloc(sizeof(Datum) * pl->n);
+	int64	   *parent = palloc(sizeof(int64) * pl->n);
+	int64	   *qty = palloc(sizeof(int64) * pl->n);
+	int64	   *res = palloc(sizeof(int64) * pl->n);
+	int64	   *back = palloc(sizeof(int64) * pl->n);
+	Datum	   *price = palloc(sizeof(Datum) * pl->n);
+	Datum		args[9];
+	bool		isnull;
+	int			k = 0;
+	int			got;
+	int			i;
+
+	for (i = 0; i < pl->n; i++)
+	{
+		if ((pl->parent_no[i] == 0) != parents)
+			continue;
+		no[k] = pl->no[i];
+		item[k] = pl->item[i];
+		kind[k] = pl->kind[i];
+		parent[k] = pl->parent_no[i];
+		qty[k] = pl->qty[i];
+		res[k] = pl->reserved[i];
+		back[k] = pl->backordered[i];
+		price[k] = NumericGetDatum(pl->price[i]);
+		k++;
+	}
+	if (k == 0)
+		return;
+	args[0] = Int64GetDatum(order_id);
+	args[1] = oms_int8_array(k, no);
+	args[2] = oms_int8_array(k, item);
+	args[3] = PointerGetDatum(construct_array(kind, k, TEXTOID, -1, false, TYPALIGN_INT));
+	args[4] = oms_int8_array(k, parent);
+	args[5] = oms_int8_array(k, qty);
+	args[6] = oms_int8_array(k, res);
+	args[7] = oms_int8_array(k, back);
+	args[8] = PointerGetDatum(construct_array(price, k, NUMERICOID, -1, false, TYPALIGN_INT));
+	got = oms_plan_exec(&plan_lines_insert, args, NULL, false, 0, SPI_OK_INSERT_RETURNING);
+	Assert(got == k);
+	for (i = 0; i < got; i++)
+		pl->line_id[oms_spi_int64(i, 2, &isnull) - 1] = oms_spi_int64(i, 1, &isnull);
+}
+
+/*
+ * Step: write the lines (parents first, so that components can point at
+ * them: a second statement only when there are bundles) and the
+ * reservations (one statement).
+ */
+static void
+write_lines(const Placement *p, PlannedLines *pl)
+{
+	int64	   *rsv_line_id = palloc(sizeof(int64) * Max(pl->nrsv, 1));
+	int			i;
+
+	insert_line_rows(p->order_id, pl, true);
+	insert_line_rows(p->order_id, pl, false);
+	for (i = 0; i < pl->nrsv; i++)
+		rsv_line_id[i] = pl->line_id[pl->rsv_line[i]];
+	oms_reservations_insert(pl->nrsv, rsv_line_id, 0, pl->rsv, 0);
+}
+
+/* Step: order type, events, confirmation at placement. */
+static void
+finish_placement(const PlaceRequest *req, const Placement *p)
+{
+	Datum		args[2];
+
+	if (p->backordered_units > 0)
+	{
+		args[0] = Int64GetDatum(p->order_id);
+		args[1] = CStringGetTextDatum(p->any_preorder ? "preorder" : "backorder");
+		oms_plan_exec(&plan_order_type, args, NULL, false, 0, SPI_OK_UPDATE);
+	}
+	oms_emit_event_json("order.placed", "order", p->order_id,
+						psprintf("{\"order_number\": \"%s\", \"channel\": %s, \"customer\": %s,"
+								 " \"lines\": %d, \"currency\": \"%s\", \"backordered_units\": " INT64_FORMAT "}",
+								 p->order_number, oms_json_quote(req->channel),
+								 oms_json_quote(req->customer), req->nin, req->currency,
+								 p->backordered_units));
+	if (p->backordered_units > 0)
+		oms_emit_event_json(p->any_preorder ? "order.preordered" : "order.backordered", "order",
+							p->order_id,
+							psprintf("{\"order_number\": \"%s\", \"backordered_units\": " INT64_FORMAT "}",
+									 p->order_number, p->backordered_units));
+	if (req->confirm)
+		set_status(p->order_id, "confirmed", "confirmed at placement");
+}
+
 PG_FUNCTION_INFO_V1(oms_place_order);
 
 /*
@@ -436,538 +1111,41 @@ PG_FUNCTION_INFO_V1(oms_place_order);
 Datum
 oms_place_order(PG_FUNCTION_ARGS)
 {
-	char	   *customer = oms_text_arg(fcinfo, 0, "customer", true);
-	char	   *channel = oms_text_arg(fcinfo, 1, "channel", true);
-	Jsonb	   *lines_json;
-	Jsonb	   *options;
-	OmsLineInput *in;
-	int			nin;
-	char	   *idem_key;
-	char	   *channel_ref;
-	char	   *service_level;
-	char	   *currency;
-	char	   *strategy_name;
-	char	   *payment_required;
-	char	   *hold_ref;
-	char	   *customer_name;
-	char	   *promised_text;
-	Jsonb	   *ship_to_json;
-	OmsShipTo	ship_to;
-	Numeric		tax;
-	Numeric		shipping;
-	Numeric		subtotal;
-	OmsStrategy strategy;
-	bool		allow_split;
-	bool		confirm;
-	int64		channel_id;
-	int64		customer_id;
-	int64		order_id;
-	char	   *order_number;
-	OmsResolved *res;
-	OmsDemand  *d;
-	int			nd;
-	int64		hold_id = 0;
-	OmsLevels	ls;
-	OmsAlloc   *allocs;
-	int			nallocs;
-	OmsAlloc   *pre;
-	int			npre = 0;
-	int			i;
-	int			j;
-	bool		isnull;
-	Datum		args[12];
-	char		nulls[13];
-	int64		backordered_units = 0;
-	bool		any_preorder = false;
+	PlaceRequest req;
+	Placement	p;
+	PlannedLines pl;
+	int64		first;
 
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("lines must not be null")));
-	lines_json = PG_GETARG_JSONB_P(2);
-	options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
-	oms_check_options(options, "options", place_order_keys);
-
-	/* Validate every argument before touching any table. */
-	if (strchr(customer, '@') == NULL || strchr(customer, '@') != strrchr(customer, '@') ||
-		customer[0] == '@' || customer[strlen(customer) - 1] == '@' ||
-		strpbrk(customer, " \t\n\r\v\f") != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("customer must be an email address, got \"%s\"", customer)));
-	/* one customer per address whatever its case; retries in another case are the same call */
-	customer = str_tolower(customer, strlen(customer), DEFAULT_COLLATION_OID);
-	nin = oms_parse_lines(lines_json, "lines", true, &in);
-	merge_duplicate_lines(&nin, in);
-
-	idem_key = oms_option_text(options, "idempotency_key");
-	if (idem_key != NULL && idem_key[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"idempotency_key\" must not be empty"),
-				 errhint("Leave the key out for a call without one.")));
-	channel_ref = oms_option_text(options, "channel_order_ref");
-	if (channel_ref != NULL && channel_ref[0] == '\0')
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"channel_order_ref\" must not be empty"),
-				 errhint("Leave the reference out for an order without one.")));
-	service_level = oms_option_text(options, "service_level");
-	if (service_level == NULL)
-		service_level = "ground";
-	check_choice(service_level, "service_level", service_levels);
-	currency = oms_option_text(options, "currency");
-	if (currency == NULL)
-		currency = "USD";
-	if (strlen(currency) != 3 || !isupper((unsigned char) currency[0]) ||
-		!isupper((unsigned char) currency[1]) || !isupper((unsigned char) currency[2]))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("currency must be an ISO 4217 code such as \"USD\", got \"%s\"", currency)));
-	payment_required = oms_option_text(options, "payment_required");
-	if (payment_required == NULL)
-		payment_required = "none";
-	check_choice(payment_required, "payment_required", payment_requirements);
-	strategy_name = oms_option_text(options, "strategy");
-	strategy = strategy_name ? oms_parse_strategy(strategy_name) : (OmsStrategy) oms_allocation_strategy;
-	allow_split = oms_option_bool(options, "allow_split", oms_allow_split);
-	confirm = oms_option_bool(options, "confirm", false);
-	hold_ref = oms_option_text(options, "hold");
-	customer_name = oms_option_text(options, "customer_name");
-	promised_text = oms_option_text(options, "promised_at");
-	ship_to_json = oms_option_object(options, "ship_to");
-	validate_ship_to(ship_to_json, &ship_to);
-	tax = oms_option_money(options, "tax");
-	shipping = oms_option_money(options, "shipping");
-
-	subtotal = int64_to_numeric(0);
-	for (i = 0; i < nin; i++)
-	{
-		Numeric		line_total;
-
-		if (in[i].unit_price == NULL)
-			continue;
-		line_total = DatumGetNumeric(DirectFunctionCall2(numeric_mul,
-														 NumericGetDatum(in[i].unit_price),
-														 NumericGetDatum(int64_to_numeric(in[i].qty))));
-		subtotal = DatumGetNumeric(DirectFunctionCall2(numeric_add,
-													   NumericGetDatum(subtotal),
-													   NumericGetDatum(line_total)));
-	}
-	oms_check_order_total(subtotal, tax, shipping, NULL);
-	if (promised_text)
-	{
-		/*
-		 * Parse it as timestamptz_in does, but answer a bad one with 22023
-		 * naming the option instead of the type's own 22007.
-		 */
-		char		workbuf[MAXDATELEN + MAXDATEFIELDS];
-		char	   *field[MAXDATEFIELDS];
-		int			ftype[MAXDATEFIELDS];
-		int			nf;
-		int			dtype = DTK_DATE;
-		int			tz;
-		struct pg_tm tt;
-		fsec_t		fsec;
-		int			dterr;
-
-		dterr = ParseDateTime(promised_text, workbuf, sizeof(workbuf), field, ftype,
-							  MAXDATEFIELDS, &nf);
-		if (dterr == 0)
-			dterr = DecodeDateTime(field, ftype, nf, &dtype, &tt, &fsec, &tz);
-		if (dterr != 0 || dtype != DTK_DATE)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"promised_at\" must be a finite timestamp, got \"%s\"",
-							oms_short_text(promised_text))));
-	}
-
+	parse_place_request(fcinfo, &req);
 	oms_spi_connect();
-
-	/* 1. The idempotency key: claim it, or answer with the first result. */
-	if (idem_key != NULL)
+	if (claim_order_key(&req, &first))
 	{
-		int64		first;
-		OmsIdemOutcome claim;
-
-		claim = oms_idem_claim("place_order", idem_key,
-							   place_order_request(customer, channel, lines_json, options),
-							   "order_id", &first);
-		if (claim == OMS_IDEM_CONFLICT)
-		{
-			char	   *first_number = NULL;
-
-			args[0] = Int64GetDatum(first);
-			/* not read_only: the winner committed after this statement's snapshot */
-			if (oms_plan_exec(&plan_order_number, args, NULL, false, 1, SPI_OK_SELECT) == 1)
-				first_number = oms_spi_text(0, 1);
-			ereport(ERROR,
-					(errcode(ERRCODE_OMS_IDEMPOTENCY_CONFLICT),
-					 errmsg("idempotency key \"%s\" was already used with different arguments", idem_key),
-					 errdetail("The first call created order %s.", first_number ? first_number : "(none)"),
-					 errhint("Use a new key for a new order.")));
-		}
-		if (claim == OMS_IDEM_REPLAY)
-		{
-			oms_spi_finish();
-			PG_RETURN_INT64(first);
-		}
-	}
-
-	/* 2. Reference data. */
-	args[0] = CStringGetTextDatum(channel);
-	if (oms_plan_exec(&plan_channel, args, NULL, true, 1, SPI_OK_SELECT) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
-				 errmsg("unknown channel \"%s\"", channel)));
-	channel_id = oms_spi_int64(0, 1, &isnull);
-	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("channel \"%s\" is not active", channel)));
-
-	res = oms_resolve_lines(nin, in);
-	nd = oms_demand_of(nin, in, res, &d);
-
-	args[0] = CStringGetTextDatum(customer);
-	args[1] = customer_name ? CStringGetTextDatum(customer_name) : (Datum) 0;
-	if (oms_plan_exec(&plan_customer_insert, args, customer_name ? "  " : " n", false, 0,
-					  SPI_OK_INSERT_RETURNING) == 0 &&
-		oms_plan_exec(&plan_customer_find, args, NULL, false, 1, SPI_OK_SELECT) == 0)
-		elog(ERROR, "customer \"%s\" vanished", customer);
-	customer_id = oms_spi_int64(0, 1, &isnull);
-
-	/* 3. A cart hold to take over: lock it before any level. */
-	if (hold_ref != NULL)
-	{
-		args[0] = CStringGetTextDatum(hold_ref);
-		if (oms_plan_exec(&plan_hold_find, args, NULL, false, 1, SPI_OK_SELECT) == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
-					 errmsg("unknown cart hold \"%s\"", hold_ref)));
-		if (strcmp(oms_spi_text(0, 2), "converted") == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OMS_NOT_EDITABLE),
-					 errmsg("cart hold \"%s\" was already converted into an order", hold_ref)));
-		hold_id = oms_spi_int64(0, 1, &isnull);
-	}
-
-	/*
-	 * 4. Lock every level of every item involved, the hold's included, in
-	 * one statement: the global order holds only if nothing is locked later.
-	 */
-	{
-		int64	   *hold_items = NULL;
-		int			nhold = hold_id > 0 ? oms_hold_items(hold_id, &hold_items) : 0;
-		int64	   *items = palloc(sizeof(int64) * Max(nd + nhold, 1));
-
-		for (i = 0; i < nd; i++)
-			items[i] = d[i].item_id;
-		for (i = 0; i < nhold; i++)
-			items[nd + i] = hold_items[i];
-		oms_levels_lock(nd + nhold, items, &ls);
-	}
-
-	/* 5. The order row: a channel reference placed before returns that order. */
-	memset(nulls, ' ', sizeof(nulls));
-	args[0] = Int64GetDatum(channel_id);
-	args[1] = channel_ref ? CStringGetTextDatum(channel_ref) : (Datum) 0;
-	nulls[1] = channel_ref ? ' ' : 'n';
-	args[2] = Int64GetDatum(customer_id);
-	args[3] = CStringGetTextDatum(payment_required);
-	args[4] = ship_to_json ? JsonbPGetDatum(ship_to_json) : (Datum) 0;
-	nulls[4] = ship_to_json ? ' ' : 'n';
-	args[5] = CStringGetTextDatum(service_level);
-	args[6] = CStringGetTextDatum(currency);
-	args[7] = NumericGetDatum(subtotal);
-	args[8] = tax ? NumericGetDatum(tax) : NumericGetDatum(int64_to_numeric(0));
-	args[9] = shipping ? NumericGetDatum(shipping) : NumericGetDatum(int64_to_numeric(0));
-	args[10] = CStringGetTextDatum(oms_strategy_name(strategy));
-	nulls[11] = 'n';
-	args[11] = (Datum) 0;
-	if (promised_text)
-	{
-		args[11] = DirectFunctionCall3(timestamptz_in, CStringGetDatum(promised_text),
-									   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-		nulls[11] = ' ';
-	}
-	oms_set_reason("placed");
-	if (oms_plan_exec(&plan_order_insert, args, nulls, false, 0, SPI_OK_INSERT_RETURNING) == 0)
-	{
-		args[0] = Int64GetDatum(channel_id);
-		args[1] = CStringGetTextDatum(channel_ref);
-		if (oms_plan_exec(&plan_order_by_ref, args, NULL, false, 1, SPI_OK_SELECT) == 0)
-			elog(ERROR, "order with channel reference \"%s\" vanished", channel_ref);
-		order_id = oms_spi_int64(0, 1, &isnull);
-		oms_levels_flush(&ls);	/* only what expired holds gave back */
-		if (idem_key)
-			oms_idem_store("place_order", idem_key, "order_id", order_id);
 		oms_spi_finish();
-		PG_RETURN_INT64(order_id);
+		PG_RETURN_INT64(first);
 	}
-	order_id = oms_spi_int64(0, 1, &isnull);
-	order_number = oms_spi_text(0, 2);
-
-	/* 6. Take over the cart hold: its units become this order's first. */
-	pre = palloc(sizeof(OmsAlloc) * Max(ls.n, 1));
-	if (hold_id > 0)
+	memset(&p, 0, sizeof(Placement));
+	p.channel_id = active_channel(req.channel);
+	p.res = oms_resolve_lines(req.nin, req.in);
+	p.nd = oms_demand_of(req.nin, req.in, p.res, &p.d);
+	p.customer_id = customer_of(req.customer, req.customer_name);
+	p.hold_id = lock_cart_hold(req.hold_ref);
+	lock_placement_levels(&p);
+	if (insert_order_row(&req, &p))
 	{
-		OmsAlloc   *held;
-		int			nheld = 0;
-
-		/* what the hold still had after expired rows were released on lock */
-		(void) oms_release_hold_rows(&ls, hold_id, "released", &held, &nheld);
-		for (i = 0; i < nheld; i++)
-		{
-			for (j = 0; j < nd; j++)
-			{
-				OmsLevel   *l;
-				int64		take;
-
-				if (d[j].item_id != held[i].item_id)
-					continue;
-				take = Min(held[i].qty, d[j].qty - d[j].allocated);
-				if (take <= 0)
-					break;
-				l = oms_level_find(&ls, held[i].item_id, held[i].location_id);
-				l->reserved = oms_add_qty(l->reserved, take, "reserved");
-				l->reserved_delta = oms_add_qty(l->reserved_delta, take, "reserved");
-				d[j].allocated += take;
-				pre[npre].item_id = held[i].item_id;
-				pre[npre].location_id = held[i].location_id;
-				pre[npre].qty = take;
-				npre++;
-				break;
-			}
-		}
-		args[0] = Int64GetDatum(hold_id);
-		args[1] = Int64GetDatum(order_id);
-		oms_plan_exec(&plan_hold_convert, args, NULL, false, 0, SPI_OK_UPDATE);
+		take_over_hold(&p);
+		allocate_rest(&req, &p);
+		plan_lines(&req, &p, &pl);
+		write_lines(&p, &pl);
+		oms_levels_flush(&p.ls);
+		finish_placement(&req, &p);
 	}
-
-	/* 7. Allocate the rest; a deny-policy shortfall fails the whole order. */
-	nallocs = oms_allocate(&ls, nd, d, strategy, allow_split, &ship_to, &allocs);
-	for (j = 0; j < nd; j++)
-	{
-		int64		short_by = d[j].qty - d[j].allocated;
-		char		policy;
-
-		if (short_by <= 0)
-			continue;
-		policy = oms_demand_policy(res, nin, d[j].item_id);
-		if (policy == 'd')
-		{
-			int64		total_free = d[j].allocated + oms_item_free(&ls, d[j].item_id);
-
-			ereport(ERROR,
-					(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
-					 errmsg("insufficient stock of sku \"%s\": wanted " INT64_FORMAT ", available " INT64_FORMAT,
-							oms_item_sku(d[j].item_id), d[j].qty, total_free),
-					 total_free >= d[j].qty ?
-					 errdetail("No single location can fill it and splitting is off.") :
-					 errdetail("The item's backorder policy is deny, so the order was not placed.")));
-		}
-		if (policy == 'p')
-			any_preorder = true;
-		backordered_units = oms_add_qty(backordered_units, short_by, "backordered");
-	}
-
-	/* 8. Lines, and each line's share of its item's allocations. */
-	{
-		int			nlines = 0;
-		int			cap = 0;
-		int64	   *l_no;
-		int64	   *l_item;
-		Datum	   *l_kind;
-		int64	   *l_parent;
-		int64	   *l_qty;
-		int64	   *l_res;
-		int64	   *l_back;
-		Numeric    *l_price;
-		int64	   *line_ids;
-		OmsAlloc   *all;
-		int			nall = npre + nallocs;
-		int64	   *all_left;
-		OmsAlloc   *rsv;
-		int64	   *rsv_line;
-		int			nrsv = 0;
-		int			n;
-
-		for (i = 0; i < nin; i++)
-			cap += 1 + (res[i].is_bundle ? res[i].ncomp : 0);
-		l_no = palloc(sizeof(int64) * cap);
-		l_item = palloc(sizeof(int64) * cap);
-		l_kind = palloc(sizeof(Datum) * cap);
-		l_parent = palloc(sizeof(int64) * cap);
-		l_qty = palloc(sizeof(int64) * cap);
-		l_res = palloc0(sizeof(int64) * cap);
-		l_back = palloc0(sizeof(int64) * cap);
-		l_price = palloc(sizeof(Numeric) * cap);
-		line_ids = palloc0(sizeof(int64) * cap);
-
-		all = palloc(sizeof(OmsAlloc) * Max(nall, 1));
-		all_left = palloc(sizeof(int64) * Max(nall, 1));
-		for (i = 0; i < npre; i++)
-			all[i] = pre[i];
-		for (i = 0; i < nallocs; i++)
-			all[npre + i] = allocs[i];
-		for (i = 0; i < nall; i++)
-			all_left[i] = all[i].qty;
-		rsv = palloc(sizeof(OmsAlloc) * (cap + nall + 1));
-		rsv_line = palloc(sizeof(int64) * (cap + nall + 1));
-
-		for (i = 0; i < nin; i++)
-		{
-			int			parts = res[i].is_bundle ? res[i].ncomp : 0;
-			int			parent_no = nlines + 1;
-
-			l_no[nlines] = parent_no;
-			l_item[nlines] = res[i].item_id;
-			l_kind[nlines] = CStringGetTextDatum(res[i].is_bundle ? "bundle" : "item");
-			l_parent[nlines] = 0;
-			l_qty[nlines] = in[i].qty;
-			l_price[nlines] = in[i].unit_price ? in[i].unit_price : int64_to_numeric(0);
-			nlines++;
-			for (j = 0; j < parts; j++)
-			{
-				l_no[nlines] = nlines + 1;
-				l_item[nlines] = res[i].comp_item[j];
-				l_kind[nlines] = CStringGetTextDatum("component");
-				l_parent[nlines] = parent_no;
-				l_qty[nlines] = oms_mul_qty(res[i].comp_qty[j], in[i].qty, "bundle quantity");
-				l_price[nlines] = int64_to_numeric(0);
-				nlines++;
-			}
-		}
-
-		/* hand out allocations to stocked lines in line order */
-		for (n = 0; n < nlines; n++)
-		{
-			int64		need = l_qty[n];
-			char	   *kind = TextDatumGetCString(l_kind[n]);
-
-			if (strcmp(kind, "bundle") == 0)
-				continue;
-			for (i = 0; i < nall && need > 0; i++)
-			{
-				int64		take;
-
-				if (all[i].item_id != l_item[n] || all_left[i] == 0)
-					continue;
-				take = Min(need, all_left[i]);
-				all_left[i] -= take;
-				need -= take;
-				l_res[n] += take;
-				rsv[nrsv].item_id = l_item[n];
-				rsv[nrsv].location_id = all[i].location_id;
-				rsv[nrsv].qty = take;
-				rsv_line[nrsv] = n;
-				nrsv++;
-			}
-			l_back[n] = need;
-		}
-
-		args[0] = Int64GetDatum(order_id);
-		args[1] = oms_int8_array(nlines, l_no);
-		args[2] = oms_int8_array(nlines, l_item);
-		args[3] = PointerGetDatum(construct_array(l_kind, nlines, TEXTOID, -1, false, TYPALIGN_INT));
-		args[4] = oms_int8_array(nlines, l_parent);
-		args[5] = oms_int8_array(nlines, l_qty);
-		args[6] = oms_int8_array(nlines, l_res);
-		args[7] = oms_int8_array(nlines, l_back);
-		args[8] = numeric_array(nlines, l_price);
-		if (nin == nlines)
-			n = oms_plan_exec(&plan_lines_insert, args, NULL, false, 0, SPI_OK_INSERT_RETURNING);
-		else
-		{
-			/* bundles: parents first so components can point at them */
-			int64	   *is_parent = palloc(sizeof(int64) * nlines);
-			int			pass;
-
-			n = 0;
-			for (pass = 0; pass < 2; pass++)
-			{
-				int			k = 0;
-				int64	   *p_no = palloc(sizeof(int64) * nlines);
-				int64	   *p_item = palloc(sizeof(int64) * nlines);
-				Datum	   *p_kind = palloc(sizeof(Datum) * nlines);
-				int64	   *p_parent = palloc(sizeof(int64) * nlines);
-				int64	   *p_qty = palloc(sizeof(int64) * nlines);
-				int64	   *p_res = palloc(sizeof(int64) * nlines);
-				int64	   *p_back = palloc(sizeof(int64) * nlines);
-				Numeric    *p_price = palloc(sizeof(Numeric) * nlines);
-				int			got;
-
-				for (i = 0; i < nlines; i++)
-				{
-					is_parent[i] = (l_parent[i] == 0);
-					if ((pass == 0) != (bool) is_parent[i])
-						continue;
-					p_no[k] = l_no[i];
-					p_item[k] = l_item[i];
-					p_kind[k] = l_kind[i];
-					p_parent[k] = l_parent[i];
-					p_qty[k] = l_qty[i];
-					p_res[k] = l_res[i];
-					p_back[k] = l_back[i];
-					p_price[k] = l_price[i];
-					k++;
-				}
-				args[1] = oms_int8_array(k, p_no);
-				args[2] = oms_int8_array(k, p_item);
-				args[3] = PointerGetDatum(construct_array(p_kind, k, TEXTOID, -1, false, TYPALIGN_INT));
-				args[4] = oms_int8_array(k, p_parent);
-				args[5] = oms_int8_array(k, p_qty);
-				args[6] = oms_int8_array(k, p_res);
-				args[7] = oms_int8_array(k, p_back);
-				args[8] = numeric_array(k, p_price);
-				got = oms_plan_exec(&plan_lines_insert, args, NULL, false, 0, SPI_OK_INSERT_RETURNING);
-				for (i = 0; i < got; i++)
-				{
-					int64		no = oms_spi_int64(i, 2, &isnull);
-
-					line_ids[no - 1] = oms_spi_int64(i, 1, &isnull);
-				}
-				n += got;
-			}
-			Assert(n == nlines);
-			n = 0;				/* ids already mapped */
-		}
-		for (i = 0; i < n; i++)
-		{
-			int64		no = oms_spi_int64(i, 2, &isnull);
-
-			line_ids[no - 1] = oms_spi_int64(i, 1, &isnull);
-		}
-		for (i = 0; i < nrsv; i++)
-			rsv_line[i] = line_ids[rsv_line[i]];
-		oms_reservations_insert(nrsv, rsv_line, 0, rsv, 0);
-	}
-	oms_levels_flush(&ls);
-
-	/* 9. Order type, events, optional confirmation, the idempotency result. */
-	if (backordered_units > 0)
-	{
-		args[0] = Int64GetDatum(order_id);
-		args[1] = CStringGetTextDatum(any_preorder ? "preorder" : "backorder");
-		oms_plan_exec(&plan_order_type, args, NULL, false, 0, SPI_OK_UPDATE);
-	}
-	oms_emit_event_json("order.placed", "order", order_id,
-						psprintf("{\"order_number\": \"%s\", \"channel\": %s, \"customer\": %s,"
-								 " \"lines\": %d, \"currency\": \"%s\", \"backordered_units\": " INT64_FORMAT "}",
-								 order_number, oms_json_quote(channel), oms_json_quote(customer),
-								 nin, currency, backordered_units));
-	if (backordered_units > 0)
-		oms_emit_event_json(any_preorder ? "order.preordered" : "order.backordered", "order", order_id,
-							psprintf("{\"order_number\": \"%s\", \"backordered_units\": " INT64_FORMAT "}",
-									 order_number, backordered_units));
-	if (confirm)
-		set_status(order_id, "confirmed", "confirmed at placement");
-	if (idem_key)
-		oms_idem_store("place_order", idem_key, "order_id", order_id);
+	else
+		oms_levels_flush(&p.ls);	/* only what expired holds gave back */
+	if (req.idem_key)
+		oms_idem_store("place_order", req.idem_key, "order_id", p.order_id);
 	oms_set_reason(NULL);
 	oms_spi_finish();
-	PG_RETURN_INT64(order_id);
+	PG_RETURN_INT64(p.order_id);
 }
 
 /* ----------------------------------------------------------------
