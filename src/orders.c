@@ -820,12 +820,15 @@ take_over_hold(Placement *p)
 	int			i;
 	int			j;
 
-	p->alloc = palloc(sizeof(OmsAlloc) * Max(p->ls.n, 1));
 	p->nalloc = 0;
 	if (p->hold_id == 0)
+	{
+		p->alloc = NULL;
 		return;
+	}
 	/* what the hold still had after expired rows were released on lock */
 	(void) oms_release_hold_rows(&p->ls, p->hold_id, "released", &held, &nheld);
+	p->alloc = palloc(sizeof(OmsAlloc) * Max(nheld, 1));	/* one per held row at most */
 	for (i = 0; i < nheld; i++)
 	{
 		for (j = 0; j < p->nd; j++)
@@ -869,7 +872,8 @@ allocate_rest(const PlaceRequest *req, Placement *p)
 	nallocs = oms_allocate(&p->ls, p->nd, p->d, req->strategy, req->allow_split,
 						   &req->ship_to, &allocs);
 	all = palloc(sizeof(OmsAlloc) * Max(p->nalloc + nallocs, 1));
-	memcpy(all, p->alloc, sizeof(OmsAlloc) * p->nalloc);
+	if (p->nalloc > 0)
+		memcpy(all, p->alloc, sizeof(OmsAlloc) * p->nalloc);
 	memcpy(all + p->nalloc, allocs, sizeof(OmsAlloc) * nallocs);
 	p->alloc = all;
 	p->nalloc += nallocs;
