@@ -104,12 +104,21 @@ for my $i (0 .. $#entries)
     next unless $entries[$i] =~ /^XX000 ERROR:\s+(.*)/;
     my $msg = $1;
     my $stmt = ($i < $#entries && $entries[ $i + 1 ] =~ /^XX000 STATEMENT:\s+(.*)/s) ? $1 : '';
-    # oms is involved when the statement names it (a call, a table, a view)
-    if ($stmt =~ /\boms\./) { push @ours, "$msg | $stmt"; }
+    # oms is involved when the statement names it (a call, a table, a view),
+    # unless the error is one PostgreSQL raises without oms: sqlsmith's
+    # nested casts of NULL to unknown fail in PostgreSQL 15's parser, e.g.
+    #   SELECT unknownsend(cast(cast(coalesce(cast(null as unknown), cast(nullif(
+    #     cast(null as unknown), cast(null as unknown)) as unknown)) as unknown) as unknown));
+    # raises "failed to find conversion function from unknown to text" in a
+    # database without oms
+    if ($stmt =~ /\boms\./ && $msg !~ /^failed to find conversion function from unknown to text/)
+    {
+        push @ours, "$msg | $stmt";
+    }
     else { push @core, $msg; }
 }
 note(sprintf('server log: %d crashes, %d internal errors (XX000) in statements that use oms, '
-      . '%d in statements that do not (PostgreSQL itself)', $crashes, scalar @ours, scalar @core));
+      . '%d of PostgreSQL itself', $crashes, scalar @ours, scalar @core));
 note("  core: $_") for @core;
 diag("  oms: $_") for @ours;
 is($crashes, 0, 'no backend crashed');
