@@ -20,7 +20,7 @@ OMS_BINDIR=/usr/lib/postgresql/$OMS_PG_MAJOR/bin
 OMS_PG_CONFIG=$OMS_BINDIR/pg_config
 OMS_PORT=${OMS_PORT:-54329}
 OMS_PACKAGES=(make gcc "postgresql-$OMS_PG_MAJOR" "postgresql-server-dev-$OMS_PG_MAJOR"
-              "postgresql-$OMS_PG_MAJOR-cron" libipc-run-perl)
+              "postgresql-$OMS_PG_MAJOR-cron" libipc-run-perl sqlsmith)
 OMS_TMP=
 OMS_LOCK_FD=
 # Extra postgresql.conf lines for the next oms_cluster_start (the benchmarks

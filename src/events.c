@@ -158,9 +158,9 @@ oms_emit_event_sql(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("topic must not be null")));
-	topic = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	topic = oms_check_text_length(text_to_cstring(PG_GETARG_TEXT_PP(0)), "topic");
 	if (!PG_ARGISNULL(1))
-		entity = text_to_cstring(PG_GETARG_TEXT_PP(1));
+		entity = oms_check_text_length(text_to_cstring(PG_GETARG_TEXT_PP(1)), "entity");
 	if (!PG_ARGISNULL(2))
 		entity_id = PG_GETARG_INT64(2);
 	if (!PG_ARGISNULL(3))

@@ -20,7 +20,9 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "catalog/dependency.h"
 #include "catalog/pg_type.h"
+#include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -184,9 +186,9 @@ oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 	LevelRow	lvl;
 	int64		new_on_hand;
 	int64		new_damaged;
-	int			cols[3];
-	Datum		vals[3];
-	bool		nulls[3] = {false, false, false};
+	int			cols[4];
+	Datum		vals[4];
+	bool		nulls[4] = {false, false, false, false};
 	bool		engine_call = oms_engine_active();
 	OmsSavedUser saved;
 
@@ -315,14 +317,26 @@ oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 	oms_restore_user(&saved);
 	oms_spi_finish();
 
-	/* Stamp the computed delta (counts) and the running balances. */
+	/*
+	 * Stamp the computed delta (counts) and the running balances, and draw
+	 * the movement's id now that the level is locked.  The id the identity
+	 * default drew before this trigger ran can be lower than the ids of
+	 * movements that took the lock first (and committed first): the highest
+	 * id of a level would then hold a stale running balance.  Drawn under
+	 * the lock, which is held to commit, the ids of a level follow the order
+	 * of its balances.  (The first value is left unused.)
+	 */
 	cols[0] = SPI_fnumber(desc, "on_hand_delta");
 	cols[1] = SPI_fnumber(desc, "on_hand_after");
 	cols[2] = SPI_fnumber(desc, "damaged_after");
+	cols[3] = SPI_fnumber(desc, "movement_id");
 	vals[0] = Int64GetDatum(on_hand_delta);
 	vals[1] = Int64GetDatum(new_on_hand);
 	vals[2] = Int64GetDatum(new_damaged);
-	tuple = heap_modify_tuple_by_cols(tuple, desc, 3, cols, vals, nulls);
+	vals[3] = Int64GetDatum(nextval_internal(getIdentitySequence(RelationGetRelid(trigdata->tg_relation),
+																 (AttrNumber) cols[3], false),
+											 false));
+	tuple = heap_modify_tuple_by_cols(tuple, desc, 4, cols, vals, nulls);
 
 	return PointerGetDatum(tuple);
 }

@@ -285,6 +285,17 @@ parse_amount(const char *s, Datum *result)
 	return true;
 }
 
+/* A line list holds at most OMS_MAX_LINES lines (README, Bounds). */
+void
+oms_check_line_count(int n, const char *argname)
+{
+	if (n > OMS_MAX_LINES)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s holds %d lines, more than the %d a call accepts", argname, n, OMS_MAX_LINES),
+				 errhint("Split the work over several calls.")));
+}
+
 /*
  * Parse a line list.  Returns the number of lines; *out is palloc'd in the
  * current context.  with_price: unit_price is read (default 0).
@@ -307,6 +318,7 @@ parse_lines(Jsonb *lines, const char *argname, bool with_price, bool allow_zero,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must hold at least one line", argname)));
+	oms_check_line_count(n, argname);
 
 	result = palloc0(sizeof(OmsLineInput) * n);
 	for (i = 0; i < n; i++)
@@ -388,7 +400,7 @@ oms_option_text(Jsonb *options, const char *key)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"%s\" must be a string, got %s", key, json_value_text(&v))));
-	return pnstrdup(v.val.string.val, v.val.string.len);
+	return oms_check_text_length(pnstrdup(v.val.string.val, v.val.string.len), key);
 }
 
 /* A boolean option, or dflt when absent. */

@@ -23,6 +23,14 @@ typedef struct OmsLineInput
 extern int	oms_parse_lines(Jsonb *lines, const char *argname, bool with_price,
 							OmsLineInput **out);
 extern int	oms_parse_changes(Jsonb *changes, OmsLineInput **out);
+/*
+ * Lines per call in every line list (orders, edits, cancels, holds,
+ * shipments, returns, exchanges, purchase orders and receipts): the work of
+ * a call grows with its lines, faster than linearly on the order path, so
+ * one argument could otherwise hold a backend for minutes.
+ */
+#define OMS_MAX_LINES 1000
+extern void oms_check_line_count(int n, const char *argname);
 /* Money columns are numeric(14,2): amounts and totals stay below this. */
 #define OMS_MONEY_LIMIT INT64CONST(1000000000000)
 

@@ -10,6 +10,7 @@
 
 #include "access/xact.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
@@ -139,7 +140,34 @@ oms_text_arg(FunctionCallInfo fcinfo, int n, const char *argname, bool required)
 					 errmsg("%s must not be null", argname)));
 		return NULL;
 	}
-	return text_to_cstring(PG_GETARG_TEXT_PP(n));
+	return oms_check_text_length(text_to_cstring(PG_GETARG_TEXT_PP(n)), argname);
+}
+
+/*
+ * Keys and references given as text (a sku, a location, an idempotency key,
+ * a tracking number, a hold reference, ...) are at most OMS_MAX_KEY_LENGTH
+ * characters (README, Bounds): several are unique in a btree index, whose
+ * rows hold about 2.7 kB, and a longer one failed with 54000 from the index.
+ * Free text (a reason, a reference, a note) is not bounded.  Returns s.
+ */
+char *
+oms_check_text_length(char *s, const char *argname)
+{
+	size_t		bytes = strlen(s);
+	int			chars;
+
+	if (bytes <= OMS_MAX_KEY_LENGTH)
+		return s;				/* at most one byte per character */
+	if (strcmp(argname, "reason") == 0 || strcmp(argname, "reference") == 0 ||
+		strcmp(argname, "note") == 0)
+		return s;
+	chars = pg_mbstrlen_with_len(s, (int) Min(bytes, (size_t) PG_INT32_MAX));
+	if (chars > OMS_MAX_KEY_LENGTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s is %d characters long, more than the %d allowed", argname, chars,
+						OMS_MAX_KEY_LENGTH)));
+	return s;
 }
 
 PG_FUNCTION_INFO_V1(oms_version);

@@ -99,6 +99,9 @@ extern void oms_require_positive(int64 qty, const char *argname);
 
 /* Text argument n as a C string; a NULL is 22023 naming it when required. */
 extern char *oms_text_arg(FunctionCallInfo fcinfo, int n, const char *argname, bool required);
+/* Longest key or reference a text argument may be (free text is unbounded). */
+#define OMS_MAX_KEY_LENGTH 255
+extern char *oms_check_text_length(char *s, const char *argname);
 
 /* ----------
  * Saved-plan SPI helper (spi_util.c).

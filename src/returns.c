@@ -393,6 +393,7 @@ read_elements(Jsonb *lines, const char *argname, const char *const *allowed, Ret
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a non-empty JSON array of objects", argname)));
+	oms_check_line_count((int) JB_ROOT_COUNT(lines), argname);
 	for (i = 0; i < (int) JB_ROOT_COUNT(lines); i++)
 	{
 		JsonbValue *elem = getIthJsonbValueFromContainer(&lines->root, i);

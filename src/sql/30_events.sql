@@ -110,6 +110,11 @@ BEGIN
         RAISE EXCEPTION 'event_ids must not be null'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF cardinality(event_ids) > 10000 THEN
+        RAISE EXCEPTION 'event_ids holds % ids, more than the 10000 a call accepts', cardinality(event_ids)
+            USING ERRCODE = 'numeric_value_out_of_range',
+                  HINT = 'Acknowledge each batch of claim_events() (at most 10000) on its own.';
+    END IF;
     UPDATE oms.event e
     SET acked_at = clock_timestamp()
     WHERE e.event_id = ANY (event_ids)

@@ -125,6 +125,10 @@ BEGIN
         RAISE EXCEPTION 'shipped must be a finite date, got %', shipped
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF shipped NOT BETWEEN date '0001-01-01' AND date '9999-12-31' THEN
+        RAISE EXCEPTION 'shipped must be a date in the years 1 to 9999, got %', shipped
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF NOT business_days OR days = 0 THEN
         RETURN shipped + days;
     END IF;

@@ -148,6 +148,10 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'For example [{"sku": "TEE-M", "qty": 24, "unit_cost": "4.10"}].';
     END IF;
+    IF jsonb_array_length(COALESCE(lines, '[]')) > 1000 THEN
+        RAISE EXCEPTION 'lines holds % lines, more than the 1000 a call accepts', jsonb_array_length(lines)
+            USING ERRCODE = 'numeric_value_out_of_range', HINT = 'Split the work over several calls.';
+    END IF;
     INSERT INTO oms.purchase_order (supplier_id, location_id, note, expected_on)
     VALUES (sup.supplier_id, loc_id, note, NULL)
     RETURNING po_id INTO po;

@@ -54,6 +54,11 @@ BEGIN
     IF from_day IS NULL OR to_day IS NULL THEN
         RAISE EXCEPTION 'from_day and to_day must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF from_day NOT BETWEEN date '0001-01-01' AND date '9999-12-31'
+       OR to_day NOT BETWEEN date '0001-01-01' AND date '9999-12-31' THEN
+        RAISE EXCEPTION 'from_day and to_day must be dates in the years 1 to 9999, got % and %', from_day, to_day
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF source = 'shipped' THEN
         RETURN QUERY
         SELECT m.item_id, m.location_id, m.created_at::date, (-sum(m.on_hand_delta))::bigint
@@ -103,6 +108,10 @@ BEGIN
     END IF;
     IF NOT isfinite(as_of) THEN
         RAISE EXCEPTION 'as_of must be a finite date, got %', as_of USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF as_of NOT BETWEEN date '0001-01-01' + 3660 AND date '9999-12-31' THEN
+        RAISE EXCEPTION 'as_of must be a date from 0011-01-09 (3660 days of history after year 1) to 9999-12-31, got %', as_of
+            USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN QUERY
     WITH h AS (
@@ -170,6 +179,10 @@ BEGIN
         RAISE EXCEPTION 'days % is out of range', days
             USING ERRCODE = 'numeric_value_out_of_range',
                   DETAIL = 'A lead time is 0 to 365 days.';
+    END IF;
+    IF start NOT BETWEEN date '0001-01-01' AND date '9999-12-31' THEN
+        RAISE EXCEPTION 'start must be a date in the years 1 to 9999, got %', start
+            USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN (SELECT COALESCE(sum(daily_demand * COALESCE(dow_factors[extract(isodow FROM start + k)::integer], 1)), 0)
             FROM generate_series(0, days - 1) AS k);
