@@ -46,6 +46,7 @@ SQL_PARTS = \
 	src/sql/80_jobs.sql \
 	src/sql/90_views.sql \
 	src/sql/92_tracking.sql \
+	src/sql/93_analytics.sql \
 	src/sql/95_guards.sql \
 	src/sql/96_references.sql \
 	src/sql/99_privileges.sql
