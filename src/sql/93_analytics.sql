@@ -344,7 +344,7 @@ CREATE FUNCTION oms.kpi_shipment_rows(s oms.shipment, sign integer)
     AS $$
     SELECT 'S'::char(1), (s.shipped_at AT TIME ZONE 'UTC')::date, s.location_id, s.carrier_id,
            sign, sign * (o.promised_at IS NOT NULL)::integer,
-           sign * (s.shipped_at <= o.promised_at)::integer,
+           sign * COALESCE(s.shipped_at <= o.promised_at, false)::integer,
            sign * (EXISTS (SELECT 1 FROM oms.shipment e
                            WHERE e.order_id = s.order_id AND e.shipment_id < s.shipment_id
                              AND e.shipped_at IS NOT NULL))::integer,
@@ -355,7 +355,7 @@ CREATE FUNCTION oms.kpi_shipment_rows(s oms.shipment, sign integer)
     UNION ALL
     SELECT 'D'::char(1), (s.delivered_at AT TIME ZONE 'UTC')::date, s.location_id, s.carrier_id,
            sign, 0, 0, 0,
-           sign * ((s.delivered_at AT TIME ZONE 'UTC')::date > s.estimated_delivery)::integer,
+           sign * COALESCE((s.delivered_at AT TIME ZONE 'UTC')::date > s.estimated_delivery, false)::integer,
            LEAST(GREATEST(ceil(extract(epoch FROM s.delivered_at - s.shipped_at) / 3600), 0), 100000)::integer
     WHERE s.delivered_at IS NOT NULL AND s.shipped_at IS NOT NULL
 $$;
