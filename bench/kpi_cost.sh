@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# kpi_cost.sh: what the KPI machinery (issue 14) costs place_order, in one
+# run on one throwaway cluster: place_order.sql (3 lines over 1000 skus) at
+# KPI_CLIENTS clients, alternating runs with the KPI capture triggers on and
+# off (ALTER TABLE ... DISABLE TRIGGER), KPI_ROUNDS rounds of KPI_SECONDS
+# each.  While the triggers are on, oms.refresh_kpis() runs every second in
+# the background, as the pg_cron job would (every minute) at a higher rate.
+#
+#   bash bench/kpi_cost.sh            # defaults: 8 clients, 4 rounds of 15 s
+#
+# Prints the tps of every run, the median of each side and the ratio.
+# Holds the harness lock for the whole run (about KPI_ROUNDS x 2 x
+# KPI_SECONDS plus a minute of set-up).
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+
+seconds=${KPI_SECONDS:-15}
+rounds=${KPI_ROUNDS:-4}
+clients=${KPI_CLIENTS:-8}
+db=oms_bench
+OMS_PORT=${KPI_PORT:-54339}
+
+oms_ensure_packages
+oms_lock
+oms_build_install
+oms_cluster_start postgres
+cp "$OMS_ROOT"/bench/setup.sql "$OMS_ROOT"/bench/place_order.sql "$OMS_TMP/"
+oms_is_root && chown postgres "$OMS_TMP"/*.sql
+oms_psql -q -c "CREATE DATABASE $db"
+oms_psql -q -d "$db" -f "$OMS_TMP/setup.sql" >/dev/null
+"$OMS_BINDIR/pgbench" -n -M prepared -c 4 -j 2 -t 500 -f "$OMS_TMP/place_order.sql" "$db" >/dev/null
+oms_psql -q -d "$db" -c 'SELECT oms.refresh_kpis()' -c 'VACUUM ANALYZE' >/dev/null
+
+kpi_triggers() {   # on | off
+    local verb=ENABLE
+    [ "$1" = off ] && verb=DISABLE
+    oms_psql -q -d "$db" \
+        -c "ALTER TABLE oms.sales_order $verb TRIGGER kpi_capture, $verb TRIGGER kpi_capture_update" \
+        -c "ALTER TABLE oms.order_line $verb TRIGGER kpi_capture, $verb TRIGGER kpi_capture_update"
+}
+
+declare -a on_tps off_tps
+refresher=
+run() {   # on | off
+    local mode=$1 out t
+    kpi_triggers "$mode"
+    oms_psql -q -d "$db" -c 'SELECT oms.refresh_kpis()' -c CHECKPOINT >/dev/null
+    if [ "$mode" = on ]; then
+        ( while :; do oms_psql -q -d "$db" -c 'SELECT oms.refresh_kpis()' >/dev/null 2>&1; sleep 1; done ) &
+        refresher=$!
+    fi
+    out=$("$OMS_BINDIR/pgbench" -n -M prepared -c "$clients" -j "$(( clients < 4 ? clients : 4 ))" \
+          -T "$seconds" -f "$OMS_TMP/place_order.sql" "$db" 2>&1)
+    if [ -n "$refresher" ]; then kill "$refresher"; wait "$refresher" 2>/dev/null || true; refresher=; fi
+    t=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
+    echo "   KPI $mode: $t tps"
+    if [ "$mode" = on ]; then on_tps+=("$t"); else off_tps+=("$t"); fi
+}
+
+echo "== place_order.sql at $clients clients, ${seconds}s per run, $rounds rounds (off, on alternating)"
+for r in $(seq "$rounds"); do
+    if (( r % 2 )); then run off; run on; else run on; run off; fi
+done
+kpi_triggers on
+oms_psql -q -d "$db" -c 'SELECT oms.refresh_kpis()' >/dev/null
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+m_on=$(median "${on_tps[@]}")
+m_off=$(median "${off_tps[@]}")
+echo "== median tps: KPI on $m_on, off $m_off; on / off = $(awk -v a="$m_on" -v b="$m_off" 'BEGIN { printf "%.3f", a / b }')"
+echo "== check_inventory rows: $(oms_psql -Atq -d "$db" -c 'SELECT count(*) FROM oms.check_inventory()')"
+echo "== orders: $(oms_psql -Atq -d "$db" -c 'SELECT count(*) FROM oms.sales_order'), in kpi_sales_daily: $(oms_psql -Atq -d "$db" -c 'SELECT sum(orders) FROM oms.kpi_sales_daily') (orders placed with the triggers off are not counted)"
