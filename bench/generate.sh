@@ -30,11 +30,11 @@ psql_() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 t0=$SECONDS
 psql_ -c 'SET client_min_messages = warning' -f "$here/generate.sql"
 echo "== generate: $orders orders, $items items, $days days, seed $seed, $workers worker(s), database $db"
-psql_ -c "CALL bench_gen.setup($orders, $items, $days, $seed, $batch, $(( batch * 20 )))" 2>&1 | sed 's/^NOTICE:  /   /'
+psql_ -c "CALL bench_gen.setup($orders, $items, $days, $seed, $batch, $(( batch * 20 )))" 2>&1 | sed -u 's/^NOTICE:  /   /'
 pids=()
 for w in $(seq 0 $((workers - 1))); do
     # the rollup job's work, every 20 batches of worker 0 (replenish runs there too)
-    psql_ -c "CALL bench_gen.orders($w, $workers)" 2>&1 | sed 's/^NOTICE:  /   /' &
+    psql_ -c "CALL bench_gen.orders($w, $workers)" 2>&1 | sed -u 's/^NOTICE:  /   /' &
     pids+=($!)
 done
 rc=0

@@ -233,7 +233,7 @@ CREATE OR REPLACE PROCEDURE bench_gen.orders(worker integer DEFAULT 0, workers i
 LANGUAGE plpgsql AS $$
 DECLARE
     c bench_gen.config;
-    phase text := 'orders/' || worker;
+    v_phase text := 'orders/' || worker;
     i bigint;
     b bigint;
     t0 timestamptz := clock_timestamp();
@@ -264,12 +264,12 @@ DECLARE
     batches integer := 0;
 BEGIN
     SELECT * INTO c FROM bench_gen.config;
-    INSERT INTO bench_gen.progress (phase) VALUES (phase) ON CONFLICT DO NOTHING;
-    SELECT done INTO done0 FROM bench_gen.progress p WHERE p.phase = orders.phase;
+    INSERT INTO bench_gen.progress (phase) VALUES (v_phase) ON CONFLICT DO NOTHING;
+    SELECT done INTO done0 FROM bench_gen.progress p WHERE p.phase = v_phase;
     SELECT sum(weight) INTO rw FROM bench_gen.region;
     lnn := ln(c.items::double precision);
     PERFORM set_config('oms.return_window_days', '0', false);
-    RAISE NOTICE '%: from order % of %', phase, done0, c.orders;
+    RAISE NOTICE '%: from order % of %', v_phase, done0, c.orders;
     i := done0 * workers + worker;   -- this worker's orders: worker, worker + workers, ...
     WHILE i < c.orders LOOP
         tb := clock_timestamp();
@@ -366,19 +366,19 @@ BEGIN
         END LOOP;
         UPDATE bench_gen.progress p SET done = p.done + b,
                seconds = p.seconds + extract(epoch FROM clock_timestamp() - tb)
-        WHERE p.phase = orders.phase;
+        WHERE p.phase = v_phase;
         COMMIT;
         batches := batches + 1;
         IF batches % 10 = 0 OR i >= c.orders THEN
             RAISE NOTICE '%: % of % orders (placed %, out of stock %, cancelled %, shipments %, returns %): % orders/s',
-                phase, least(i, c.orders), c.orders, placed, rejected, cancelled, shipped, returned,
+                v_phase, least(i, c.orders), c.orders, placed, rejected, cancelled, shipped, returned,
                 round((placed + rejected) / GREATEST(extract(epoch FROM clock_timestamp() - t0), 0.001), 1);
         END IF;
         IF worker = 0 AND batches % GREATEST(c.reorder_every / c.batch, 1) = 0 THEN
             CALL bench_gen.replenish(t);
         END IF;
     END LOOP;
-    RAISE NOTICE '%: done in % s', phase, round(extract(epoch FROM clock_timestamp() - t0)::numeric, 1);
+    RAISE NOTICE '%: done in % s', v_phase, round(extract(epoch FROM clock_timestamp() - t0)::numeric, 1);
 END
 $$;
 

@@ -103,6 +103,21 @@ CREATE TABLE oms.kpi_sales_hour (
 );
 COMMENT ON TABLE oms.kpi_sales_hour IS 'Rollup of kpi_sales_delta per UTC hour of placed_at, channel (0: none) and currency; units count item and bundle lines, the stock and fill columns item and component lines.';
 
+CREATE TABLE oms.kpi_sales_day (LIKE oms.kpi_sales_hour INCLUDING DEFAULTS);
+ALTER TABLE oms.kpi_sales_day RENAME COLUMN hour TO day;
+ALTER TABLE oms.kpi_sales_day ALTER COLUMN day TYPE date;
+ALTER TABLE oms.kpi_sales_day ADD PRIMARY KEY (day, channel_id, currency);
+COMMENT ON TABLE oms.kpi_sales_day IS 'Rollup of kpi_sales_delta per UTC day of placed_at, channel (0: none) and currency (the same measures as kpi_sales_hour, for the daily views).';
+
+CREATE TABLE oms.kpi_sales_weekhour (
+    weekday       integer NOT NULL CHECK (weekday BETWEEN 1 AND 7),
+    hour          integer NOT NULL CHECK (hour BETWEEN 0 AND 23),
+    orders        bigint NOT NULL DEFAULT 0,
+    units_ordered bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (weekday, hour)
+);
+COMMENT ON TABLE oms.kpi_sales_weekhour IS 'Rollup of kpi_sales_delta per ISO weekday and hour of day (UTC) of placed_at over all time: 168 rows.';
+
 CREATE TABLE oms.kpi_region_day (
     day       date NOT NULL,
     currency  text NOT NULL,
@@ -188,6 +203,8 @@ SELECT pg_catalog.pg_extension_config_dump('oms.kpi_sales_delta', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_shipment_delta', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_stock_delta', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_sales_hour', '');
+SELECT pg_catalog.pg_extension_config_dump('oms.kpi_sales_day', '');
+SELECT pg_catalog.pg_extension_config_dump('oms.kpi_sales_weekhour', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_region_day', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_item_day', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_item_total', '');
@@ -476,6 +493,42 @@ BEGIN
             units_filled = t.units_filled + EXCLUDED.units_filled,
             units_backordered = t.units_backordered + EXCLUDED.units_backordered
         RETURNING 1),
+    dd AS (
+        INSERT INTO oms.kpi_sales_day AS t
+        SELECT (d.placed_at AT TIME ZONE 'UTC')::date,
+               COALESCE(d.channel_id, 0), d.currency,
+               sum(d.orders), sum(d.orders_cancelled), sum(d.subtotal), sum(d.tax), sum(d.shipping), sum(d.total),
+               sum(d.lines) FILTER (WHERE NOT d.is_component),
+               sum(d.units_ordered) FILTER (WHERE NOT d.is_component),
+               sum(d.units_cancelled) FILTER (WHERE NOT d.is_component),
+               sum(d.units_shipped) FILTER (WHERE NOT d.is_component),
+               sum(d.units_returned) FILTER (WHERE NOT d.is_component),
+               sum(d.stock_units), sum(d.units_filled), sum(d.units_backordered)
+        FROM d GROUP BY 1, 2, 3
+        ON CONFLICT (day, channel_id, currency) DO UPDATE SET
+            orders = t.orders + EXCLUDED.orders,
+            orders_cancelled = t.orders_cancelled + EXCLUDED.orders_cancelled,
+            subtotal = t.subtotal + EXCLUDED.subtotal, tax = t.tax + EXCLUDED.tax,
+            shipping = t.shipping + EXCLUDED.shipping, total = t.total + EXCLUDED.total,
+            lines = t.lines + COALESCE(EXCLUDED.lines, 0),
+            units_ordered = t.units_ordered + COALESCE(EXCLUDED.units_ordered, 0),
+            units_cancelled = t.units_cancelled + COALESCE(EXCLUDED.units_cancelled, 0),
+            units_shipped = t.units_shipped + COALESCE(EXCLUDED.units_shipped, 0),
+            units_returned = t.units_returned + COALESCE(EXCLUDED.units_returned, 0),
+            stock_units = t.stock_units + EXCLUDED.stock_units,
+            units_filled = t.units_filled + EXCLUDED.units_filled,
+            units_backordered = t.units_backordered + EXCLUDED.units_backordered
+        RETURNING 1),
+    wh AS (
+        INSERT INTO oms.kpi_sales_weekhour AS t
+        SELECT pg_catalog.date_part('isodow', d.placed_at AT TIME ZONE 'UTC')::integer,
+               pg_catalog.date_part('hour', d.placed_at AT TIME ZONE 'UTC')::integer,
+               sum(d.orders), COALESCE(sum(d.units_ordered) FILTER (WHERE NOT d.is_component), 0)
+        FROM d GROUP BY 1, 2
+        ON CONFLICT (weekday, hour) DO UPDATE SET
+            orders = t.orders + EXCLUDED.orders,
+            units_ordered = t.units_ordered + EXCLUDED.units_ordered
+        RETURNING 1),
     r AS (
         INSERT INTO oms.kpi_region_day AS t
         SELECT (d.placed_at AT TIME ZONE 'UTC')::date, d.currency, COALESCE(d.country, ''), COALESCE(d.region, ''),
@@ -603,45 +656,74 @@ HAVING sum(x.orders) <> 0 OR sum(x.units_ordered) <> 0 OR sum(x.total) <> 0;
 COMMENT ON VIEW oms.kpi_sales_hourly IS 'Orders placed per UTC hour, channel and currency: counts, units and money (never summed across currencies), exact (rollup plus the rows not rolled up yet).';
 
 CREATE VIEW oms.kpi_sales_daily AS
-SELECT (s.hour AT TIME ZONE 'UTC')::date AS day,
-       s.channel,
-       s.currency,
-       sum(s.orders)::bigint AS orders,
-       sum(s.orders_cancelled)::bigint AS orders_cancelled,
-       sum(s.units_ordered)::bigint AS units_ordered,
-       sum(s.units_cancelled)::bigint AS units_cancelled,
-       sum(s.revenue)::numeric(16,2) AS revenue,
-       sum(s.subtotal)::numeric(16,2) AS subtotal,
-       sum(s.tax)::numeric(16,2) AS tax,
-       sum(s.shipping)::numeric(16,2) AS shipping,
-       round(sum(s.revenue) / NULLIF(sum(s.orders) - sum(s.orders_cancelled), 0), 2) AS average_order_value
-FROM oms.kpi_sales_hourly s
-GROUP BY 1, 2, 3;
+SELECT x.day,
+       c.code AS channel,
+       x.currency,
+       sum(x.orders)::bigint AS orders,
+       sum(x.orders_cancelled)::bigint AS orders_cancelled,
+       sum(x.units_ordered)::bigint AS units_ordered,
+       sum(x.units_cancelled)::bigint AS units_cancelled,
+       sum(x.units_shipped)::bigint AS units_shipped,
+       sum(x.units_returned)::bigint AS units_returned,
+       sum(x.total)::numeric(16,2) AS revenue,
+       sum(x.subtotal)::numeric(16,2) AS subtotal,
+       sum(x.tax)::numeric(16,2) AS tax,
+       sum(x.shipping)::numeric(16,2) AS shipping,
+       round(sum(x.total) / NULLIF(sum(x.orders) - sum(x.orders_cancelled), 0), 2) AS average_order_value,
+       sum(x.stock_units)::bigint AS stock_units_ordered,
+       sum(x.units_filled)::bigint AS units_filled,
+       sum(x.units_backordered)::bigint AS units_backordered
+FROM (
+    SELECT h.day, h.channel_id, h.currency, h.orders, h.orders_cancelled, h.units_ordered,
+           h.units_cancelled, h.units_shipped, h.units_returned, h.subtotal, h.tax, h.shipping,
+           h.total, h.stock_units, h.units_filled, h.units_backordered
+    FROM oms.kpi_sales_day h
+    UNION ALL
+    SELECT (d.placed_at AT TIME ZONE 'UTC')::date,
+           COALESCE(d.channel_id, 0), d.currency, d.orders, d.orders_cancelled,
+           CASE WHEN d.is_component THEN 0 ELSE d.units_ordered END,
+           CASE WHEN d.is_component THEN 0 ELSE d.units_cancelled END,
+           CASE WHEN d.is_component THEN 0 ELSE d.units_shipped END,
+           CASE WHEN d.is_component THEN 0 ELSE d.units_returned END,
+           d.subtotal, d.tax, d.shipping, d.total, d.stock_units, d.units_filled, d.units_backordered
+    FROM oms.kpi_sales_delta d
+) x
+LEFT JOIN oms.channel c ON c.channel_id = x.channel_id
+GROUP BY x.day, c.code, x.currency
+HAVING sum(x.orders) <> 0 OR sum(x.units_ordered) <> 0 OR sum(x.total) <> 0;
 COMMENT ON VIEW oms.kpi_sales_daily IS 'Sales per UTC day of placement, channel and currency.  revenue = total (subtotal + tax + shipping) of the orders not cancelled, as they stand (cancelled units are out of the subtotal); average_order_value = revenue / orders not cancelled.';
 
 CREATE VIEW oms.kpi_sales_by_channel AS
 SELECT s.channel,
        s.currency,
-       min((s.hour AT TIME ZONE 'UTC')::date) AS first_day,
-       max((s.hour AT TIME ZONE 'UTC')::date) AS last_day,
+       min(s.day) AS first_day,
+       max(s.day) AS last_day,
        sum(s.orders)::bigint AS orders,
        sum(s.orders_cancelled)::bigint AS orders_cancelled,
        sum(s.units_ordered)::bigint AS units_ordered,
        sum(s.revenue)::numeric(16,2) AS revenue,
        round(sum(s.revenue) / NULLIF(sum(s.orders) - sum(s.orders_cancelled), 0), 2) AS average_order_value
-FROM oms.kpi_sales_hourly s
+FROM oms.kpi_sales_daily s
 GROUP BY s.channel, s.currency;
 COMMENT ON VIEW oms.kpi_sales_by_channel IS 'Sales over all time per channel and currency, with the average order value (revenue / orders not cancelled).';
 
 CREATE VIEW oms.kpi_peak_hours AS
-SELECT pg_catalog.date_part('isodow', s.hour AT TIME ZONE 'UTC')::integer AS weekday,
-       pg_catalog.to_char(s.hour AT TIME ZONE 'UTC', 'Dy') AS weekday_name,
-       pg_catalog.date_part('hour', s.hour AT TIME ZONE 'UTC')::integer AS hour,
-       sum(s.orders)::bigint AS orders,
-       sum(s.units_ordered)::bigint AS units_ordered,
-       round(sum(s.orders) / NULLIF(sum(sum(s.orders)) OVER (), 0), 4) AS share_of_orders
-FROM oms.kpi_sales_hourly s
-GROUP BY 1, 2, 3;
+SELECT x.weekday,
+       (ARRAY['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'])[x.weekday] AS weekday_name,
+       x.hour,
+       sum(x.orders)::bigint AS orders,
+       sum(x.units_ordered)::bigint AS units_ordered,
+       round(sum(x.orders) / NULLIF(sum(sum(x.orders)) OVER (), 0), 4) AS share_of_orders
+FROM (
+    SELECT w.weekday, w.hour, w.orders, w.units_ordered FROM oms.kpi_sales_weekhour w
+    UNION ALL
+    SELECT pg_catalog.date_part('isodow', d.placed_at AT TIME ZONE 'UTC')::integer,
+           pg_catalog.date_part('hour', d.placed_at AT TIME ZONE 'UTC')::integer,
+           d.orders, CASE WHEN d.is_component THEN 0 ELSE d.units_ordered END
+    FROM oms.kpi_sales_delta d
+) x
+GROUP BY x.weekday, x.hour
+HAVING sum(x.orders) <> 0 OR sum(x.units_ordered) <> 0;
 COMMENT ON VIEW oms.kpi_peak_hours IS 'When orders are placed: orders and units per ISO weekday (1 Monday .. 7 Sunday) and UTC hour of day over all time, and the share of all orders.';
 
 -- Items: the last N days of item_day + tail
@@ -749,7 +831,7 @@ HAVING sum(x.orders) <> 0 OR sum(x.total) <> 0;
 COMMENT ON VIEW oms.kpi_sales_by_region IS 'Orders and revenue per UTC day of placement, ship-to country and region (from the order''s ship_to; NULL when it has none) and currency.';
 
 CREATE VIEW oms.kpi_fulfillment_daily AS
-SELECT (s.hour AT TIME ZONE 'UTC')::date AS day,
+SELECT s.day,
        sum(s.orders)::bigint AS orders,
        sum(s.orders_cancelled)::bigint AS orders_cancelled,
        round(sum(s.orders_cancelled) / NULLIF(sum(s.orders), 0), 4) AS cancellation_rate,
@@ -758,7 +840,7 @@ SELECT (s.hour AT TIME ZONE 'UTC')::date AS day,
        sum(s.units_backordered)::bigint AS units_backordered,
        round(sum(s.units_filled) / NULLIF(sum(s.stock_units_ordered), 0), 4) AS fill_rate,
        round(sum(s.units_backordered) / NULLIF(sum(s.stock_units_ordered), 0), 4) AS backorder_rate
-FROM oms.kpi_sales_hourly s
+FROM oms.kpi_sales_daily s
 GROUP BY 1;
 COMMENT ON VIEW oms.kpi_fulfillment_daily IS 'Fill, backorder and cancellation rates per UTC day of placement.  fill_rate = units reserved from stock when the line was written / units ordered on stock lines (items and bundle components); backorder_rate = units backordered then / the same; cancellation_rate = orders cancelled since / orders placed.';
 
@@ -1080,7 +1162,7 @@ GRANT SELECT ON oms.kpi_sales_hourly, oms.kpi_sales_daily, oms.kpi_sales_by_chan
                 oms.kpi_supplier_performance
     TO oms_admin, oms_app, oms_reader;
 GRANT SELECT ON oms.kpi_sales_delta, oms.kpi_shipment_delta, oms.kpi_stock_delta,
-                oms.kpi_sales_hour, oms.kpi_region_day, oms.kpi_item_day, oms.kpi_item_total,
+                oms.kpi_sales_hour, oms.kpi_sales_day, oms.kpi_sales_weekhour, oms.kpi_region_day, oms.kpi_item_day, oms.kpi_item_total,
                 oms.kpi_shipment_day, oms.kpi_duration_day, oms.kpi_stock_day, oms.kpi_stock_last
     TO oms_admin;
 REVOKE ALL ON FUNCTION oms.refresh_kpis() FROM PUBLIC;
