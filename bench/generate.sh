@@ -6,12 +6,14 @@
 #
 # Defaults: 10,000 orders, ORDERS / 10 items (at least 200), 180 days, seed
 # 1, 1 worker, batches of 100 orders.  Connects with the usual PG*
-# variables.  Prints each phase with its progress and rate, and at the end
-# how long each phase took.  Stop it any time (Ctrl-C): each batch is one
-# transaction, and running the same command again resumes after the last
-# batch that committed (a different size or seed is refused).  With -w N,
-# N sessions place orders in parallel (order i goes to worker i mod N).
-# The KPI rollup runs after every 20 batches, as the pg_cron job would.
+# variables.  Prints each phase with its progress and rate (every 10
+# batches), and at the end how long each phase took.  Stop it any time
+# (Ctrl-C): each order's life is one transaction, and running the same
+# command again resumes after the last one that committed (a different size
+# or seed is refused).  With -w N, N sessions place orders in parallel
+# (order i goes to worker i mod N).  After every batch the KPI rollup runs
+# (refresh_kpis(), as the pg_cron job would), and every 20 batches worker 0
+# runs a purchasing round.
 set -euo pipefail
 orders=10000 items= days=180 seed=1 workers=1 batch=100
 while getopts n:i:d:s:w:b: opt; do

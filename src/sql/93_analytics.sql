@@ -140,6 +140,8 @@ CREATE TABLE oms.kpi_item_day (
     revenue         numeric NOT NULL DEFAULT 0,
     PRIMARY KEY (day, item_id, currency)
 );
+-- one item's history (kpi_item_sales_daily WHERE item_id = ...)
+CREATE INDEX kpi_item_day_item_idx ON oms.kpi_item_day (item_id, day);
 COMMENT ON TABLE oms.kpi_item_day IS 'Rollup of the line-level kpi_sales_delta rows per UTC day of placed_at, item and currency.';
 
 CREATE TABLE oms.kpi_item_total (
@@ -194,8 +196,6 @@ CREATE TABLE oms.kpi_stock_last (
 );
 COMMENT ON TABLE oms.kpi_stock_last IS 'When each item last shipped from and was last received at each location (rolled up).';
 
--- The views read the tail of the shipments and stock by key.
-CREATE INDEX kpi_stock_delta_item_idx ON oms.kpi_stock_delta (item_id, location_id);
 
 -- pg_dump keeps the deltas and rollups: placement fill counts cannot be
 -- rebuilt from the orders afterwards.
@@ -223,8 +223,9 @@ CREATE INDEX purchase_order_line_item_idx ON oms.purchase_order_line (item_id, p
 -- direct UPDATE of a status must be counted too).
 -- ---------------------------------------------------------------------------
 
--- Orders: INSERT adds the row's measures; an UPDATE that changes one adds
--- the difference; an UPDATE of the key (placed_at, channel, currency, the
+-- Orders: the insert of an order's first line adds the order's measures
+-- (kpi_lines_insert_capture: one trigger per place_order, not two); an
+-- UPDATE that changes one adds the difference; an UPDATE of the key (placed_at, channel, currency, the
 -- ship-to country or region) moves the order and its lines to the new key.
 -- Fill at placement cannot be recomputed from a line later, so a move
 -- carries only what has not been rolled up yet (the generator backdates in
@@ -237,15 +238,9 @@ DECLARE
     new_c integer := (NEW.status = 'cancelled')::integer;
     old_c integer;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO oms.kpi_sales_delta (order_id, placed_at, channel_id, currency, country, region,
-                                         orders, orders_cancelled, subtotal, tax, shipping, total)
-        VALUES (NEW.order_id, NEW.placed_at, NEW.channel_id, NEW.currency,
-                NEW.ship_to ->> 'country', NEW.ship_to ->> 'region', 1, new_c,
-                CASE WHEN new_c = 1 THEN 0 ELSE NEW.subtotal END,
-                CASE WHEN new_c = 1 THEN 0 ELSE NEW.tax END,
-                CASE WHEN new_c = 1 THEN 0 ELSE NEW.shipping END,
-                CASE WHEN new_c = 1 THEN 0 ELSE NEW.total END);
+    -- an order counts from its first line (place_order writes it in the
+    -- same transaction; a bare order is not a sale until it has one)
+    IF NOT EXISTS (SELECT 1 FROM oms.order_line l WHERE l.order_id = NEW.order_id AND l.line_no = 1) THEN
         RETURN NULL;
     END IF;
     old_c := (OLD.status = 'cancelled')::integer;
@@ -303,7 +298,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION oms.kpi_order_capture() IS 'KPI trigger on sales_order: writes the change of an order''s measures (orders, cancelled, revenue) to kpi_sales_delta; a change of its key moves the order and its lines.';
+COMMENT ON FUNCTION oms.kpi_order_capture() IS 'KPI trigger on sales_order (UPDATE): writes the change of an order''s measures (orders, cancelled, revenue) to kpi_sales_delta; a change of its key moves the order and its lines.';
 
 -- Lines, as inserted (one statement per place_order or edit_order): their
 -- measures and the fill at placement.
@@ -313,22 +308,34 @@ CREATE FUNCTION oms.kpi_lines_insert_capture() RETURNS trigger
     AS $$
 BEGIN
     INSERT INTO oms.kpi_sales_delta (order_id, item_id, is_component, placed_at, channel_id, currency,
-                                     country, region, lines, units_ordered, units_cancelled,
+                                     country, region, orders, orders_cancelled, subtotal, tax, shipping, total,
+                                     lines, units_ordered, units_cancelled,
                                      units_shipped, units_returned, line_revenue,
                                      stock_units, units_filled, units_backordered)
     SELECT n.order_id, n.item_id, n.kind = 'component', o.placed_at, o.channel_id, o.currency,
-           o.ship_to ->> 'country', o.ship_to ->> 'region', 1, n.qty_ordered, n.qty_cancelled,
-           n.qty_shipped, n.qty_returned,
+           o.ship_to ->> 'country', o.ship_to ->> 'region', 0, 0, 0, 0, 0, 0,
+           1, n.qty_ordered, n.qty_cancelled, n.qty_shipped, n.qty_returned,
            CASE WHEN n.kind = 'component' THEN 0 ELSE n.unit_price * (n.qty_ordered - n.qty_cancelled) END,
            CASE WHEN n.kind = 'bundle' THEN 0 ELSE n.qty_ordered END,
            CASE WHEN n.kind = 'bundle' THEN 0 ELSE n.qty_reserved + n.qty_shipped END,
            CASE WHEN n.kind = 'bundle' THEN 0 ELSE n.qty_backordered END
     FROM new_lines n
-    JOIN oms.sales_order o ON o.order_id = n.order_id;
+    JOIN oms.sales_order o ON o.order_id = n.order_id
+    UNION ALL
+    -- the order itself comes with its first line
+    SELECT o.order_id, NULL, false, o.placed_at, o.channel_id, o.currency,
+           o.ship_to ->> 'country', o.ship_to ->> 'region', 1, c.c,
+           CASE WHEN c.c = 1 THEN 0 ELSE o.subtotal END, CASE WHEN c.c = 1 THEN 0 ELSE o.tax END,
+           CASE WHEN c.c = 1 THEN 0 ELSE o.shipping END, CASE WHEN c.c = 1 THEN 0 ELSE o.total END,
+           0, 0, 0, 0, 0, 0, 0, 0, 0
+    FROM new_lines n
+    JOIN oms.sales_order o ON o.order_id = n.order_id
+    CROSS JOIN LATERAL (SELECT (o.status = 'cancelled')::integer AS c) c
+    WHERE n.line_no = 1;
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION oms.kpi_lines_insert_capture() IS 'KPI trigger on order_line (per INSERT statement): writes the new lines'' measures and their fill at placement to kpi_sales_delta.';
+COMMENT ON FUNCTION oms.kpi_lines_insert_capture() IS 'KPI trigger on order_line (per INSERT statement): writes the new lines'' measures and their fill at placement to kpi_sales_delta, and with an order''s first line the order''s own measures.';
 
 CREATE FUNCTION oms.kpi_line_update_capture() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -409,8 +416,6 @@ END
 $$;
 COMMENT ON FUNCTION oms.kpi_movement_capture() IS 'KPI trigger on inventory_movement: writes units shipped and received to kpi_stock_delta.';
 
-CREATE TRIGGER kpi_capture AFTER INSERT ON oms.sales_order
-    FOR EACH ROW EXECUTE FUNCTION oms.kpi_order_capture();
 CREATE TRIGGER kpi_capture_update AFTER UPDATE ON oms.sales_order
     FOR EACH ROW
     WHEN ((OLD.status = 'cancelled') IS DISTINCT FROM (NEW.status = 'cancelled')
@@ -460,6 +465,8 @@ CREATE FUNCTION oms.refresh_kpis()
 DECLARE
     n bigint := 0;
     m bigint;
+    v_hours timestamptz[];
+    v_days date[];
 BEGIN
     -- one refresh at a time; a second caller has nothing to add
     IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('oms.refresh_kpis')) THEN
@@ -562,8 +569,26 @@ BEGIN
             units_shipped = t.units_shipped + EXCLUDED.units_shipped,
             units_returned = t.units_returned + EXCLUDED.units_returned
         RETURNING 1)
-    SELECT (SELECT count(*) FROM d) INTO m;
+    SELECT (SELECT count(*) FROM d),
+           (SELECT array_agg(DISTINCT pg_catalog.date_trunc('hour', d.placed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') FROM d),
+           (SELECT array_agg(DISTINCT (d.placed_at AT TIME ZONE 'UTC')::date) FROM d)
+      INTO m, v_hours, v_days;
     n := n + m;
+    -- buckets a change moved out of (a cancelled order's hour stays; a
+    -- moved placed_at's old hour nets to zero) are dropped
+    DELETE FROM oms.kpi_sales_hour t WHERE t.hour = ANY (v_hours)
+       AND t.orders = 0 AND t.orders_cancelled = 0 AND t.subtotal = 0 AND t.tax = 0 AND t.shipping = 0
+       AND t.total = 0 AND t.lines = 0 AND t.units_ordered = 0 AND t.units_cancelled = 0 AND t.units_shipped = 0
+       AND t.units_returned = 0 AND t.stock_units = 0 AND t.units_filled = 0 AND t.units_backordered = 0;
+    DELETE FROM oms.kpi_sales_day t WHERE t.day = ANY (v_days)
+       AND t.orders = 0 AND t.orders_cancelled = 0 AND t.subtotal = 0 AND t.tax = 0 AND t.shipping = 0
+       AND t.total = 0 AND t.lines = 0 AND t.units_ordered = 0 AND t.units_cancelled = 0 AND t.units_shipped = 0
+       AND t.units_returned = 0 AND t.stock_units = 0 AND t.units_filled = 0 AND t.units_backordered = 0;
+    DELETE FROM oms.kpi_sales_weekhour t WHERE t.orders = 0 AND t.units_ordered = 0;
+    DELETE FROM oms.kpi_region_day t WHERE t.day = ANY (v_days)
+       AND t.orders = 0 AND t.orders_cancelled = 0 AND t.total = 0;
+    DELETE FROM oms.kpi_item_day t WHERE t.day = ANY (v_days)
+       AND t.lines = 0 AND t.units_ordered = 0 AND t.units_cancelled = 0 AND t.revenue = 0;
 
     WITH d AS (DELETE FROM oms.kpi_shipment_delta RETURNING *),
     s AS (
@@ -584,8 +609,11 @@ BEGIN
         FROM d WHERE d.hours IS NOT NULL GROUP BY 1, 2, 3
         ON CONFLICT (kind, day, hours) DO UPDATE SET n = t.n + EXCLUDED.n
         RETURNING 1)
-    SELECT (SELECT count(*) FROM d) INTO m;
+    SELECT (SELECT count(*) FROM d), (SELECT array_agg(DISTINCT d.day) FROM d) INTO m, v_days;
     n := n + m;
+    DELETE FROM oms.kpi_shipment_day t WHERE t.day = ANY (v_days)
+       AND t.shipments = 0 AND t.with_promise = 0 AND t.on_time = 0 AND t.extra = 0 AND t.late = 0;
+    DELETE FROM oms.kpi_duration_day t WHERE t.day = ANY (v_days) AND t.n = 0;
 
     WITH d AS (DELETE FROM oms.kpi_stock_delta RETURNING *),
     s AS (
@@ -979,22 +1007,28 @@ FROM oms.inventory_level v
 JOIN oms.item i ON i.item_id = v.item_id
 JOIN oms.location l ON l.location_id = v.location_id
 LEFT JOIN oms.kpi_stock_last last ON last.item_id = v.item_id AND last.location_id = v.location_id
-LEFT JOIN LATERAL (
-    SELECT pl.unit_cost FROM oms.purchase_order_line pl
-    WHERE pl.item_id = v.item_id AND pl.unit_cost IS NOT NULL
-    ORDER BY pl.po_line_id DESC LIMIT 1
-) cost ON true
-CROSS JOIN LATERAL (
-    SELECT COALESCE(sum(y.s) FILTER (WHERE y.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 30), 0)::bigint AS shipped_30d,
+LEFT JOIN (
+    SELECT DISTINCT ON (pl.item_id) pl.item_id, pl.unit_cost
+    FROM oms.purchase_order_line pl
+    WHERE pl.unit_cost IS NOT NULL
+    ORDER BY pl.item_id, pl.po_line_id DESC
+) cost ON cost.item_id = v.item_id
+LEFT JOIN (
+    SELECT y.item_id, y.location_id,
+           COALESCE(sum(y.s) FILTER (WHERE y.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 30), 0)::bigint AS shipped_30d,
            COALESCE(sum(y.s), 0)::bigint AS shipped_90d,
            max(y.at) AS tail_shipped_at
-    FROM (SELECT d.day, d.units_shipped AS s, NULL::timestamptz AS at FROM oms.kpi_stock_day d
-          WHERE d.item_id = v.item_id AND d.location_id = v.location_id
-            AND d.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 90
+    FROM (SELECT d.item_id, d.location_id, d.day, d.units_shipped AS s, NULL::timestamptz AS at
+          FROM oms.kpi_stock_day d
+          WHERE d.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 90
           UNION ALL
-          SELECT t.day, t.units_shipped, CASE WHEN t.units_shipped > 0 THEN t.at END FROM oms.kpi_stock_delta t
-          WHERE t.item_id = v.item_id AND t.location_id = v.location_id) y
-) w;
+          SELECT t.item_id, t.location_id, t.day, t.units_shipped, CASE WHEN t.units_shipped > 0 THEN t.at END
+          FROM oms.kpi_stock_delta t
+          WHERE t.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 90) y
+    GROUP BY y.item_id, y.location_id
+) w0 ON w0.item_id = v.item_id AND w0.location_id = v.location_id
+CROSS JOIN LATERAL (SELECT COALESCE(w0.shipped_30d, 0) AS shipped_30d, COALESCE(w0.shipped_90d, 0) AS shipped_90d,
+                           w0.tail_shipped_at) w;
 COMMENT ON VIEW oms.kpi_inventory IS 'Stock health per item and location: buckets, reorder point, stock value at the latest purchase cost, units shipped in the last 30 and 90 UTC days, turnover (units shipped in 90 days, annualized, / on_hand), days of cover (available / average daily units shipped in 30 days), sell-through (shipped / (shipped + on_hand) over 30 days) and dead stock (on hand, nothing shipped in 90 days).';
 
 CREATE VIEW oms.kpi_slow_movers AS
