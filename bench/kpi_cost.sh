@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # kpi_cost.sh: what the KPI machinery (issue 14) costs place_order, in one
 # run on one throwaway cluster: place_order.sql (3 lines over 1000 skus) at
-# KPI_CLIENTS clients, alternating runs with the KPI capture triggers on and
-# off (ALTER TABLE ... DISABLE TRIGGER), KPI_ROUNDS rounds of KPI_SECONDS
-# each.  While the triggers are on, oms.refresh_kpis() runs every second in
-# the background, as the pg_cron job would (every minute) at a higher rate.
+# KPI_CLIENTS clients, KPI_ROUNDS rounds of KPI_SECONDS per mode, the modes
+# in turn (rotated each round):
+#   off    the KPI capture triggers disabled (ALTER TABLE ... DISABLE TRIGGER)
+#   trig   the triggers on, no roll-up during the run
+#   on     the triggers on and oms.refresh_kpis() every KPI_REFRESH seconds
+#          (default 10) in the background, as the pg_cron job (every minute)
 #
 #   bash bench/kpi_cost.sh            # defaults: 8 clients, 4 rounds of 15 s
 #
@@ -34,18 +36,18 @@ kpi_triggers() {   # on | off
     local verb=ENABLE
     [ "$1" = off ] && verb=DISABLE
     oms_psql -q -d "$db" \
-        -c "ALTER TABLE oms.sales_order $verb TRIGGER kpi_capture, $verb TRIGGER kpi_capture_update" \
+        -c "ALTER TABLE oms.sales_order $verb TRIGGER kpi_capture_update" \
         -c "ALTER TABLE oms.order_line $verb TRIGGER kpi_capture, $verb TRIGGER kpi_capture_update"
 }
 
-declare -a on_tps off_tps
+declare -a on_tps off_tps trig_tps
 refresher=
-run() {   # on | off
+run() {   # on | trig | off
     local mode=$1 out t
-    kpi_triggers "$mode"
+    kpi_triggers "$([ "$mode" = off ] && echo off || echo on)"
     oms_psql -q -d "$db" -c 'SELECT oms.refresh_kpis()' -c CHECKPOINT >/dev/null
     if [ "$mode" = on ]; then
-        ( while :; do oms_psql -q -d "$db" -c 'SELECT oms.refresh_kpis()' >/dev/null 2>&1; sleep 1; done ) &
+        ( while :; do sleep "${KPI_REFRESH:-10}"; oms_psql -q -d "$db" -c 'SELECT oms.refresh_kpis()' >/dev/null 2>&1; done ) &
         refresher=$!
     fi
     out=$("$OMS_BINDIR/pgbench" -n -M prepared -c "$clients" -j "$(( clients < 4 ? clients : 4 ))" \
@@ -53,18 +55,21 @@ run() {   # on | off
     if [ -n "$refresher" ]; then kill "$refresher"; wait "$refresher" 2>/dev/null || true; refresher=; fi
     t=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
     echo "   KPI $mode: $t tps"
-    if [ "$mode" = on ]; then on_tps+=("$t"); else off_tps+=("$t"); fi
+    case $mode in on) on_tps+=("$t") ;; trig) trig_tps+=("$t") ;; *) off_tps+=("$t") ;; esac
 }
 
-echo "== place_order.sql at $clients clients, ${seconds}s per run, $rounds rounds (off, on alternating)"
+echo "== place_order.sql at $clients clients, ${seconds}s per run, $rounds rounds of off, trig, on (rotated)"
+modes=(off trig on)
 for r in $(seq "$rounds"); do
-    if (( r % 2 )); then run off; run on; else run on; run off; fi
+    for k in 0 1 2; do run "${modes[$(( (r + k) % 3 ))]}"; done
 done
 kpi_triggers on
 oms_psql -q -d "$db" -c 'SELECT oms.refresh_kpis()' >/dev/null
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 m_on=$(median "${on_tps[@]}")
+m_trig=$(median "${trig_tps[@]}")
 m_off=$(median "${off_tps[@]}")
-echo "== median tps: KPI on $m_on, off $m_off; on / off = $(awk -v a="$m_on" -v b="$m_off" 'BEGIN { printf "%.3f", a / b }')"
+echo "== median tps: off $m_off, triggers $m_trig, triggers + roll-up $m_on"
+echo "== triggers / off = $(awk -v a="$m_trig" -v b="$m_off" 'BEGIN { printf "%.3f", a / b }'), triggers + roll-up / off = $(awk -v a="$m_on" -v b="$m_off" 'BEGIN { printf "%.3f", a / b }')"
 echo "== check_inventory rows: $(oms_psql -Atq -d "$db" -c 'SELECT count(*) FROM oms.check_inventory()')"
 echo "== orders: $(oms_psql -Atq -d "$db" -c 'SELECT count(*) FROM oms.sales_order'), in kpi_sales_daily: $(oms_psql -Atq -d "$db" -c 'SELECT sum(orders) FROM oms.kpi_sales_daily') (orders placed with the triggers off are not counted)"
