@@ -65,6 +65,21 @@ for r in $(seq "$rounds"); do
 done
 kpi_triggers on
 oms_psql -q -d "$db" -c 'SELECT oms.refresh_kpis()' >/dev/null
+# The share of place_order's own time spent in the KPI triggers, from
+# pg_stat_user_functions (track_functions = all): both are timed in the
+# same backends under the same load, so this ratio does not move with
+# what else runs on the machine, as tps does.
+oms_psql -q -d "$db" -c 'SELECT pg_stat_reset()' >/dev/null
+PGOPTIONS="-c track_functions=all" "$OMS_BINDIR/pgbench" -n -M prepared -c "$clients" -j "$(( clients < 4 ? clients : 4 ))" \
+    -T "$seconds" -f "$OMS_TMP/place_order.sql" "$db" >/dev/null 2>&1
+sleep 1
+echo "== time inside place_order (track_functions = all, ${seconds}s at $clients clients, triggers on):"
+oms_psql -d "$db" -c "SELECT funcname, calls, round(total_time::numeric, 1) AS total_ms, round(self_time::numeric, 1) AS self_ms,
+                             round((total_time / calls)::numeric, 3) AS ms_per_call
+                      FROM pg_stat_user_functions WHERE schemaname = 'oms' ORDER BY total_time DESC" \
+         -c "SELECT round((100 * (SELECT sum(self_time) FROM pg_stat_user_functions WHERE funcname LIKE 'kpi\_%')
+                      / (SELECT total_time FROM pg_stat_user_functions WHERE funcname = 'place_order'))::numeric, 2)
+                    AS kpi_trigger_pct_of_place_order"
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 m_on=$(median "${on_tps[@]}")
 m_trig=$(median "${trig_tps[@]}")
