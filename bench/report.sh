@@ -24,7 +24,8 @@ csv() { psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "COPY ($2) TO STDOUT WITH (FOR
 
 csv channel_day "SELECT day, channel, sum(orders) FROM oms.kpi_sales_daily GROUP BY 1, 2 ORDER BY 2, 1"
 csv currency_day "SELECT day, currency, sum(revenue) FROM oms.kpi_sales_daily GROUP BY 1, 2 ORDER BY 2, 1"
-csv peak "SELECT hour, weekday, orders FROM oms.kpi_peak_hours ORDER BY weekday, hour"
+csv peak "SELECT h, w, COALESCE(p.orders, 0) FROM generate_series(1, 7) w CROSS JOIN generate_series(0, 23) h
+          LEFT JOIN oms.kpi_peak_hours p ON p.weekday = w AND p.hour = h ORDER BY w, h"
 csv fill "SELECT date_trunc('week', day)::date, sum(units_filled)::numeric / NULLIF(sum(stock_units_ordered), 0)
           FROM oms.kpi_fulfillment_daily GROUP BY 1 HAVING sum(stock_units_ordered) > 0 ORDER BY 1"
 csv ontime "SELECT date_trunc('week', day)::date, sum(shipped_on_time)::numeric / NULLIF(sum(shipments_with_promise), 0)
