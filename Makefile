@@ -4,6 +4,7 @@
 #   make install    install into the PostgreSQL found by pg_config
 #   make demo       scripts/demo.sh: set up a throwaway cluster and walk an order's life
 #   make test       scripts/test.sh: every test layer against a throwaway cluster
+#   make report     bench/report.sh: PNG charts of the KPI views of REPORT_DB (PG* variables)
 
 EXTENSION = oms
 # The one version source is default_version in oms.control.
@@ -46,6 +47,7 @@ SQL_PARTS = \
 	src/sql/80_jobs.sql \
 	src/sql/90_views.sql \
 	src/sql/92_tracking.sql \
+	src/sql/93_analytics.sql \
 	src/sql/95_guards.sql \
 	src/sql/96_references.sql \
 	src/sql/99_privileges.sql
@@ -89,8 +91,12 @@ src/payments.o: src/payments.h src/events.h src/lines.h
 src/purchasing.o src/reorder.o: src/reorder.h src/events.h src/lines.h
 src/purchasing.o src/oms.o: src/purchasing.h
 
-.PHONY: demo test
+.PHONY: demo test report
 demo:
 	bash scripts/demo.sh
 test:
 	bash scripts/test.sh
+REPORT_DB ?= $(or $(PGDATABASE),postgres)
+REPORT_DIR ?= report
+report:
+	bash bench/report.sh -o $(REPORT_DIR) $(REPORT_DB)

@@ -15,4 +15,14 @@ oms_cluster_start oms_demo
 oms_psql -d oms_demo -q -c 'CREATE EXTENSION pg_cron' -c 'CREATE EXTENSION oms'
 echo "== oms $(oms_psql -d oms_demo -Atc 'SELECT oms.version()') installed in database oms_demo"
 oms_psql -d oms_demo -f "$OMS_ROOT/scripts/demo.sql"
+# a generated shop for the KPI views and their charts (README, For BI tools)
+echo
+echo "== a generated shop in database oms_shop: 2,000 orders over 90 days, through the API"
+"$OMS_BINDIR/createdb" oms_shop
+oms_psql -d oms_shop -q -c 'CREATE EXTENSION oms'
+PATH="$OMS_BINDIR:$PATH" bash "$OMS_ROOT/bench/generate.sh" -n 2000 -d 90 oms_shop
+oms_psql -d oms_shop -c 'SELECT day, channel, currency, orders, revenue, average_order_value FROM oms.kpi_sales_daily ORDER BY day DESC, channel, currency LIMIT 8' \
+    -c 'SELECT * FROM oms.kpi_fulfillment_daily ORDER BY day DESC LIMIT 5'
+PATH="$OMS_BINDIR:$PATH" bash "$OMS_ROOT/bench/report.sh" -o "$OMS_ROOT/report" oms_shop
+echo "== charts of oms_shop written to $OMS_ROOT/report"
 echo "== demo finished; stopping the cluster"

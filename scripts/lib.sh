@@ -20,7 +20,10 @@ OMS_BINDIR=/usr/lib/postgresql/$OMS_PG_MAJOR/bin
 OMS_PG_CONFIG=$OMS_BINDIR/pg_config
 OMS_PORT=${OMS_PORT:-54329}
 OMS_PACKAGES=(make gcc "postgresql-$OMS_PG_MAJOR" "postgresql-server-dev-$OMS_PG_MAJOR"
-              "postgresql-$OMS_PG_MAJOR-cron" libipc-run-perl sqlsmith)
+              "postgresql-$OMS_PG_MAJOR-cron" libipc-run-perl sqlsmith
+              # BI drivers (test/t/070_bi_drivers.pl; a JDK runs its one-file
+              # Java program) and the charts (bench/report.sh)
+              odbc-postgresql unixodbc libpostgresql-jdbc-java default-jdk-headless gnuplot-nox)
 OMS_TMP=
 OMS_LOCK_FD=
 # Extra postgresql.conf lines for the next oms_cluster_start (the benchmarks

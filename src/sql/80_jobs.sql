@@ -24,7 +24,8 @@ CREATE FUNCTION oms.job_definitions(expire_schedule text DEFAULT '* * * * *',
            ('oms-purge-events', purge_schedule, 'SELECT oms.purge_events()'),
            ('oms-purge-idempotency-keys', purge_schedule, 'SELECT oms.purge_idempotency_keys()'),
            ('oms-reorder', reorder_schedule, 'SELECT count(*) FROM oms.run_reorder()'),
-           ('oms-refresh-forecast', forecast_schedule, 'SELECT oms.refresh_forecast()')
+           ('oms-refresh-forecast', forecast_schedule, 'SELECT oms.refresh_forecast()'),
+           ('oms-refresh-kpis', '* * * * *', 'SELECT oms.refresh_kpis()')
 $$;
 COMMENT ON FUNCTION oms.job_definitions(text, text, text, text) IS 'The oms jobs with their schedules and commands, as schedule_jobs() creates them.';
 

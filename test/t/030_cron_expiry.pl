@@ -27,9 +27,9 @@ $node->safe_psql('postgres', q{
 });
 is($node->safe_psql('postgres', q{SELECT reserved FROM oms.inventory_level}), '4', 'the hold reserves 4');
 
-is($node->safe_psql('postgres', q{SELECT count(*) FROM oms.schedule_jobs()}), '5', 'five jobs scheduled (expiry, two purges, reorder, forecast refresh)');
-is($node->safe_psql('postgres', q{SELECT count(*) FROM oms.schedule_jobs()}), '5', 'scheduling again is idempotent');
-is($node->safe_psql('postgres', q{SELECT count(*) FROM cron.job WHERE jobname LIKE 'oms-%'}), '5',
+is($node->safe_psql('postgres', q{SELECT count(*) FROM oms.schedule_jobs()}), '6', 'six jobs scheduled (expiry, two purges, reorder, forecast and KPI refresh)');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM oms.schedule_jobs()}), '6', 'scheduling again is idempotent');
+is($node->safe_psql('postgres', q{SELECT count(*) FROM cron.job WHERE jobname LIKE 'oms-%'}), '6',
     'cron.job holds each job once');
 
 # The expiry job runs every minute: wait for the worker to release the hold.
@@ -44,7 +44,7 @@ ok($node->poll_query_until('postgres',
     'cron.job_run_details records a successful run');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM oms.check_inventory()}), '0', 'ledger, levels and reservations agree');
 
-is($node->safe_psql('postgres', q{SELECT oms.unschedule_jobs()}), '5', 'unschedule_jobs removes them');
+is($node->safe_psql('postgres', q{SELECT oms.unschedule_jobs()}), '6', 'unschedule_jobs removes them');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM cron.job}), '0', 'no job left');
 
 $node->stop;

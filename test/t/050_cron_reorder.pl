@@ -36,9 +36,9 @@ $node->safe_psql('postgres', 'CREATE EXTENSION pg_cron');
 $node->safe_psql('postgres', $setup);
 is($node->safe_psql('postgres', q{SELECT count(*) FROM oms.purchase_order}), '0', 'postgres: no purchase order yet');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM oms.schedule_jobs(reorder_schedule => '* * * * *')}),
-    '5', 'postgres: five jobs scheduled');
+    '6', 'postgres: six jobs scheduled');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM oms.schedule_jobs(reorder_schedule => '* * * * *')}),
-    '5', 'postgres: scheduling again is idempotent');
+    '6', 'postgres: scheduling again is idempotent');
 is($node->safe_psql('postgres', q{SELECT schedule FROM cron.job WHERE jobname = 'oms-reorder'}),
     '* * * * *', 'postgres: the reorder job runs every minute');
 
@@ -53,11 +53,11 @@ like($node->safe_psql('shop', q{SELECT oms.schedule_jobs_sql()}),
     'shop: schedule_jobs_sql() prints the statements for pg_cron\'s database');
 $node->safe_psql('shop', 'CREATE EXTENSION dblink');
 is($node->safe_psql('shop', q{SELECT count(*) FROM oms.schedule_jobs(reorder_schedule => '* * * * *')}),
-    '5', 'shop: five jobs scheduled through dblink');
+    '6', 'shop: six jobs scheduled through dblink');
 is($node->safe_psql('shop', q{SELECT count(*) FROM oms.schedule_jobs(reorder_schedule => '* * * * *')}),
-    '5', 'shop: scheduling again is idempotent');
+    '6', 'shop: scheduling again is idempotent');
 is($node->safe_psql('postgres', q{SELECT string_agg(jobname, ',' ORDER BY jobname) FROM cron.job WHERE database = 'shop'}),
-    'oms-expire-reservations@shop,oms-purge-events@shop,oms-purge-idempotency-keys@shop,oms-refresh-forecast@shop,oms-reorder@shop',
+    'oms-expire-reservations@shop,oms-purge-events@shop,oms-purge-idempotency-keys@shop,oms-refresh-forecast@shop,oms-refresh-kpis@shop,oms-reorder@shop',
     'shop: cron.job holds its jobs once, for database shop');
 
 # The reorder job runs every minute: wait for the worker to order, in both.
@@ -84,9 +84,9 @@ for my $db ('postgres', 'shop')
     is($node->safe_psql($db, q{SELECT count(*) FROM oms.check_inventory()}), '0', "$db: ledger and levels agree");
 }
 
-is($node->safe_psql('shop', q{SELECT oms.unschedule_jobs()}), '5', 'shop: unschedule_jobs removes its five');
+is($node->safe_psql('shop', q{SELECT oms.unschedule_jobs()}), '6', 'shop: unschedule_jobs removes its six');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM cron.job WHERE database = 'shop'}), '0', 'shop: none left');
-is($node->safe_psql('postgres', q{SELECT oms.unschedule_jobs()}), '5', 'postgres: unschedule_jobs removes its five');
+is($node->safe_psql('postgres', q{SELECT oms.unschedule_jobs()}), '6', 'postgres: unschedule_jobs removes its six');
 is($node->safe_psql('postgres', q{SELECT count(*) FROM cron.job}), '0', 'no job left');
 
 $node->stop;
