@@ -13,12 +13,12 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
-#include "notifier.h"
-#include "oms.h"
-#include "purchasing.h"
-#include "reserve.h"
-#include "returns.h"
-#include "transitions.h"
+#include "engine/notifier.h"
+#include "base/oms.h"
+#include "api/purchasing.h"
+#include "engine/allocation.h"
+#include "api/returns.h"
+#include "engine/transitions.h"
 
 PG_MODULE_MAGIC;
 

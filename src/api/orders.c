@@ -7,7 +7,7 @@
  *
  * Lock order, the same in every function: the idempotency key and the
  * order row first, then every stock level of the items involved (item,
- * then location: reserve.c), and only then order lines and reservations.
+ * then location: engine/allocation.c), and only then order lines and reservations.
  *
  *-------------------------------------------------------------------------
  */
@@ -27,13 +27,13 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
-#include "oms.h"
-#include "events.h"
-#include "fulfillment.h"
-#include "orders.h"
-#include "idempotency.h"
-#include "lines.h"
-#include "reserve.h"
+#include "base/oms.h"
+#include "engine/events.h"
+#include "api/fulfillment.h"
+#include "api/orders.h"
+#include "engine/idempotency.h"
+#include "base/jsonb_input.h"
+#include "engine/allocation.h"
 
 /* One order line as read back under lock. */
 typedef struct LineRow

@@ -31,10 +31,10 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
-#include "oms.h"
-#include "events.h"
-#include "lines.h"
-#include "reorder.h"
+#include "base/oms.h"
+#include "engine/events.h"
+#include "base/jsonb_input.h"
+#include "engine/reorder.h"
 
 /* pg_advisory_xact_lock(OMS_REORDER_LOCK_KEY1, OMS_REORDER_LOCK_KEY2) */
 #define OMS_REORDER_LOCK_KEY1 7302515	/* 0x6f6d73, "oms" */

@@ -7,7 +7,7 @@
  *	  carrier; and the order's derived fulfillment status.
  *
  * Lock order, the same as orders.c: the order row, then the shipment row,
- * then every stock level of the items involved (reserve.c), and only then
+ * then every stock level of the items involved (engine/allocation.c), and only then
  * order lines and reservations.  Every function here locks the order row
  * first, so two calls on one order (two shipments, a shipment and a
  * cancellation) run one after the other and the second sees the first.
@@ -26,13 +26,13 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
-#include "oms.h"
-#include "events.h"
-#include "fulfillment.h"
-#include "lines.h"
-#include "orders.h"
-#include "reserve.h"
-#include "transitions.h"
+#include "base/oms.h"
+#include "engine/events.h"
+#include "api/fulfillment.h"
+#include "base/jsonb_input.h"
+#include "api/orders.h"
+#include "engine/allocation.h"
+#include "engine/transitions.h"
 
 /* The order row as read under lock. */
 typedef struct ShipOrder

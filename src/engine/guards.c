@@ -25,7 +25,7 @@
  *	 triggers apply the side effect (incoming) whoever moves the status.
  *
  * Every statement the C engine runs goes through oms_plan_exec(), which
- * holds the engine guard while it runs (spi_util.c): that is what makes a
+ * holds the engine guard while it runs (base/spi_plan.c): that is what makes a
  * write "the engine's", including the writes of the engine's own triggers
  * fired by a direct statement (the status history, the level a ledger row
  * moves, the reservations of a backorder fill).
@@ -45,7 +45,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
-#include "oms.h"
+#include "base/oms.h"
 
 
 static OmsPlan plan_order_units = {

@@ -18,8 +18,8 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 
-#include "idempotency.h"
-#include "oms.h"
+#include "engine/idempotency.h"
+#include "base/oms.h"
 
 static OmsPlan plan_idem_claim = {
 	"INSERT INTO oms.idempotency_key (scope, key, request_hash)"

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * reserve.c
+ * allocation.c
  *	  The reservation engine: locks an operation's stock levels in the one
  *	  global order (item, then location), releases expired cart holds found
  *	  there, allocates demand across locations by a routing strategy, writes
@@ -32,10 +32,10 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
-#include "oms.h"
-#include "events.h"
-#include "lines.h"
-#include "reserve.h"
+#include "base/oms.h"
+#include "engine/events.h"
+#include "base/jsonb_input.h"
+#include "engine/allocation.h"
 
 /* The longest a cart hold lasts: the bound of oms.hold_ttl and of hold_stock's ttl. */
 #define HOLD_TTL_MAX_DAYS 7
@@ -154,7 +154,7 @@ static OmsPlan plan_hold_state = {
 };
 /*
  * One index probe per key, whatever the size of the table: the plans are
- * generic (spi_util.c), and a generic plan of "sku = ANY($1)" scans a small
+ * generic (base/spi_plan.c), and a generic plan of "sku = ANY($1)" scans a small
  * item table whole for every order.  A LATERAL subquery with LIMIT is not
  * flattened into a join, so it stays a probe.
  */

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * payments.c
+ * payment_ledger.c
  *	  The payment ledger: oms.record_payment() and oms.refund() (one door,
  *	  oms_payment_record(), which other C files call too), the derived
  *	  payment_status of an order, the refundable balance, the shipping gate
@@ -29,11 +29,11 @@
 #include "utils/numeric.h"
 #include "utils/rel.h"
 
-#include "events.h"
-#include "idempotency.h"
-#include "lines.h"
-#include "oms.h"
-#include "payments.h"
+#include "engine/events.h"
+#include "engine/idempotency.h"
+#include "base/jsonb_input.h"
+#include "base/oms.h"
+#include "engine/payment_ledger.h"
 
 /* The ledger sums of one order, indexed by PaymentKind. */
 typedef enum PaymentKind

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
- * reserve.h
- *	  The reservation engine (reserve.c): locking an order's stock levels in
+ * allocation.h
+ *	  The reservation engine (allocation.c): locking an order's stock levels in
  *	  the global order, allocating demand across locations, writing and
  *	  releasing reservations.
  *
@@ -24,7 +24,7 @@
 
 #include "utils/timestamp.h"
 
-#include "lines.h"
+#include "base/jsonb_input.h"
 
 typedef enum OmsStrategy
 {

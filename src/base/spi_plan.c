@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * spi_util.c
+ * spi_plan.c
  *	  Saved-plan SPI helper: prepare once per backend, execute with
  *	  parameters, check every result code, copy values out.  Also the
  *	  lookups of the extension's own tables and the switch to their owner
@@ -21,7 +21,7 @@
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
-#include "oms.h"
+#include "base/oms.h"
 
 void
 oms_spi_connect(void)

@@ -9,7 +9,7 @@
  *	  value to the payment ledger or creates the linked replacement order.
  *
  * Lock order, the same as orders.c and fulfillment.c: the order row, then
- * the RMA row, then the stock levels of the items involved (reserve.c).
+ * the RMA row, then the stock levels of the items involved (engine/allocation.c).
  * Two RMAs of one order therefore run one after the other, and the second
  * sees what the first asked for.
  *
@@ -26,14 +26,14 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-#include "oms.h"
-#include "events.h"
-#include "fulfillment.h"
-#include "lines.h"
-#include "payments.h"
-#include "reserve.h"
-#include "returns.h"
-#include "transitions.h"
+#include "base/oms.h"
+#include "engine/events.h"
+#include "api/fulfillment.h"
+#include "base/jsonb_input.h"
+#include "engine/payment_ledger.h"
+#include "engine/allocation.h"
+#include "api/returns.h"
+#include "engine/transitions.h"
 
 int			oms_return_window_days = 30;
 int			oms_refund_shipping = 0;

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * lines.c
+ * jsonb_input.c
  *	  jsonb helpers on the ground floor: the order/cart line list
  *	  ([{"sku": ..., "qty": n, "unit_price": "9.99"}]) and option lookups.
  *
@@ -22,8 +22,8 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-#include "oms.h"
-#include "lines.h"
+#include "base/oms.h"
+#include "base/jsonb_input.h"
 
 static const char *const keys_plain[] = {"sku", "qty", NULL};
 static const char *const keys_priced[] = {"sku", "qty", "unit_price", NULL};

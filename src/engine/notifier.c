@@ -47,9 +47,9 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "events.h"
-#include "notifier.h"
-#include "oms.h"
+#include "engine/events.h"
+#include "engine/notifier.h"
+#include "base/oms.h"
 
 /* One notifier per database; more databases than this notify the old way. */
 #define NOTIFIER_SLOTS 16

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * inventory.c
+ * ledger.c
  *	  The inventory ledger engine: the triggers that apply every movement to
  *	  its stock level and guard the levels and the ledger, and the inventory
  *	  API (receive, adjust, count, transfer, damage, scrap, safety stock).
@@ -27,7 +27,7 @@
 #include "utils/builtins.h"
 #include "utils/rel.h"
 
-#include "oms.h"
+#include "base/oms.h"
 
 /* A level row as read under lock. */
 typedef struct LevelRow
@@ -464,7 +464,7 @@ resolve_item(const char *sku)
 	return item_id;
 }
 
-/* A location's id by code, OM003 when unknown (oms.h).  Caller is connected to SPI. */
+/* A location's id by code, OM003 when unknown (base/oms.h).  Caller is connected to SPI. */
 int64
 oms_location_id(const char *code)
 {
@@ -479,7 +479,7 @@ oms_location_id(const char *code)
 }
 
 /*
- * Insert one ledger row under the engine guard (declared in oms.h, which
+ * Insert one ledger row under the engine guard (declared in base/oms.h, which
  * says how to call it).
  */
 int64

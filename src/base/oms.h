@@ -101,7 +101,7 @@ extern void oms_require_positive(int64 qty, const char *argname);
 extern char *oms_text_arg(FunctionCallInfo fcinfo, int n, const char *argname, bool required);
 
 /* ----------
- * Saved-plan SPI helper (spi_util.c).
+ * Saved-plan SPI helper (spi_plan.c).
  *
  * A OmsPlan is declared static in the file that uses it; oms_plan_exec()
  * prepares it on first use, keeps it for the life of the backend and
@@ -124,7 +124,7 @@ extern void oms_spi_connect(void);
 extern void oms_spi_finish(void);
 
 /*
- * The extension's own tables (spi_util.c).  The engine writes tables that
+ * The extension's own tables (spi_plan.c).  The engine writes tables that
  * callers may only read (status history, events) as their owner.
  */
 typedef struct OmsSavedUser
@@ -159,7 +159,7 @@ extern int64 oms_spi_int64(int row, int col, bool *isnull);
 extern char *oms_spi_text(int row, int col);
 
 /*
- * Column col (by name) of a trigger's tuple (spi_util.c): as int64, 0 with
+ * Column col (by name) of a trigger's tuple (spi_plan.c): as int64, 0 with
  * *isnull set for a NULL; as text, NULL for a NULL.
  */
 extern int64 oms_tuple_int64(HeapTuple tuple, TupleDesc desc, const char *col, bool *isnull);

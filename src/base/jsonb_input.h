@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
- * lines.h
- *	  jsonb line lists and options (lines.c), on the ground floor.
+ * jsonb_input.h
+ *	  jsonb line lists and options (jsonb_input.c), on the ground floor.
  *
  *-------------------------------------------------------------------------
  */

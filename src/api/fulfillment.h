@@ -16,7 +16,7 @@
 
 #include "postgres.h"
 
-#include "reserve.h"
+#include "engine/allocation.h"
 
 /* Units of the line in open shipments. */
 extern int64 oms_line_committed(int64 line_id);

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
- * payments.h
- *	  The payment ledger (payments.c) as seen by other C files: recording a
+ * payment_ledger.h
+ *	  The payment ledger (payment_ledger.c) as seen by other C files: recording a
  *	  payment (the returns module issues refunds this way), the refundable
  *	  balance of an order, and the shipping gate on payment_status.
  *

@@ -59,9 +59,9 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "events.h"
-#include "oms.h"
-#include "transitions.h"
+#include "engine/events.h"
+#include "base/oms.h"
+#include "engine/transitions.h"
 
 /* Names are at most 63 bytes: the tables' CHECK constraints say so. */
 typedef struct StateKey

@@ -7,7 +7,7 @@
  * oms.status_guard(machine, key_column [, status_column]); API files need
  * nothing more than to write the status column.  They may ask the
  * machine first, to refuse early with a better message, and set the reason
- * the change is recorded with by oms_set_reason() (oms.h).
+ * the change is recorded with by oms_set_reason() (base/oms.h).
  *
  *-------------------------------------------------------------------------
  */

@@ -32,7 +32,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
-#include "oms.h"
+#include "base/oms.h"
 
 /* Saved existence plans, one per (parent table, key column): few, kept for the backend. */
 #define REFERENCE_PLANS 16

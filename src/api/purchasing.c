@@ -33,11 +33,11 @@
 #include "utils/jsonb.h"
 #include "utils/rel.h"
 
-#include "oms.h"
-#include "events.h"
-#include "lines.h"
-#include "purchasing.h"
-#include "reorder.h"
+#include "base/oms.h"
+#include "engine/events.h"
+#include "base/jsonb_input.h"
+#include "api/purchasing.h"
+#include "engine/reorder.h"
 
 /* oms.over_receipt_tolerance: percent of a line that may be received on top */
 double		oms_over_receipt_tolerance = 0.0;
