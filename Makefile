@@ -16,6 +16,7 @@ MODULE_big = oms
 # src/oms.c is the module init above them all.
 OBJS = \
 	src/oms.o \
+	src/base/args.o \
 	src/base/spi_plan.o \
 	src/base/jsonb_input.o \
 	src/engine/idempotency.o \

@@ -26,12 +26,13 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
-#include "base/oms.h"
-#include "engine/events.h"
 #include "api/fulfillment.h"
-#include "base/jsonb_input.h"
 #include "api/orders.h"
+#include "base/jsonb_input.h"
+#include "base/oms.h"
 #include "engine/allocation.h"
+#include "engine/events.h"
+#include "engine/ledger.h"
 #include "engine/transitions.h"
 
 /* The order row as read under lock. */

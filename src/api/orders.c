@@ -27,13 +27,15 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
-#include "base/oms.h"
-#include "engine/events.h"
 #include "api/fulfillment.h"
 #include "api/orders.h"
-#include "engine/idempotency.h"
 #include "base/jsonb_input.h"
+#include "base/oms.h"
 #include "engine/allocation.h"
+#include "engine/events.h"
+#include "engine/idempotency.h"
+#include "engine/ledger.h"
+#include "engine/transitions.h"
 
 /* One order line as read back under lock. */
 typedef struct LineRow

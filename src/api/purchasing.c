@@ -33,10 +33,11 @@
 #include "utils/jsonb.h"
 #include "utils/rel.h"
 
+#include "api/purchasing.h"
+#include "base/jsonb_input.h"
 #include "base/oms.h"
 #include "engine/events.h"
-#include "base/jsonb_input.h"
-#include "api/purchasing.h"
+#include "engine/ledger.h"
 #include "engine/reorder.h"
 
 /* oms.over_receipt_tolerance: percent of a line that may be received on top */
@@ -109,20 +110,6 @@ static OmsPlan plan_po_set_status = {
 	"UPDATE oms.purchase_order SET status = $2 WHERE po_id = $1",
 	2, {INT8OID, TEXTOID}
 };
-
-void
-oms_purchasing_define_gucs(void)
-{
-	DefineCustomRealVariable("oms.over_receipt_tolerance",
-							 "Percent of a purchase-order line that may be received above the quantity ordered.",
-							 "0 (the default) refuses any over-receipt with OM005; 5 accepts up to 5% more "
-							 "than ordered (rounded down to whole units).",
-							 &oms_over_receipt_tolerance,
-							 0.0, 0.0, 1000.0,
-							 PGC_SUSET,
-							 0,
-							 NULL, NULL, NULL);
-}
 
 static bool
 is_open_status(const char *status)

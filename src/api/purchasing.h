@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * purchasing.h
- *	  Purchase orders (purchasing.c): the settings module init defines.
+ *	  Purchase orders (purchasing.c): the setting it owns (module
+ *	  init, oms.c, defines it).
  *
  *-------------------------------------------------------------------------
  */
@@ -13,6 +14,5 @@
 /* oms.over_receipt_tolerance, in percent of the quantity ordered */
 extern double oms_over_receipt_tolerance;
 
-extern void oms_purchasing_define_gucs(void);
 
 #endif							/* OMS_PURCHASING_H */

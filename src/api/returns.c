@@ -26,19 +26,20 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-#include "base/oms.h"
-#include "engine/events.h"
 #include "api/fulfillment.h"
-#include "base/jsonb_input.h"
-#include "engine/payment_ledger.h"
-#include "engine/allocation.h"
 #include "api/returns.h"
+#include "base/jsonb_input.h"
+#include "base/oms.h"
+#include "engine/allocation.h"
+#include "engine/events.h"
+#include "engine/ledger.h"
+#include "engine/payment_ledger.h"
 #include "engine/transitions.h"
 
 int			oms_return_window_days = 30;
 int			oms_refund_shipping = 0;
 
-static const struct config_enum_entry refund_shipping_options[] = {
+const struct config_enum_entry oms_refund_shipping_options[] = {
 	{"none", 0, false},
 	{"proportional", 1, false},
 	{NULL, 0, false}
@@ -48,19 +49,6 @@ static const char *const reason_codes[] = {
 	"damaged", "defective", "wrong_item", "not_as_described", "size_fit",
 	"changed_mind", "arrived_late", "other", NULL
 };
-
-void
-oms_returns_define_gucs(void)
-{
-	DefineCustomIntVariable("oms.return_window_days",
-							"Days after delivery within which a return may be requested (0: no limit).",
-							NULL, &oms_return_window_days, 30, 0, 3650,
-							PGC_USERSET, 0, NULL, NULL, NULL);
-	DefineCustomEnumVariable("oms.refund_shipping",
-							 "Whether a refund includes shipping: none, or proportional to the value returned.",
-							 NULL, &oms_refund_shipping, 0, refund_shipping_options,
-							 PGC_USERSET, 0, NULL, NULL, NULL);
-}
 
 /* The order row as read under lock. */
 typedef struct RmaOrder

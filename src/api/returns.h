@@ -2,7 +2,7 @@
  *
  * returns.h
  *	  Returns, exchanges and their refunds (returns.c): the settings it
- *	  defines at load time.
+ *	  owns (module init, oms.c, defines them).
  *
  *-------------------------------------------------------------------------
  */
@@ -11,12 +11,14 @@
 
 #include "postgres.h"
 
+#include "utils/guc.h"
+
 /* oms.return_window_days: days after delivery a return may be asked for (0: no limit) */
 extern int	oms_return_window_days;
 
 /* oms.refund_shipping: none or proportional */
 extern int	oms_refund_shipping;
 
-extern void oms_returns_define_gucs(void);
+extern const struct config_enum_entry oms_refund_shipping_options[];
 
 #endif							/* OMS_RETURNS_H */

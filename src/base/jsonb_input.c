@@ -22,8 +22,8 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-#include "base/oms.h"
 #include "base/jsonb_input.h"
+#include "base/oms.h"
 
 static const char *const keys_plain[] = {"sku", "qty", NULL};
 static const char *const keys_priced[] = {"sku", "qty", "unit_price", NULL};

@@ -94,6 +94,10 @@ oms_mul_qty(int64 a, int64 b, const char *what)
 	return r;
 }
 
+/* ----------
+ * Argument checks (args.c).
+ * ----------
+ */
 /* Raise 22023 unless qty > 0. */
 extern void oms_require_positive(int64 qty, const char *argname);
 
@@ -166,47 +170,17 @@ extern int64 oms_tuple_int64(HeapTuple tuple, TupleDesc desc, const char *col, b
 extern char *oms_tuple_text(HeapTuple tuple, TupleDesc desc, const char *col);
 
 /* ----------
- * Engine guard (oms.c).  The stock buckets on_hand, damaged, reserved and
- * incoming of oms.inventory_level, and the engine-owned tables (guards.c),
- * may only change while an engine function holds this guard; their
- * triggers refuse every other write.  oms_plan_exec() holds it for every
- * statement it runs, so every write of the C engine is the engine's.
+ * Engine guard (spi_plan.c).  The stock buckets on_hand, damaged, reserved
+ * and incoming of oms.inventory_level, and the engine-owned tables
+ * (engine/guards.c), may only change while an engine function holds this
+ * guard; their triggers refuse every other write.  oms_plan_exec() holds it
+ * for every statement it runs, so every write of the C engine is the
+ * engine's.  oms_engine_reset() is for the transaction callbacks.
  * ----------
  */
 extern void oms_engine_enter(void);
 extern void oms_engine_leave(void);
 extern bool oms_engine_active(void);
-
-/* ----------
- * Settings (oms.c).  README.md lists each one.
- *
- * oms.reason is recorded with every status change (oms.status_history and
- * the event payload).  oms_set_reason() sets it for the rest of the current
- * transaction only, like SET LOCAL; API functions call it before they move
- * a status.  NULL clears it.
- * ----------
- */
-extern char *oms_reason;
-extern void oms_set_reason(const char *reason);
-
-/*
- * Insert one ledger row under the engine guard (inventory.c); the ledger
- * trigger applies it to the level under its row lock.  Engine-only kinds
- * (shipment, return_restock, return_damaged, transfer legs) are written only
- * this way.  reason, reference may be NULL; transfer_id 0 for none; counted
- * non-NULL only for kind count (in: units counted, out: the delta).  Returns
- * the movement id.  Caller must be connected to SPI.
- */
-extern int64 oms_insert_movement(int64 item_id, int64 location_id, const char *kind,
-								 int64 on_hand_delta, int64 damaged_delta,
-								 const char *reason, const char *reference,
-								 int64 transfer_id, int64 *counted);
-
-/* A location's id by code; OM003 names an unknown one (inventory.c). */
-extern int64 oms_location_id(const char *code);
-
-/* Name lookups used in error messages (inventory.c). */
-extern char *oms_item_sku(int64 item_id);
-extern char *oms_location_code(int64 location_id);
+extern void oms_engine_reset(void);
 
 #endif							/* OMS_H */

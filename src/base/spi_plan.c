@@ -4,7 +4,8 @@
  *	  Saved-plan SPI helper: prepare once per backend, execute with
  *	  parameters, check every result code, copy values out.  Also the
  *	  lookups of the extension's own tables and the switch to their owner
- *	  that the engine uses to write tables callers may only read.
+ *	  that the engine uses to write tables callers may only read, and the
+ *	  engine guard every statement of oms_plan_exec() runs under.
  *
  *-------------------------------------------------------------------------
  */
@@ -22,6 +23,40 @@
 #include "utils/syscache.h"
 
 #include "base/oms.h"
+
+static int	engine_depth = 0;
+
+/*
+ * The engine guard (base/oms.h) is a depth counter so that engine functions
+ * may nest.  Callers leave it in PG_FINALLY; module init's transaction
+ * callbacks call oms_engine_reset() as a second line whenever a
+ * (sub)transaction ends by abort, and at every top-level end.
+ */
+void
+oms_engine_enter(void)
+{
+	engine_depth++;
+}
+
+void
+oms_engine_leave(void)
+{
+	Assert(engine_depth > 0);
+	if (engine_depth > 0)
+		engine_depth--;
+}
+
+bool
+oms_engine_active(void)
+{
+	return engine_depth > 0;
+}
+
+void
+oms_engine_reset(void)
+{
+	engine_depth = 0;
+}
 
 void
 oms_spi_connect(void)

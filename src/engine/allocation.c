@@ -32,19 +32,18 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
-#include "base/oms.h"
-#include "engine/events.h"
 #include "base/jsonb_input.h"
+#include "base/oms.h"
 #include "engine/allocation.h"
+#include "engine/events.h"
+#include "engine/ledger.h"
 
-/* The longest a cart hold lasts: the bound of oms.hold_ttl and of hold_stock's ttl. */
-#define HOLD_TTL_MAX_DAYS 7
-
+/* Settings (defined by module init, oms.c). */
 int			oms_allocation_strategy = OMS_STRATEGY_PRIORITY;
 bool		oms_allow_split = true;
 int			oms_hold_ttl = 900;
 
-static const struct config_enum_entry strategy_options[] = {
+const struct config_enum_entry oms_strategy_options[] = {
 	{"priority", OMS_STRATEGY_PRIORITY, false},
 	{"fewest_shipments", OMS_STRATEGY_FEWEST_SHIPMENTS, false},
 	{"nearest", OMS_STRATEGY_NEAREST, false},
@@ -187,31 +186,15 @@ static OmsPlan plan_lazy_expired_holds = {
 };
 
 /* ----------------------------------------------------------------
- * Settings
+ * Routing strategies by name
  * ----------------------------------------------------------------
  */
-void
-oms_reserve_define_gucs(void)
-{
-	DefineCustomEnumVariable("oms.allocation_strategy",
-							 "How place_order chooses locations: priority, fewest_shipments or nearest.",
-							 NULL, &oms_allocation_strategy, OMS_STRATEGY_PRIORITY,
-							 strategy_options, PGC_USERSET, 0, NULL, NULL, NULL);
-	DefineCustomBoolVariable("oms.allow_split",
-							 "Whether an order line may be split across locations when no single one can fill it.",
-							 NULL, &oms_allow_split, true, PGC_USERSET, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("oms.hold_ttl",
-							"Default time to live of a cart hold.",
-							NULL, &oms_hold_ttl, 900, 1, HOLD_TTL_MAX_DAYS * 24 * 3600,
-							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
-}
-
 OmsStrategy
 oms_parse_strategy(const char *name)
 {
 	const struct config_enum_entry *e;
 
-	for (e = strategy_options; e->name; e++)
+	for (e = oms_strategy_options; e->name; e++)
 		if (strcmp(e->name, name) == 0)
 			return (OmsStrategy) e->val;
 	ereport(ERROR,
@@ -224,7 +207,7 @@ oms_parse_strategy(const char *name)
 const char *
 oms_strategy_name(OmsStrategy s)
 {
-	return strategy_options[s].name;
+	return oms_strategy_options[s].name;
 }
 
 /* ----------------------------------------------------------------
@@ -1074,7 +1057,7 @@ oms_hold_stock(PG_FUNCTION_ARGS)
 		Interval   *zero = palloc0(sizeof(Interval));
 		Interval   *most = palloc0(sizeof(Interval));
 
-		most->day = HOLD_TTL_MAX_DAYS;
+		most->day = OMS_HOLD_TTL_MAX_DAYS;
 		if (DatumGetBool(DirectFunctionCall2(interval_le, IntervalPGetDatum(ttl), IntervalPGetDatum(zero))))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -1086,7 +1069,7 @@ oms_hold_stock(PG_FUNCTION_ARGS)
 					 errmsg("ttl %s is out of range",
 							DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(ttl)))),
 					 errdetail("A cart hold lasts at most %d days, like the setting oms.hold_ttl.",
-							   HOLD_TTL_MAX_DAYS)));
+							   OMS_HOLD_TTL_MAX_DAYS)));
 	}
 
 	nin = oms_parse_lines(lines, "lines", false, &in);

@@ -22,6 +22,7 @@
 
 #include "postgres.h"
 
+#include "utils/guc.h"
 #include "utils/timestamp.h"
 
 #include "base/jsonb_input.h"
@@ -96,7 +97,11 @@ extern int	oms_allocation_strategy;
 extern bool oms_allow_split;
 extern int	oms_hold_ttl;
 
-extern void oms_reserve_define_gucs(void);
+/* The longest a cart hold lasts: the bound of oms.hold_ttl and of hold_stock's ttl. */
+#define OMS_HOLD_TTL_MAX_DAYS 7
+
+/* The names of the routing strategies (oms.allocation_strategy). */
+extern const struct config_enum_entry oms_strategy_options[];
 extern OmsStrategy oms_parse_strategy(const char *name);
 extern const char *oms_strategy_name(OmsStrategy s);
 

@@ -22,9 +22,9 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "base/oms.h"
 #include "engine/events.h"
 #include "engine/notifier.h"
-#include "base/oms.h"
 
 static void check_topic(const char *topic);
 static Jsonb *parse_payload(const char *json);

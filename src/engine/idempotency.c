@@ -18,8 +18,8 @@
 #include "executor/spi.h"
 #include "utils/builtins.h"
 
-#include "engine/idempotency.h"
 #include "base/oms.h"
+#include "engine/idempotency.h"
 
 static OmsPlan plan_idem_claim = {
 	"INSERT INTO oms.idempotency_key (scope, key, request_hash)"

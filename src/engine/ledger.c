@@ -28,6 +28,7 @@
 #include "utils/rel.h"
 
 #include "base/oms.h"
+#include "engine/ledger.h"
 
 /* A level row as read under lock. */
 typedef struct LevelRow

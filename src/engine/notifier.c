@@ -47,9 +47,9 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "base/oms.h"
 #include "engine/events.h"
 #include "engine/notifier.h"
-#include "base/oms.h"
 
 /* One notifier per database; more databases than this notify the old way. */
 #define NOTIFIER_SLOTS 16
@@ -79,11 +79,11 @@ typedef struct NotifierShared
 	NotifierSlot slots[NOTIFIER_SLOTS];
 } NotifierShared;
 
-/* Settings. */
+/* Settings (defined by module init, oms.c). */
 int			oms_notify_mode = OMS_NOTIFY_ON;
-static int	notifier_idle_timeout_s = 2;
+int			oms_notifier_idle_timeout_s = 2;
 
-static const struct config_enum_entry notify_mode_options[] = {
+const struct config_enum_entry oms_notify_mode_options[] = {
 	{"on", OMS_NOTIFY_ON, false},
 	{"commit", OMS_NOTIFY_COMMIT, false},
 	{"off", OMS_NOTIFY_OFF, false},
@@ -111,32 +111,6 @@ static bool notifier_serves_my_database(void);
 static void request_notifier(void);
 static void notifier_detach(int code, Datum arg);
 static void announce(void);
-
-void
-oms_notifier_define_gucs(void)
-{
-	DefineCustomEnumVariable("oms.notify_events",
-							 "How LISTEN oms_events consumers are woken when events commit.",
-							 "on: through the database's notifier when oms is preloaded (commits do not serialize), "
-							 "else by a NOTIFY in each transaction; commit: always by a NOTIFY in each transaction "
-							 "(payload: each event id); off: never (consumers poll oms.claim_events()).",
-							 &oms_notify_mode,
-							 OMS_NOTIFY_ON,
-							 notify_mode_options,
-							 PGC_SUSET,
-							 0,
-							 NULL, NULL, NULL);
-
-	DefineCustomIntVariable("oms.notifier_idle_timeout",
-							"Seconds a database's notifier waits for events before it exits.",
-							"It starts again with the next event.  While it runs, the database cannot be dropped; "
-							"DROP DATABASE waits 5 s for other sessions to leave, so keep this below that.",
-							&notifier_idle_timeout_s,
-							2, 1, 3600,
-							PGC_SIGHUP,
-							GUC_UNIT_S,
-							NULL, NULL, NULL);
-}
 
 /* Called from _PG_init: shared memory only exists when preloaded. */
 void
@@ -433,7 +407,7 @@ oms_notifier_main(Datum main_arg)
 			last_work = GetCurrentTimestamp();
 		}
 		else if (TimestampDifferenceExceeds(last_work, GetCurrentTimestamp(),
-											notifier_idle_timeout_s * 1000))
+											oms_notifier_idle_timeout_s * 1000))
 			break;
 	}
 

@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "utils/guc.h"
 
 /* oms.notify_events */
 typedef enum OmsNotifyMode
@@ -22,8 +23,11 @@ typedef enum OmsNotifyMode
 } OmsNotifyMode;
 
 extern int	oms_notify_mode;
+extern const struct config_enum_entry oms_notify_mode_options[];
 
-extern void oms_notifier_define_gucs(void);
+/* oms.notifier_idle_timeout, in seconds */
+extern int	oms_notifier_idle_timeout_s;
+
 extern void oms_notifier_init(void);
 
 /* An event was written in this transaction: see that LISTENers hear of it. */

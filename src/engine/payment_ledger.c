@@ -29,10 +29,10 @@
 #include "utils/numeric.h"
 #include "utils/rel.h"
 
-#include "engine/events.h"
-#include "engine/idempotency.h"
 #include "base/jsonb_input.h"
 #include "base/oms.h"
+#include "engine/events.h"
+#include "engine/idempotency.h"
 #include "engine/payment_ledger.h"
 
 /* The ledger sums of one order, indexed by PaymentKind. */

@@ -31,9 +31,10 @@
 #include "utils/rel.h"
 #include "utils/tuplestore.h"
 
+#include "base/jsonb_input.h"
 #include "base/oms.h"
 #include "engine/events.h"
-#include "base/jsonb_input.h"
+#include "engine/ledger.h"
 #include "engine/reorder.h"
 
 /* pg_advisory_xact_lock(OMS_REORDER_LOCK_KEY1, OMS_REORDER_LOCK_KEY2) */

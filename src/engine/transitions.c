@@ -52,6 +52,7 @@
 #include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/json.h"
 #include "utils/memutils.h"
@@ -59,8 +60,8 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "engine/events.h"
 #include "base/oms.h"
+#include "engine/events.h"
 #include "engine/transitions.h"
 
 /* Names are at most 63 bytes: the tables' CHECK constraints say so. */
@@ -93,6 +94,9 @@ typedef struct GuardArgs
 	int			key_attno;
 	int			status_attno;
 } GuardArgs;
+
+/* oms.reason: recorded with the status changes of the transaction (oms.c defines it) */
+char	   *oms_reason = NULL;
 
 static MemoryContext cache_context = NULL;
 static HTAB *machine_cache = NULL;
@@ -777,4 +781,16 @@ oms_status_config_changed(PG_FUNCTION_ARGS)
 		elog(ERROR, "oms_status_config_changed: not called by trigger manager");
 	CacheInvalidateRelcache(trigdata->tg_relation);
 	return PointerGetDatum(NULL);
+}
+
+/*
+ * Set oms.reason until the end of the current transaction (or of the
+ * current subtransaction, if it aborts), as SET LOCAL would.
+ */
+void
+oms_set_reason(const char *reason)
+{
+	(void) set_config_option("oms.reason", reason ? reason : "",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_LOCAL, true, 0, false);
 }

@@ -7,7 +7,7 @@
  * oms.status_guard(machine, key_column [, status_column]); API files need
  * nothing more than to write the status column.  They may ask the
  * machine first, to refuse early with a better message, and set the reason
- * the change is recorded with by oms_set_reason() (base/oms.h).
+ * the change is recorded with by oms_set_reason().
  *
  *-------------------------------------------------------------------------
  */
@@ -15,6 +15,15 @@
 #define OMS_TRANSITIONS_H
 
 #include "postgres.h"
+
+/*
+ * oms.reason (defined by module init, oms.c) is recorded with every status
+ * change (oms.status_history and the event payload).  oms_set_reason()
+ * sets it for the rest of the current transaction only, like SET LOCAL;
+ * API functions call it before they move a status.  NULL clears it.
+ */
+extern char *oms_reason;
+extern void oms_set_reason(const char *reason);
 
 /*
  * Whether machine allows the move from_status -> to_status; from_status
