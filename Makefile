@@ -24,12 +24,15 @@ OBJS = \
 	src/engine/events.o \
 	src/engine/notifier.o \
 	src/engine/transitions.o \
+	src/engine/catalog.o \
 	src/engine/allocation.o \
+	src/engine/backorder.o \
 	src/engine/payment_ledger.o \
 	src/engine/reorder.o \
 	src/engine/guards.o \
 	src/engine/references.o \
 	src/api/orders.o \
+	src/api/holds.o \
 	src/api/fulfillment.o \
 	src/api/returns.o \
 	src/api/purchasing.o

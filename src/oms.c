@@ -16,6 +16,7 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
+#include "api/holds.h"
 #include "api/purchasing.h"
 #include "api/returns.h"
 #include "base/oms.h"
@@ -46,7 +47,7 @@ _PG_init(void)
 static void
 define_settings(void)
 {
-	/* engine/allocation.c */
+	/* engine/allocation.c, api/holds.c */
 	DefineCustomEnumVariable("oms.allocation_strategy",
 							 "How place_order chooses locations: priority, fewest_shipments or nearest.",
 							 NULL, &oms_allocation_strategy, OMS_STRATEGY_PRIORITY,

@@ -17,15 +17,15 @@
  *
  *-------------------------------------------------------------------------
  */
-#ifndef OMS_RESERVE_H
-#define OMS_RESERVE_H
+#ifndef OMS_ALLOCATION_H
+#define OMS_ALLOCATION_H
 
 #include "postgres.h"
 
 #include "utils/guc.h"
 #include "utils/timestamp.h"
 
-#include "base/jsonb_input.h"
+#include "engine/catalog.h"
 
 typedef enum OmsStrategy
 {
@@ -66,14 +66,6 @@ typedef struct OmsShipTo
 	double		lon;
 } OmsShipTo;
 
-/* Demand for one item, and what allocation gave it. */
-typedef struct OmsDemand
-{
-	int64		item_id;
-	int64		qty;
-	int64		allocated;
-} OmsDemand;
-
 typedef struct OmsAlloc
 {
 	int64		item_id;
@@ -81,34 +73,13 @@ typedef struct OmsAlloc
 	int64		qty;
 } OmsAlloc;
 
-/* A line's sku resolved; a bundle carries its components. */
-typedef struct OmsResolved
-{
-	int64		item_id;
-	char		policy;			/* 'd'eny, 'a'llow, 'p'reorder */
-	bool		is_bundle;
-	int			ncomp;
-	int64	   *comp_item;
-	int64	   *comp_qty;
-	char	   *comp_policy;
-} OmsResolved;
-
 extern int	oms_allocation_strategy;
 extern bool oms_allow_split;
-extern int	oms_hold_ttl;
-
-/* The longest a cart hold lasts: the bound of oms.hold_ttl and of hold_stock's ttl. */
-#define OMS_HOLD_TTL_MAX_DAYS 7
-
 /* The names of the routing strategies (oms.allocation_strategy). */
 extern const struct config_enum_entry oms_strategy_options[];
 extern OmsStrategy oms_parse_strategy(const char *name);
 extern const char *oms_strategy_name(OmsStrategy s);
 
-extern OmsResolved *oms_resolve_lines(int n, OmsLineInput *in);
-extern int	oms_demand_of(int n, const OmsLineInput *in, const OmsResolved *r, OmsDemand **out);
-extern char oms_demand_policy(const OmsResolved *r, int n, int64 item_id);
-extern int64 oms_release_hold_by_id(int64 hold_id, const char *state, OmsLevels *ls);
 
 extern void oms_levels_lock(int nitems, int64 *item_ids, OmsLevels *out);
 extern OmsLevel *oms_level_find(OmsLevels *ls, int64 item_id, int64 location_id);
@@ -126,4 +97,4 @@ extern int	oms_hold_items(int64 hold_id, int64 **items);
 extern int64 oms_release_hold_rows(OmsLevels *ls, int64 hold_id, const char *state,
 								   OmsAlloc **rows, int *nrows);
 
-#endif							/* OMS_RESERVE_H */
+#endif							/* OMS_ALLOCATION_H */
