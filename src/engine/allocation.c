@@ -536,17 +536,11 @@ release_row(OmsLevels *ls, int64 reservation_id, int64 item_id, int64 location_i
 }
 
 /*
- * Release up to qty units of a line's active reservations, newest first,
- * closing them with state (released or consumed).  Returns the units
- * released, never more than the line holds.  The caller updates the line.
+ * Release up to qty units of a line's active reservations at location_id
+ * (0: at any location), newest first, closing them with state (released or
+ * consumed).  Returns the units released, never more than the line holds.
+ * The caller updates the line.
  */
-int64
-oms_release_line(OmsLevels *ls, int64 line_id, int64 qty, const char *state)
-{
-	return oms_release_line_at(ls, line_id, 0, qty, state);
-}
-
-/* The same, only from reservations at location_id (0: any location). */
 int64
 oms_release_line_at(OmsLevels *ls, int64 line_id, int64 location_id, int64 qty,
 					const char *state)

@@ -90,7 +90,6 @@ extern int	oms_allocate(OmsLevels *ls, int nd, OmsDemand *d, OmsStrategy strateg
 extern void oms_levels_flush(OmsLevels *ls);
 extern void oms_reservations_insert(int n, const int64 *line_ids, int64 hold_id,
 									const OmsAlloc *a, TimestampTz expires_at);
-extern int64 oms_release_line(OmsLevels *ls, int64 line_id, int64 qty, const char *state);
 extern int64 oms_release_line_at(OmsLevels *ls, int64 line_id, int64 location_id,
 								 int64 qty, const char *state);
 extern int	oms_hold_items(int64 hold_id, int64 **items);

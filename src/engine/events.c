@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * events.c
- *	  The events outbox: oms_emit_event() for engine and API files and the
+ *	  The events outbox: oms_emit_event_json() for engine and API files and the
  *	  SQL function oms.emit_event() for admins.  The consumer side (claim,
  *	  acknowledge, purge) is SQL in src/sql/30_events.sql.
  *
@@ -122,13 +122,6 @@ emit_event(const char *topic, const char *entity, int64 entity_id,
 	oms_announce_event(event_id);
 
 	return event_id;
-}
-
-int64
-oms_emit_event(const char *topic, const char *entity, int64 entity_id,
-			   Jsonb *payload)
-{
-	return emit_event(topic, entity, entity_id, entity_id != OMS_NO_ENTITY_ID, payload);
 }
 
 int64

@@ -26,13 +26,9 @@
 /*
  * Write one event and return its id.  topic is lowercase dotted words
  * ("order.confirmed"); entity may be NULL and entity_id OMS_NO_ENTITY_ID
- * for none; payload must be a JSON object, NULL for {}.  Connects to SPI itself, so it may be
- * called with or without an open SPI connection.
+ * for none; payload is the text of a JSON object, NULL for {}.  Connects to
+ * SPI itself, so it may be called with or without an open SPI connection.
  */
-extern int64 oms_emit_event(const char *topic, const char *entity,
-							int64 entity_id, Jsonb *payload);
-
-/* The same, with the payload as JSON text (NULL for {}). */
 extern int64 oms_emit_event_json(const char *topic, const char *entity,
 								 int64 entity_id, const char *payload_json);
 

@@ -37,15 +37,17 @@
 #include "engine/ledger.h"
 #include "engine/reorder.h"
 
-/* pg_advisory_xact_lock(OMS_REORDER_LOCK_KEY1, OMS_REORDER_LOCK_KEY2) */
-#define OMS_REORDER_LOCK_KEY1 7302515	/* 0x6f6d73, "oms" */
-#define OMS_REORDER_LOCK_KEY2 1
+/*
+ * The key of the advisory lock a run holds, (0x6f6d73 "oms", 1), as SQL
+ * text: the statement below is built from it, and README.md names it.
+ */
+#define OMS_REORDER_LOCK_KEYS "7302515, 1"
 
 static int	crossing_deferred = 0;
 
 
 static OmsPlan plan_lock = {
-	"SELECT pg_catalog.pg_advisory_xact_lock(7302515, 1)",
+	"SELECT pg_catalog.pg_advisory_xact_lock(" OMS_REORDER_LOCK_KEYS ")",
 	0, {InvalidOid}
 };
 static OmsPlan plan_lock_drafts = {
