@@ -31,6 +31,7 @@ OBJS = \
 	src/engine/reorder.o \
 	src/engine/guards.o \
 	src/engine/references.o \
+	src/api/inventory.o \
 	src/api/orders.o \
 	src/api/holds.o \
 	src/api/fulfillment.o \

@@ -24,6 +24,12 @@ extern int64 oms_insert_movement(int64 item_id, int64 location_id, const char *k
 								 const char *reason, const char *reference,
 								 int64 transfer_id, int64 *counted);
 
+/*
+ * Lock the level row of (item, location), creating it when missing; lock
+ * several in the global order (item, then location_id).
+ */
+extern void oms_lock_level(int64 item_id, int64 location_id);
+
 /* A location's id by code; OM003 names an unknown one. */
 extern int64 oms_location_id(const char *code);
 
