@@ -35,6 +35,7 @@ OBJS = \
 	src/api/orders.o \
 	src/api/holds.o \
 	src/api/fulfillment.o \
+	src/api/payments.o \
 	src/api/returns.o \
 	src/api/purchasing.o
 
