@@ -37,7 +37,8 @@ OBJS = \
 	src/api/fulfillment.o \
 	src/api/payments.o \
 	src/api/returns.o \
-	src/api/purchasing.o
+	src/api/purchasing.o \
+	src/api/reorder.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
