@@ -29,6 +29,7 @@ OBJS = \
 	src/engine/backorder.o \
 	src/engine/payment_ledger.o \
 	src/engine/reorder.o \
+	src/engine/purchase_orders.o \
 	src/engine/guards.o \
 	src/engine/references.o \
 	src/api/inventory.o \
