@@ -25,6 +25,7 @@ OBJS = \
 	src/engine/notifier.o \
 	src/engine/transitions.o \
 	src/engine/catalog.o \
+	src/engine/order.o \
 	src/engine/allocation.o \
 	src/engine/backorder.o \
 	src/engine/payment_ledger.o \

@@ -26,13 +26,12 @@
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
 
-#include "api/fulfillment.h"
-#include "api/orders.h"
 #include "base/jsonb_input.h"
 #include "base/oms.h"
 #include "engine/allocation.h"
 #include "engine/events.h"
 #include "engine/ledger.h"
+#include "engine/order.h"
 #include "engine/transitions.h"
 
 /* The order row as read under lock. */
@@ -131,14 +130,6 @@ static OmsPlan plan_insert_lines = {
 	" FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS d(line_id, item_id, qty)",
 	4, {INT8OID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID}
 };
-static OmsPlan plan_order_status = {
-	"UPDATE oms.sales_order SET status = $2 WHERE order_id = $1",
-	2, {INT8OID, TEXTOID}
-};
-static OmsPlan plan_shipment_status = {
-	"UPDATE oms.shipment SET status = $2 WHERE shipment_id = $1",
-	2, {INT8OID, TEXTOID}
-};
 static OmsPlan plan_tracking_taken = {
 	"SELECT shipment_number FROM oms.shipment"
 	" WHERE carrier_id = $1 AND tracking_number = $2 AND shipment_id <> $3",
@@ -221,59 +212,7 @@ static OmsPlan plan_bundles_cancelled = {
 	" WHERE b.line_id = x.bundle_id AND x.done IS NOT NULL",
 	1, {INT8ARRAYOID}
 };
-static OmsPlan plan_committed = {
-	"SELECT COALESCE(sum(sl.qty), 0)::bigint FROM oms.shipment_line sl"
-	" JOIN oms.shipment s ON s.shipment_id = sl.shipment_id"
-	" WHERE sl.line_id = $1 AND s.status IN ('pending', 'picking', 'packed')",
-	1, {INT8OID}
-};
 
-/* Per location: reserved units of the line that no open shipment holds. */
-static OmsPlan plan_uncommitted = {
-	"SELECT r.location_id, sum(r.qty)::bigint - COALESCE((SELECT sum(sl.qty)"
-	" FROM oms.shipment_line sl JOIN oms.shipment s ON s.shipment_id = sl.shipment_id"
-	" WHERE sl.line_id = $1 AND s.location_id = r.location_id"
-	" AND s.status IN ('pending', 'picking', 'packed')), 0)::bigint"
-	" FROM oms.reservation r WHERE r.line_id = $1 AND r.state = 'active'"
-	" GROUP BY r.location_id ORDER BY max(r.reservation_id) DESC",
-	1, {INT8OID}
-};
-static OmsPlan plan_open_shipments = {
-	"SELECT shipment_id FROM oms.shipment WHERE order_id = $1"
-	" AND status IN ('pending', 'picking', 'packed') ORDER BY shipment_id FOR UPDATE",
-	1, {INT8OID}
-};
-/*
- * The derived fields of an order from its stocked lines.  returned means
- * every open unit (ordered - cancelled) came back, not only every shipped
- * one: a line still to ship keeps the order partially_returned.  order_type
- * becomes backorder (preorder when a waiting unit is a pre-order item) once
- * any unit waits for stock, also when an edit or a return to sender
- * backorders it after placement; it never goes back to normal.
- */
-static OmsPlan plan_refresh = {
-	"WITH t AS (SELECT COALESCE(sum(l.qty_ordered - l.qty_cancelled), 0) AS open,"
-	" COALESCE(sum(l.qty_shipped), 0) AS shipped, COALESCE(sum(l.qty_delivered), 0) AS delivered,"
-	" COALESCE(sum(l.qty_returned), 0) AS returned,"
-	" bool_or(l.qty_backordered > 0 AND i.backorder_policy = 'preorder') AS preorder,"
-	" bool_or(l.qty_backordered > 0) AS backorder"
-	" FROM oms.order_line l JOIN oms.item i ON i.item_id = l.item_id"
-	" WHERE l.order_id = $1 AND l.kind <> 'bundle')"
-	" UPDATE oms.sales_order o SET order_type = CASE"
-	" WHEN o.order_type <> 'normal' THEN o.order_type"
-	" WHEN t.preorder THEN 'preorder' WHEN t.backorder THEN 'backorder' ELSE 'normal' END,"
-	" fulfillment_status = CASE"
-	" WHEN t.returned > 0 AND t.returned >= t.open THEN 'returned'"
-	" WHEN t.returned > 0 THEN 'partially_returned'"
-	" WHEN t.open > 0 AND t.delivered >= t.open THEN 'delivered'"
-	" WHEN t.delivered > 0 THEN 'partially_delivered'"
-	" WHEN t.open > 0 AND t.shipped >= t.open THEN 'shipped'"
-	" WHEN t.shipped > 0 THEN 'partially_shipped'"
-	" ELSE 'unfulfilled' END"
-	" FROM t WHERE o.order_id = $1"
-	" RETURNING o.fulfillment_status, o.status, t.open::bigint, t.shipped::bigint, t.delivered::bigint",
-	1, {INT8OID}
-};
 
 /* ----------------------------------------------------------------
  * Reading under lock
@@ -347,7 +286,7 @@ read_shipment_lines(int64 shipment_id, ShipLine **out)
 	return n;
 }
 
-/* Lock every level of the shipment's items (reserve.h protocol). */
+/* Lock every level of the shipment's items (allocation.h protocol). */
 static void
 lock_line_levels(int n, const ShipLine *lines, OmsLevels *ls)
 {
@@ -451,24 +390,6 @@ carrier_code(int64 carrier_id)
 	return oms_spi_text(0, 1);
 }
 
-static void
-set_order_status(int64 order_id, const char *status, const char *reason)
-{
-	Datum		args[2] = {Int64GetDatum(order_id), CStringGetTextDatum(status)};
-
-	oms_set_reason(reason);
-	oms_plan_exec(&plan_order_status, args, NULL, false, 0, SPI_OK_UPDATE);
-}
-
-static void
-set_shipment_status(int64 shipment_id, const char *status, const char *reason)
-{
-	Datum		args[2] = {Int64GetDatum(shipment_id), CStringGetTextDatum(status)};
-
-	oms_set_reason(reason);
-	oms_plan_exec(&plan_shipment_status, args, NULL, false, 0, SPI_OK_UPDATE);
-}
-
 /* Shipments are made for confirmed and processing orders only. */
 static void
 check_order_ships(const ShipOrder *o, bool check_payment)
@@ -511,94 +432,6 @@ is_open_status(const char *status)
 {
 	return strcmp(status, "pending") == 0 || strcmp(status, "picking") == 0 ||
 		strcmp(status, "packed") == 0;
-}
-
-/* ----------------------------------------------------------------
- * Entry points for orders.c and returns
- * ----------------------------------------------------------------
- */
-int64
-oms_line_committed(int64 line_id)
-{
-	Datum		arg[1] = {Int64GetDatum(line_id)};
-	bool		isnull;
-
-	oms_plan_exec(&plan_committed, arg, NULL, false, 1, SPI_OK_SELECT);
-	return oms_spi_int64(0, 1, &isnull);
-}
-
-int64
-oms_release_uncommitted(OmsLevels *ls, int64 line_id, int64 qty, const char *state)
-{
-	Datum		arg[1] = {Int64GetDatum(line_id)};
-	int			n;
-	int			i;
-	int64	   *locs;
-	int64	   *free_units;
-	int64		released = 0;
-	bool		isnull;
-
-	n = oms_plan_exec(&plan_uncommitted, arg, NULL, false, 0, SPI_OK_SELECT);
-	locs = palloc(sizeof(int64) * Max(n, 1));
-	free_units = palloc(sizeof(int64) * Max(n, 1));
-	for (i = 0; i < n; i++)
-	{
-		locs[i] = oms_spi_int64(i, 1, &isnull);
-		free_units[i] = oms_spi_int64(i, 2, &isnull);
-	}
-	for (i = 0; i < n && released < qty; i++)
-	{
-		int64		take = Min(qty - released, free_units[i]);
-
-		CHECK_FOR_INTERRUPTS();
-		if (take > 0)
-			released += oms_release_line_at(ls, line_id, locs[i], take, state);
-	}
-	return released;
-}
-
-int
-oms_cancel_open_shipments(int64 order_id)
-{
-	Datum		arg[1] = {Int64GetDatum(order_id)};
-	int			n;
-	int			i;
-	int64	   *ids;
-	bool		isnull;
-
-	n = oms_plan_exec(&plan_open_shipments, arg, NULL, false, 0, SPI_OK_SELECT);
-	ids = palloc(sizeof(int64) * Max(n, 1));
-	for (i = 0; i < n; i++)
-		ids[i] = oms_spi_int64(i, 1, &isnull);
-	for (i = 0; i < n; i++)
-		set_shipment_status(ids[i], "cancelled", oms_reason);
-	return n;
-}
-
-char *
-oms_fulfillment_refresh(int64 order_id)
-{
-	Datum		arg[1] = {Int64GetDatum(order_id)};
-	char	   *fstatus;
-	char	   *status;
-	int64		open;
-	int64		shipped;
-	int64		delivered;
-	bool		isnull;
-
-	oms_plan_exec(&plan_refresh, arg, NULL, false, 0, SPI_OK_UPDATE_RETURNING);
-	fstatus = oms_spi_text(0, 1);
-	status = oms_spi_text(0, 2);
-	open = oms_spi_int64(0, 3, &isnull);
-	shipped = oms_spi_int64(0, 4, &isnull);
-	delivered = oms_spi_int64(0, 5, &isnull);
-
-	if (strcmp(status, "processing") == 0 && open > 0 && delivered >= open)
-		set_order_status(order_id, "completed", "every unit delivered or cancelled");
-	else if (open == 0 && shipped == 0 &&
-			 strcmp(status, "cancelled") != 0 && strcmp(status, "completed") != 0)
-		set_order_status(order_id, "cancelled", "every unit cancelled");
-	return fstatus;
 }
 
 /* ----------------------------------------------------------------
@@ -829,7 +662,7 @@ oms_create_shipment(PG_FUNCTION_ARGS)
 
 	shipment_id = create_shipment(&o, location_id, loc, which, carrier_id, service_level, 0, &number);
 	if (strcmp(o.status, "confirmed") == 0)
-		set_order_status(o.order_id, "processing", psprintf("shipment %s created", number));
+		oms_order_set_status(o.order_id, "processing", psprintf("shipment %s created", number));
 	oms_set_reason(NULL);
 	oms_spi_finish();
 	PG_RETURN_INT64(shipment_id);
@@ -898,9 +731,9 @@ oms_ship(PG_FUNCTION_ARGS)
 
 	/* a shipment handed over straight away was picked and packed on the way */
 	if (strcmp(s.status, "pending") == 0)
-		set_shipment_status(s.shipment_id, "picking", "picked as it shipped");
+		oms_shipment_set_status(s.shipment_id, "picking", "picked as it shipped");
 	if (strcmp(s.status, "packed") != 0)
-		set_shipment_status(s.shipment_id, "packed", "packed as it shipped");
+		oms_shipment_set_status(s.shipment_id, "packed", "packed as it shipped");
 
 	/* consume exactly the reserved units, then let them leave the ledger */
 	n = read_shipment_lines(s.shipment_id, &lines);
@@ -961,7 +794,7 @@ oms_ship(PG_FUNCTION_ARGS)
 
 	(void) oms_fulfillment_refresh(o.order_id);
 	if (strcmp(o.status, "confirmed") == 0)
-		set_order_status(o.order_id, "processing", psprintf("shipment %s shipped", s.number));
+		oms_order_set_status(o.order_id, "processing", psprintf("shipment %s shipped", s.number));
 	oms_set_reason(NULL);
 	oms_spi_finish();
 	PG_RETURN_DATUM(eta);
@@ -1054,7 +887,7 @@ cancel_lost(const ShipOrder *o, const ShipRow *s, const char *reason)
 							 psprintf("\"shipment_number\": \"%s\", \"order_number\": \"%s\","
 									  " \"tracking_number\": %s, \"lost\": true",
 									  s->number, o->number, oms_json_quote(s->tracking)));
-	set_shipment_status(s->shipment_id, "cancelled", reason ? reason : "lost, not re-shipped");
+	oms_shipment_set_status(s->shipment_id, "cancelled", reason ? reason : "lost, not re-shipped");
 	n = read_shipment_lines(s->shipment_id, &lines);
 	line_arrays(n, lines, args);
 	oms_plan_exec(&plan_lines_rts_cancel, args, NULL, false, 0, SPI_OK_UPDATE);
@@ -1098,7 +931,7 @@ oms_advance_shipment(PG_FUNCTION_ARGS)
 		PG_RETURN_TEXT_P(cstring_to_text(to));
 	}
 	/* the guard refuses what the shipment machine does not allow (OM002) */
-	set_shipment_status(s.shipment_id, to, reason);
+	oms_shipment_set_status(s.shipment_id, to, reason);
 	oms_set_reason(NULL);
 	oms_spi_finish();
 	PG_RETURN_TEXT_P(cstring_to_text(to));
@@ -1255,7 +1088,7 @@ oms_return_to_sender(PG_FUNCTION_ARGS)
 							 psprintf("\"shipment_number\": \"%s\", \"order_number\": \"%s\","
 									  " \"tracking_number\": %s, \"then\": \"%s\"",
 									  s.number, o.number, oms_json_quote(s.tracking), then_do));
-	set_shipment_status(s.shipment_id, "returned_to_sender", reason);
+	oms_shipment_set_status(s.shipment_id, "returned_to_sender", reason);
 
 	n = read_shipment_lines(s.shipment_id, &lines);
 	lock_line_levels(n, lines, &ls);

@@ -27,14 +27,13 @@
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
-#include "api/fulfillment.h"
-#include "api/orders.h"
 #include "base/jsonb_input.h"
 #include "base/oms.h"
 #include "engine/allocation.h"
 #include "engine/events.h"
 #include "engine/idempotency.h"
 #include "engine/ledger.h"
+#include "engine/order.h"
 #include "engine/transitions.h"
 
 /* One order line as read back under lock. */
@@ -76,7 +75,6 @@ static void lock_order_levels(int nlines, LineRow *lines, int nextra, int64 *ext
 static int64 open_units(const LineRow *l);
 static int64 cancel_line_units(OmsLevels *ls, LineRow *l, int64 qty);
 static void write_line(const LineRow *l);
-static void set_status(int64 order_id, const char *status, const char *reason);
 
 static const char *const service_levels[] = {"ground", "air", "express", "same_day", NULL};
 static const char *const payment_requirements[] = {"none", "authorized", "captured", NULL};
@@ -175,24 +173,9 @@ static OmsPlan plan_line_price = {
 	"UPDATE oms.order_line SET unit_price = $2 WHERE line_id = $1",
 	2, {INT8OID, NUMERICOID}
 };
-static OmsPlan plan_status = {
-	"UPDATE oms.sales_order SET status = $2 WHERE order_id = $1",
-	2, {INT8OID, TEXTOID}
-};
 static OmsPlan plan_held_from = {
 	"SELECT from_status FROM oms.status_history WHERE machine = 'order' AND entity_id = $1"
 	" AND to_status = 'on_hold' ORDER BY history_id DESC LIMIT 1",
-	1, {INT8OID}
-};
-static OmsPlan plan_subtotal_new = {
-	"SELECT COALESCE((SELECT sum(unit_price * (qty_ordered - qty_cancelled))"
-	" FROM oms.order_line WHERE order_id = $1 AND kind <> 'component'), 0), tax, shipping, order_number"
-	" FROM oms.sales_order WHERE order_id = $1",
-	1, {INT8OID}
-};
-static OmsPlan plan_subtotal = {
-	"UPDATE oms.sales_order SET subtotal = COALESCE((SELECT sum(unit_price * (qty_ordered - qty_cancelled))"
-	" FROM oms.order_line WHERE order_id = $1 AND kind <> 'component'), 0) WHERE order_id = $1",
 	1, {INT8OID}
 };
 
@@ -361,65 +344,6 @@ validate_ship_to(Jsonb *ship_to, OmsShipTo *to)
 						has_lat ? "longitude" : "latitude"),
 				 errdetail("Give both coordinates or neither.")));
 	to->has_coords = has_lat && has_lon;
-}
-
-/*
- * An order's subtotal, tax, shipping and total are numeric(14,2): refuse a
- * call that would take any of them to 1e12 or more (22003 naming the total)
- * instead of failing on the column with a raw overflow.  number names the
- * order (NULL while it is being placed).
- */
-void
-oms_check_order_total(Numeric subtotal, Numeric tax, Numeric shipping, const char *number)
-{
-	Numeric		total = subtotal;
-	Numeric		limit = int64_to_numeric(OMS_MONEY_LIMIT);
-
-	if (tax)
-		total = DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(total),
-													NumericGetDatum(tax)));
-	if (shipping)
-		total = DatumGetNumeric(DirectFunctionCall2(numeric_add, NumericGetDatum(total),
-													NumericGetDatum(shipping)));
-	if (DatumGetBool(DirectFunctionCall2(numeric_ge, NumericGetDatum(total), NumericGetDatum(limit))))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 number ?
-				 errmsg("order total %s of order %s is out of range",
-						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(total))), number) :
-				 errmsg("order total %s is out of range",
-						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(total)))),
-				 errdetail("Subtotal %s, tax %s, shipping %s: an order's amounts are numeric(14,2), at most 999999999999.99.",
-						   DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(subtotal))),
-						   tax ? DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(tax))) : "0.00",
-						   shipping ? DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(shipping))) : "0.00")));
-}
-
-static void
-set_status(int64 order_id, const char *status, const char *reason)
-{
-	Datum		args[2] = {Int64GetDatum(order_id), CStringGetTextDatum(status)};
-
-	oms_set_reason(reason);
-	oms_plan_exec(&plan_status, args, NULL, false, 0, SPI_OK_UPDATE);
-}
-
-void
-oms_order_recompute_subtotal(int64 order_id)
-{
-	Datum		args[1] = {Int64GetDatum(order_id)};
-	bool		isnull;
-
-	if (oms_plan_exec(&plan_subtotal_new, args, NULL, false, 1, SPI_OK_SELECT) == 1)
-	{
-		Datum		sub = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		Datum		tax = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
-		Datum		shipping = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull);
-
-		oms_check_order_total(DatumGetNumeric(sub), DatumGetNumeric(tax), DatumGetNumeric(shipping),
-							  oms_spi_text(0, 4));
-	}
-	oms_plan_exec(&plan_subtotal, args, NULL, false, 0, SPI_OK_UPDATE);
 }
 
 /* ----------------------------------------------------------------
@@ -1098,7 +1022,7 @@ finish_placement(const PlaceRequest *req, const Placement *p)
 							psprintf("{\"order_number\": \"%s\", \"backordered_units\": " INT64_FORMAT "}",
 									 p->order_number, p->backordered_units));
 	if (req->confirm)
-		set_status(p->order_id, "confirmed", "confirmed at placement");
+		oms_order_set_status(p->order_id, "confirmed", "confirmed at placement");
 }
 
 PG_FUNCTION_INFO_V1(oms_place_order);
@@ -1310,7 +1234,7 @@ move_order(FunctionCallInfo fcinfo, const char *to)
 			(target = oms_spi_text(0, 1)) == NULL)
 			target = "pending";
 	}
-	set_status(order_id, target, reason);
+	oms_order_set_status(order_id, target, reason);
 	/* released after its last delivery: it completes now */
 	if (strcmp(target, "processing") == 0)
 		(void) oms_fulfillment_refresh(order_id);
@@ -1480,7 +1404,7 @@ oms_cancel_order(PG_FUNCTION_ARGS)
 	}
 	oms_order_recompute_subtotal(order_id);
 	if (open_after == 0 && shipped == 0)
-		set_status(order_id, "cancelled", reason ? reason : "cancelled");
+		oms_order_set_status(order_id, "cancelled", reason ? reason : "cancelled");
 	else
 	{
 		if (cancelled > 0)

@@ -26,13 +26,13 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-#include "api/fulfillment.h"
 #include "api/returns.h"
 #include "base/jsonb_input.h"
 #include "base/oms.h"
 #include "engine/allocation.h"
 #include "engine/events.h"
 #include "engine/ledger.h"
+#include "engine/order.h"
 #include "engine/payment_ledger.h"
 #include "engine/transitions.h"
 
@@ -498,7 +498,7 @@ receive_sku(RmaLine *lines, int n, const char *sku, int64 qty, bool damaged, con
 						sku, r->number, authorized)));
 }
 
-/* Lock the levels of the RMA's items (reserve.h protocol). */
+/* Lock the levels of the RMA's items (allocation.h protocol). */
 static void
 lock_rma_levels(int n, const RmaLine *lines)
 {

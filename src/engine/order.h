@@ -1,22 +1,42 @@
 /*-------------------------------------------------------------------------
  *
- * fulfillment.h
- *	  Shipments (fulfillment.c) as seen by the order and return code.
+ * order.h
+ *	  The order model (order.c) shared by the order, fulfillment and
+ *	  returns APIs.
  *
  * A unit of an order line that sits in an open shipment (pending, picking
  * or packed) is "committed": it stays reserved at the shipment's location
  * until the shipment ships or is cancelled, and cancel or edit may not take
  * it.  Callers hold the order row and the levels of the line's item
- * (reserve.h protocol) and are connected to SPI.
+ * (allocation.h protocol) and are connected to SPI.
  *
  *-------------------------------------------------------------------------
  */
-#ifndef OMS_FULFILLMENT_H
-#define OMS_FULFILLMENT_H
+#ifndef OMS_ORDER_H
+#define OMS_ORDER_H
 
 #include "postgres.h"
 
+#include "utils/numeric.h"
+
 #include "engine/allocation.h"
+
+/* Move an order or a shipment to status, recorded with reason (oms.reason). */
+extern void oms_order_set_status(int64 order_id, const char *status, const char *reason);
+extern void oms_shipment_set_status(int64 shipment_id, const char *status, const char *reason);
+
+/*
+ * Set the order's subtotal from its lines again (unit price x units not
+ * cancelled; a bundle line carries the price of its components).
+ */
+extern void oms_order_recompute_subtotal(int64 order_id);
+
+/*
+ * 22003 when subtotal + tax + shipping would not fit numeric(14,2); number
+ * names the order (NULL while it is being placed).
+ */
+extern void oms_check_order_total(Numeric subtotal, Numeric tax, Numeric shipping,
+								  const char *number);
 
 /* Units of the line in open shipments. */
 extern int64 oms_line_committed(int64 line_id);
@@ -34,10 +54,9 @@ extern int	oms_cancel_open_shipments(int64 order_id);
 /*
  * Derive the order's fulfillment_status from its line quantities
  * (unfulfilled, partially_shipped, shipped, partially_delivered, delivered,
- * partially_returned, returned) and
- * complete (or cancel) the order when nothing is left to deliver.  Returns
- * the fulfillment status (palloc'd).
+ * partially_returned, returned) and complete (or cancel) the order when
+ * nothing is left to deliver.  Returns the fulfillment status (palloc'd).
  */
 extern char *oms_fulfillment_refresh(int64 order_id);
 
-#endif							/* OMS_FULFILLMENT_H */
+#endif							/* OMS_ORDER_H */
