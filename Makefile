@@ -26,6 +26,7 @@ OBJS = \
 	src/engine/transitions.o \
 	src/engine/catalog.o \
 	src/engine/order.o \
+	src/engine/placement.o \
 	src/engine/allocation.o \
 	src/engine/backorder.o \
 	src/engine/payment_ledger.o \

@@ -477,3 +477,44 @@ oms_object_double(Jsonb *obj, const char *key, double *out)
 	}
 	return false;
 }
+
+/*
+ * The same sku twice in one order is merged into one line when the unit
+ * prices agree, and refused when they differ.
+ */
+void
+oms_merge_duplicate_lines(int *n, OmsLineInput *in)
+{
+	int			i;
+	int			j;
+	int			out = 0;
+
+	for (i = 0; i < *n; i++)
+	{
+		bool		merged = false;
+
+		for (j = 0; j < out && !merged; j++)
+		{
+			bool		same_price;
+
+			if (strcmp(in[j].sku, in[i].sku) != 0)
+				continue;
+			if (in[i].unit_price == NULL || in[j].unit_price == NULL)
+				same_price = (in[i].unit_price == NULL && in[j].unit_price == NULL);
+			else
+				same_price = DatumGetBool(DirectFunctionCall2(numeric_eq,
+															  NumericGetDatum(in[i].unit_price),
+															  NumericGetDatum(in[j].unit_price)));
+			if (!same_price)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("sku \"%s\" appears twice in lines with different unit prices", in[i].sku),
+						 errdetail("Lines of the same sku are merged only when their unit prices agree.")));
+			in[j].qty = oms_add_qty(in[j].qty, in[i].qty, "line quantity");
+			merged = true;
+		}
+		if (!merged)
+			in[out++] = in[i];
+	}
+	*n = out;
+}

@@ -22,6 +22,11 @@ typedef struct OmsLineInput
 
 extern int	oms_parse_lines(Jsonb *lines, const char *argname, bool with_price,
 							OmsLineInput **out);
+/*
+ * The same sku twice in one list is merged into one line when the unit
+ * prices agree, and refused (22023) when they differ.
+ */
+extern void oms_merge_duplicate_lines(int *n, OmsLineInput *in);
 extern int	oms_parse_changes(Jsonb *changes, OmsLineInput **out);
 /* Money columns are numeric(14,2): amounts and totals stay below this. */
 #define OMS_MONEY_LIMIT INT64CONST(1000000000000)

@@ -15,6 +15,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/numeric.h"
@@ -35,6 +36,17 @@ static OmsPlan plan_subtotal = {
 	"UPDATE oms.sales_order SET subtotal = COALESCE((SELECT sum(unit_price * (qty_ordered - qty_cancelled))"
 	" FROM oms.order_line WHERE order_id = $1 AND kind <> 'component'), 0) WHERE order_id = $1",
 	1, {INT8OID}
+};
+static OmsPlan plan_lines_insert = {
+	"INSERT INTO oms.order_line (order_id, line_no, item_id, kind, parent_line_id, qty_ordered,"
+	" qty_reserved, qty_backordered, unit_price)"
+	" SELECT $1, d.line_no, d.item_id, d.kind, p.line_id, d.qty, d.res, d.back, d.price"
+	" FROM unnest($2::int8[], $3::int8[], $4::text[], $5::int8[], $6::int8[], $7::int8[], $8::int8[], $9::numeric[])"
+	" AS d(line_no, item_id, kind, parent_no, qty, res, back, price)"
+	" LEFT JOIN oms.order_line p ON p.order_id = $1 AND p.line_no = d.parent_no"
+	" ORDER BY d.line_no RETURNING line_id, line_no",
+	9, {INT8OID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT8ARRAYOID,
+	INT8ARRAYOID, INT8ARRAYOID, NUMERICARRAYOID}
 };
 static OmsPlan plan_order_status = {
 	"UPDATE oms.sales_order SET status = $2 WHERE order_id = $1",
@@ -253,4 +265,29 @@ oms_fulfillment_refresh(int64 order_id)
 			 strcmp(status, "cancelled") != 0 && strcmp(status, "completed") != 0)
 		oms_order_set_status(order_id, "cancelled", "every unit cancelled");
 	return fstatus;
+}
+
+/*
+ * Insert n order lines in one statement: line numbers, items, kinds (text
+ * datums), parent line numbers (0 for none), quantities ordered, reserved
+ * and backordered, unit prices (numeric datums).  Returns the rows
+ * inserted; SPI_tuptable holds each one's line_id and line_no.
+ */
+int
+oms_order_lines_insert(int64 order_id, int n, const int64 *no, const int64 *item,
+					   Datum *kind, const int64 *parent_no, const int64 *qty,
+					   const int64 *reserved, const int64 *backordered, Datum *price)
+{
+	Datum		args[9];
+
+	args[0] = Int64GetDatum(order_id);
+	args[1] = oms_int8_array(n, no);
+	args[2] = oms_int8_array(n, item);
+	args[3] = PointerGetDatum(construct_array(kind, n, TEXTOID, -1, false, TYPALIGN_INT));
+	args[4] = oms_int8_array(n, parent_no);
+	args[5] = oms_int8_array(n, qty);
+	args[6] = oms_int8_array(n, reserved);
+	args[7] = oms_int8_array(n, backordered);
+	args[8] = PointerGetDatum(construct_array(price, n, NUMERICOID, -1, false, TYPALIGN_INT));
+	return oms_plan_exec(&plan_lines_insert, args, NULL, false, 0, SPI_OK_INSERT_RETURNING);
 }

@@ -38,6 +38,16 @@ extern void oms_order_recompute_subtotal(int64 order_id);
 extern void oms_check_order_total(Numeric subtotal, Numeric tax, Numeric shipping,
 								  const char *number);
 
+/*
+ * Insert n order lines in one statement (kinds and prices as text and
+ * numeric datums, parent line numbers 0 for none).  Returns the rows
+ * inserted; SPI_tuptable holds each one's line_id and line_no.
+ */
+extern int	oms_order_lines_insert(int64 order_id, int n, const int64 *no, const int64 *item,
+								   Datum *kind, const int64 *parent_no, const int64 *qty,
+								   const int64 *reserved, const int64 *backordered,
+								   Datum *price);
+
 /* Units of the line in open shipments. */
 extern int64 oms_line_committed(int64 line_id);
 
