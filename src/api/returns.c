@@ -34,6 +34,7 @@
 #include "engine/ledger.h"
 #include "engine/order.h"
 #include "engine/payment_ledger.h"
+#include "engine/placement.h"
 #include "engine/transitions.h"
 
 int			oms_return_window_days = 30;
@@ -250,11 +251,12 @@ static OmsPlan plan_rma_exchange = {
 	" WHERE r.rma_id = $1",
 	1, {INT8OID}
 };
-static OmsPlan plan_place_exchange = {
-	"SELECT oms.place_order($1, $2, $3::jsonb, pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
-	" 'channel_order_ref', $4, 'ship_to', $5::jsonb, 'service_level', $6, 'currency', $7,"
-	" 'confirm', true, 'payment_required', 'none')))",
-	7, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID}
+/* The lines and options of an exchange's replacement order. */
+static OmsPlan plan_exchange_request = {
+	"SELECT $1::jsonb, pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
+	" 'channel_order_ref', $2, 'ship_to', $3::jsonb, 'service_level', $4, 'currency', $5,"
+	" 'confirm', true, 'payment_required', 'none'))",
+	5, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID}
 };
 static OmsPlan plan_order_number = {
 	"SELECT order_number FROM oms.sales_order WHERE order_id = $1",
@@ -1193,6 +1195,50 @@ oms_inspect_return(PG_FUNCTION_ARGS)
 	PG_RETURN_TEXT_P(cstring_to_text(r.status));
 }
 
+/*
+ * Place an exchange's replacement order through the engine's entry point
+ * (engine/placement.c), as oms.place_order(email, channel, lines, options)
+ * would: the settings it changes (oms.reason) are restored afterwards, as
+ * the SQL function's SET clause restores them.  A NULL argument is stored
+ * as SQL NULL, so that lines NULL is refused as place_order refuses it.
+ */
+static int64
+place_exchange(const char *xlines, const char *email, const char *channel,
+			   const char *rma_number, const char *ship_to,
+			   const char *service_level, const char *currency)
+{
+	const char *text[5] = {xlines, rma_number, ship_to, service_level, currency};
+	Datum		args[5];
+	char		nulls[5];
+	bool		lines_null;
+	bool		options_null;
+	Jsonb	   *lines;
+	Jsonb	   *options;
+	int			nest;
+	int64		order_id;
+	int			i;
+
+	for (i = 0; i < 5; i++)
+	{
+		args[i] = text[i] ? CStringGetTextDatum(text[i]) : (Datum) 0;
+		nulls[i] = text[i] ? ' ' : 'n';
+	}
+	oms_plan_exec(&plan_exchange_request, args, nulls, false, 1, SPI_OK_SELECT);
+	args[0] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &lines_null);
+	args[1] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &options_null);
+	if (lines_null)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lines must not be null")));
+	lines = DatumGetJsonbPCopy(args[0]);
+	options = options_null ? NULL : DatumGetJsonbPCopy(args[1]);
+
+	nest = NewGUCNestLevel();
+	order_id = oms_place_order_internal(email, channel, lines, options);
+	AtEOXact_GUC(true, nest);
+	return order_id;
+}
+
 /* ----------------------------------------------------------------
  * complete_return
  * ----------------------------------------------------------------
@@ -1206,8 +1252,8 @@ oms_complete_return(PG_FUNCTION_ARGS)
 	char	   *reason = oms_text_arg(fcinfo, 1, "reason", false);
 	RmaOrder	o;
 	RmaRow		r;
-	Datum		args[7];
-	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
+	Datum		args[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
 	bool		isnull;
 	char	   *xvalue = "0";
 	char	   *value;
@@ -1262,16 +1308,8 @@ oms_complete_return(PG_FUNCTION_ARGS)
 							r.number, xvalue, value),
 					 errhint("Exchange for less or turn the return into a refund with oms.change_return(), then complete it.")));
 		/* the replacement order, placed like any order: it reserves stock */
-		args[0] = CStringGetTextDatum(email);
-		args[1] = CStringGetTextDatum(channel);
-		args[2] = CStringGetTextDatum(xlines);
-		args[3] = CStringGetTextDatum(r.number);
-		args[4] = ship_to ? CStringGetTextDatum(ship_to) : (Datum) 0;
-		nulls[4] = ship_to ? ' ' : 'n';
-		args[5] = CStringGetTextDatum(service_level);
-		args[6] = CStringGetTextDatum(currency);
-		oms_plan_exec(&plan_place_exchange, args, nulls, false, 1, SPI_OK_SELECT);
-		exchange_id = oms_spi_int64(0, 1, &isnull);
+		exchange_id = place_exchange(xlines, email, channel, r.number, ship_to,
+									 service_level, currency);
 		args[0] = Int64GetDatum(exchange_id);
 		oms_plan_exec(&plan_order_number, args, NULL, false, 1, SPI_OK_SELECT);
 		exchange_number = oms_spi_text(0, 1);
