@@ -18,8 +18,6 @@
 
 #include "utils/jsonb.h"
 
-#define OMS_EVENTS_CHANNEL "oms_events"
-
 /* entity_id of an event about no particular row (stored as NULL) */
 #define OMS_NO_ENTITY_ID PG_INT64_MIN
 

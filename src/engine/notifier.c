@@ -48,7 +48,6 @@
 #include "utils/timestamp.h"
 
 #include "base/oms.h"
-#include "engine/events.h"
 #include "engine/notifier.h"
 
 /* One notifier per database; more databases than this notify the old way. */

@@ -14,6 +14,9 @@
 #include "access/xact.h"
 #include "utils/guc.h"
 
+/* The channel LISTEN consumers wait on. */
+#define OMS_EVENTS_CHANNEL "oms_events"
+
 /* oms.notify_events */
 typedef enum OmsNotifyMode
 {
