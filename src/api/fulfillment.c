@@ -32,19 +32,8 @@
 #include "engine/events.h"
 #include "engine/ledger.h"
 #include "engine/order.h"
+#include "engine/payment_ledger.h"
 #include "engine/transitions.h"
-
-/* The order row as read under lock. */
-typedef struct ShipOrder
-{
-	int64		order_id;
-	char	   *number;
-	char	   *status;
-	char	   *service_level;
-	char	   *payment_required;
-	char	   *payment_status;
-	bool		payment_ok;
-} ShipOrder;
 
 /* The shipment row as read under lock. */
 typedef struct ShipRow
@@ -70,12 +59,6 @@ typedef struct ShipLine
 
 static const char *const service_levels[] = {"ground", "air", "express", "same_day", NULL};
 
-static OmsPlan plan_order_lock = {
-	"SELECT order_number, status, service_level, payment_required, payment_status,"
-	" oms.payment_satisfied(payment_required, payment_status)"
-	" FROM oms.sales_order WHERE order_id = $1 FOR UPDATE",
-	1, {INT8OID}
-};
 static OmsPlan plan_shipment_order = {
 	"SELECT order_id FROM oms.shipment WHERE shipment_id = $1",
 	1, {INT8OID}
@@ -214,32 +197,9 @@ static OmsPlan plan_bundles_cancelled = {
 };
 
 
-/* ----------------------------------------------------------------
- * Reading under lock
- * ----------------------------------------------------------------
- */
-static void
-lock_order(int64 order_id, ShipOrder *o)
-{
-	Datum		arg[1] = {Int64GetDatum(order_id)};
-	bool		isnull;
-
-	if (oms_plan_exec(&plan_order_lock, arg, NULL, false, 1, SPI_OK_SELECT) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
-				 errmsg("unknown order " INT64_FORMAT, order_id)));
-	o->order_id = order_id;
-	o->number = oms_spi_text(0, 1);
-	o->status = oms_spi_text(0, 2);
-	o->service_level = oms_spi_text(0, 3);
-	o->payment_required = oms_spi_text(0, 4);
-	o->payment_status = oms_spi_text(0, 5);
-	o->payment_ok = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 6, &isnull));
-}
-
 /* Lock the order of a shipment, then the shipment. */
 static void
-lock_shipment(int64 shipment_id, ShipOrder *o, ShipRow *s)
+lock_shipment(int64 shipment_id, OmsOrder *o, ShipRow *s)
 {
 	Datum		arg[1] = {Int64GetDatum(shipment_id)};
 	bool		isnull;
@@ -248,7 +208,7 @@ lock_shipment(int64 shipment_id, ShipOrder *o, ShipRow *s)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
 				 errmsg("unknown shipment " INT64_FORMAT, shipment_id)));
-	lock_order(oms_spi_int64(0, 1, &isnull), o);
+	oms_order_lock(oms_spi_int64(0, 1, &isnull), o);
 	oms_plan_exec(&plan_shipment_lock, arg, NULL, false, 1, SPI_OK_SELECT);
 	s->shipment_id = shipment_id;
 	s->number = oms_spi_text(0, 1);
@@ -392,14 +352,14 @@ carrier_code(int64 carrier_id)
 
 /* Shipments are made for confirmed and processing orders only. */
 static void
-check_order_ships(const ShipOrder *o, bool check_payment)
+check_order_ships(const OmsOrder *o, bool check_payment)
 {
 	if (strcmp(o->status, "confirmed") != 0 && strcmp(o->status, "processing") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_INVALID_TRANSITION),
 				 errmsg("order %s is %s: it cannot ship", o->number, o->status),
 				 errdetail("Orders ship when they are confirmed or processing.")));
-	if (check_payment && !o->payment_ok)
+	if (check_payment && !oms_payment_satisfies(o->payment_required, o->payment_status))
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_PAYMENT_REQUIRED),
 				 errmsg("order %s needs a payment %s before it ships (payment status %s)",
@@ -412,7 +372,7 @@ check_order_ships(const ShipOrder *o, bool check_payment)
  * open return, cannot also come back unshipped (lost, returned to sender).
  */
 static void
-check_not_returned(const ShipOrder *o, const ShipRow *s, const char *doing)
+check_not_returned(const OmsOrder *o, const ShipRow *s, const char *doing)
 {
 	Datum		arg[1] = {Int64GetDatum(s->shipment_id)};
 	bool		isnull;
@@ -454,7 +414,7 @@ typedef struct AtLine
 
 /* Put qty units of sku (an item or component line) into the shipment. */
 static void
-take_sku(const ShipOrder *o, const char *loc, AtLine *lines, int n,
+take_sku(const OmsOrder *o, const char *loc, AtLine *lines, int n,
 		 const char *sku, int64 parent_line_id, int64 qty)
 {
 	int64		left = qty;
@@ -493,7 +453,7 @@ take_sku(const ShipOrder *o, const char *loc, AtLine *lines, int n,
  * stores its number in *number.
  */
 static int64
-create_shipment(ShipOrder *o, int64 location_id, const char *loc, Jsonb *which,
+create_shipment(OmsOrder *o, int64 location_id, const char *loc, Jsonb *which,
 				int64 carrier_id, const char *service_level, int64 replaces,
 				char **number)
 {
@@ -637,7 +597,7 @@ oms_create_shipment(PG_FUNCTION_ARGS)
 	Jsonb	   *options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
 	char	   *carrier;
 	char	   *service_level;
-	ShipOrder	o;
+	OmsOrder	o;
 	int64		location_id;
 	int64		carrier_id = 0;
 	int64		shipment_id;
@@ -652,7 +612,7 @@ oms_create_shipment(PG_FUNCTION_ARGS)
 		check_service_level(service_level);
 
 	oms_spi_connect();
-	lock_order(PG_GETARG_INT64(0), &o);
+	oms_order_lock(PG_GETARG_INT64(0), &o);
 	check_order_ships(&o, true);
 	location_id = oms_location_id(loc);
 	if (service_level == NULL)
@@ -681,7 +641,7 @@ oms_ship(PG_FUNCTION_ARGS)
 	char	   *carrier = oms_text_arg(fcinfo, 1, "carrier", false);
 	char	   *tracking = oms_text_arg(fcinfo, 2, "tracking_number", true);
 	char	   *service_level = oms_text_arg(fcinfo, 3, "service_level", false);
-	ShipOrder	o;
+	OmsOrder	o;
 	ShipRow		s;
 	ShipLine   *lines;
 	int			n;
@@ -810,7 +770,7 @@ PG_FUNCTION_INFO_V1(oms_deliver);
 Datum
 oms_deliver(PG_FUNCTION_ARGS)
 {
-	ShipOrder	o;
+	OmsOrder	o;
 	ShipRow		s;
 	ShipLine   *lines;
 	int			n;
@@ -870,7 +830,7 @@ oms_deliver(PG_FUNCTION_ARGS)
  * delivered completes instead of staying processing for ever.
  */
 static void
-cancel_lost(const ShipOrder *o, const ShipRow *s, const char *reason)
+cancel_lost(const OmsOrder *o, const ShipRow *s, const char *reason)
 {
 	ShipLine   *lines;
 	int			n;
@@ -904,7 +864,7 @@ oms_advance_shipment(PG_FUNCTION_ARGS)
 {
 	char	   *to = oms_text_arg(fcinfo, 1, "to_status", true);
 	char	   *reason = oms_text_arg(fcinfo, 2, "reason", false);
-	ShipOrder	o;
+	OmsOrder	o;
 	ShipRow		s;
 
 	if (PG_ARGISNULL(0))
@@ -949,7 +909,7 @@ Datum
 oms_reship(PG_FUNCTION_ARGS)
 {
 	char	   *loc = oms_text_arg(fcinfo, 1, "location", false);
-	ShipOrder	o;
+	OmsOrder	o;
 	ShipRow		s;
 	ShipLine   *lines;
 	int			n;
@@ -1059,7 +1019,7 @@ oms_return_to_sender(PG_FUNCTION_ARGS)
 	char	   *then_do = oms_text_arg(fcinfo, 1, "then_do", true);
 	char	   *reason = oms_text_arg(fcinfo, 2, "reason", false);
 	bool		reship;
-	ShipOrder	o;
+	OmsOrder	o;
 	ShipRow		s;
 	ShipLine   *lines;
 	int			n;

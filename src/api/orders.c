@@ -71,11 +71,6 @@ static int64 cancel_line_units(OmsLevels *ls, LineRow *l, int64 qty);
 static void write_line(const LineRow *l);
 
 
-static OmsPlan plan_order_lock = {
-	"SELECT order_number, status, allocation_strategy, ship_to FROM oms.sales_order"
-	" WHERE order_id = $1 FOR UPDATE",
-	1, {INT8OID}
-};
 static OmsPlan plan_lines_read = {
 	"SELECT l.line_id, l.line_no, l.item_id, l.kind, l.parent_line_id, l.qty_ordered, l.qty_reserved,"
 	" l.qty_backordered, l.qty_shipped, l.qty_cancelled, i.sku, i.backorder_policy"
@@ -136,29 +131,20 @@ oms_place_order(PG_FUNCTION_ARGS)
 static void
 lock_order(int64 order_id, OrderRow *o)
 {
-	Datum		args[1] = {Int64GetDatum(order_id)};
-	char	   *strategy;
-	bool		isnull;
-	Datum		ship_to;
+	OmsOrder	row;
 
-	if (oms_plan_exec(&plan_order_lock, args, NULL, false, 1, SPI_OK_SELECT) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
-				 errmsg("unknown order " INT64_FORMAT, order_id)));
+	oms_order_lock(order_id, &row);
 	o->order_id = order_id;
-	o->number = oms_spi_text(0, 1);
-	o->status = oms_spi_text(0, 2);
-	strategy = oms_spi_text(0, 3);
-	o->strategy = strategy ? oms_parse_strategy(strategy) : (OmsStrategy) oms_allocation_strategy;
-	ship_to = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
+	o->number = row.number;
+	o->status = row.status;
+	o->strategy = row.allocation_strategy ? oms_parse_strategy(row.allocation_strategy) :
+		(OmsStrategy) oms_allocation_strategy;
 	memset(&o->ship_to, 0, sizeof(OmsShipTo));
-	if (!isnull)
+	if (row.ship_to != NULL)
 	{
-		Jsonb	   *j = DatumGetJsonbPCopy(ship_to);
-
-		o->ship_to.region = oms_object_text(j, "region");
-		o->ship_to.has_coords = oms_object_double(j, "latitude", &o->ship_to.lat) &&
-			oms_object_double(j, "longitude", &o->ship_to.lon);
+		o->ship_to.region = oms_object_text(row.ship_to, "region");
+		o->ship_to.has_coords = oms_object_double(row.ship_to, "latitude", &o->ship_to.lat) &&
+			oms_object_double(row.ship_to, "longitude", &o->ship_to.lon);
 	}
 }
 

@@ -51,14 +51,6 @@ static const char *const reason_codes[] = {
 	"changed_mind", "arrived_late", "other", NULL
 };
 
-/* The order row as read under lock. */
-typedef struct RmaOrder
-{
-	int64		order_id;
-	char	   *number;
-	char	   *status;
-} RmaOrder;
-
 /* The RMA row as read under lock. */
 typedef struct RmaRow
 {
@@ -100,10 +92,6 @@ typedef struct RmaLine
 	int64		new_damaged;
 } RmaLine;
 
-static OmsPlan plan_order_lock = {
-	"SELECT order_number, status FROM oms.sales_order WHERE order_id = $1 FOR UPDATE",
-	1, {INT8OID}
-};
 static OmsPlan plan_rma_order = {
 	"SELECT order_id FROM oms.return_authorization WHERE rma_id = $1",
 	1, {INT8OID}
@@ -268,27 +256,9 @@ static OmsPlan plan_rma_complete = {
 	4, {INT8OID, NUMERICOID, INT8OID, INT8OID}
 };
 
-/* ----------------------------------------------------------------
- * Small helpers
- * ----------------------------------------------------------------
- */
-static void
-lock_order(int64 order_id, RmaOrder *o)
-{
-	Datum		arg[1] = {Int64GetDatum(order_id)};
-
-	if (oms_plan_exec(&plan_order_lock, arg, NULL, false, 1, SPI_OK_SELECT) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
-				 errmsg("unknown order " INT64_FORMAT, order_id)));
-	o->order_id = order_id;
-	o->number = oms_spi_text(0, 1);
-	o->status = oms_spi_text(0, 2);
-}
-
 /* Lock the RMA's order, then the RMA. */
 static void
-lock_rma(int64 rma_id, RmaOrder *o, RmaRow *r)
+lock_rma(int64 rma_id, OmsOrder *o, RmaRow *r)
 {
 	Datum		arg[1] = {Int64GetDatum(rma_id)};
 	bool		isnull;
@@ -297,7 +267,7 @@ lock_rma(int64 rma_id, RmaOrder *o, RmaRow *r)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
 				 errmsg("unknown return authorization " INT64_FORMAT, rma_id)));
-	lock_order(oms_spi_int64(0, 1, &isnull), o);
+	oms_order_lock(oms_spi_int64(0, 1, &isnull), o);
 	oms_plan_exec(&plan_rma_lock, arg, NULL, false, 1, SPI_OK_SELECT);
 	r->rma_id = rma_id;
 	r->number = oms_spi_text(0, 1);
@@ -546,7 +516,7 @@ write_rma_lines(int64 rma_id, int n, const RmaLine *lines)
 
 /* Ask for qty units of sku (an item or component line) on the RMA. */
 static void
-take_units(const RmaOrder *o, RetLine *lines, int n, const char *sku,
+take_units(const OmsOrder *o, RetLine *lines, int n, const char *sku,
 		   int64 parent_line_id, int64 qty, const char *reason)
 {
 	int64		left = qty;
@@ -659,7 +629,7 @@ exchange_lines(Jsonb *exchange, int64 units, const char *value_text)
  * Stock is the one thing left to completion (it changes until then).
  */
 static void
-check_exchange(const RmaOrder *o, Jsonb *priced, const char *value, const char *rma_number)
+check_exchange(const OmsOrder *o, Jsonb *priced, const char *value, const char *rma_number)
 {
 	OmsLineInput *in;
 	int			n = oms_parse_lines(priced, "exchange", true, &in);
@@ -720,7 +690,7 @@ oms_request_return(PG_FUNCTION_ARGS)
 	Jsonb	   *exchange = NULL;
 	char	   *note;
 	bool		authorize;
-	RmaOrder	o;
+	OmsOrder	o;
 	RetInput   *in;
 	int			nin;
 	RetLine    *lines;
@@ -761,7 +731,7 @@ oms_request_return(PG_FUNCTION_ARGS)
 				 errmsg("option \"exchange\" belongs to kind exchange, not refund")));
 
 	oms_spi_connect();
-	lock_order(PG_GETARG_INT64(0), &o);
+	oms_order_lock(PG_GETARG_INT64(0), &o);
 	nin = read_elements(which, "lines", request_keys, &in);
 
 	args[0] = Int64GetDatum(o.order_id);
@@ -895,7 +865,7 @@ oms_advance_return(PG_FUNCTION_ARGS)
 {
 	char	   *to = oms_text_arg(fcinfo, 1, "to_status", true);
 	char	   *reason = oms_text_arg(fcinfo, 2, "reason", false);
-	RmaOrder	o;
+	OmsOrder	o;
 	RmaRow		r;
 
 	if (PG_ARGISNULL(0))
@@ -927,7 +897,7 @@ oms_change_return(PG_FUNCTION_ARGS)
 	char	   *kind = oms_text_arg(fcinfo, 1, "kind", true);
 	Jsonb	   *exchange = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
 	char	   *reason = oms_text_arg(fcinfo, 3, "reason", false);
-	RmaOrder	o;
+	OmsOrder	o;
 	RmaRow		r;
 	Datum		args[3];
 	char		nulls[3] = {' ', ' ', ' '};
@@ -1030,7 +1000,7 @@ oms_receive_return(PG_FUNCTION_ARGS)
 {
 	char	   *loc = oms_text_arg(fcinfo, 1, "location", true);
 	Jsonb	   *which = PG_ARGISNULL(2) ? NULL : PG_GETARG_JSONB_P(2);
-	RmaOrder	o;
+	OmsOrder	o;
 	RmaRow		r;
 	RmaLine    *lines;
 	int			n;
@@ -1125,7 +1095,7 @@ Datum
 oms_inspect_return(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *which = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
-	RmaOrder	o;
+	OmsOrder	o;
 	RmaRow		r;
 	RmaLine    *lines;
 	int			n;
@@ -1250,7 +1220,7 @@ Datum
 oms_complete_return(PG_FUNCTION_ARGS)
 {
 	char	   *reason = oms_text_arg(fcinfo, 1, "reason", false);
-	RmaOrder	o;
+	OmsOrder	o;
 	RmaRow		r;
 	Datum		args[4];
 	char		nulls[4] = {' ', ' ', ' ', ' '};

@@ -37,6 +37,12 @@ static OmsPlan plan_subtotal = {
 	" FROM oms.order_line WHERE order_id = $1 AND kind <> 'component'), 0) WHERE order_id = $1",
 	1, {INT8OID}
 };
+static OmsPlan plan_order_lock = {
+	"SELECT order_number, status, currency, subtotal + tax + shipping, service_level,"
+	" payment_required, payment_status, allocation_strategy, ship_to"
+	" FROM oms.sales_order WHERE order_id = $1 FOR UPDATE",
+	1, {INT8OID}
+};
 static OmsPlan plan_lines_insert = {
 	"INSERT INTO oms.order_line (order_id, line_no, item_id, kind, parent_line_id, qty_ordered,"
 	" qty_reserved, qty_backordered, unit_price)"
@@ -108,6 +114,31 @@ static OmsPlan plan_refresh = {
 	" RETURNING o.fulfillment_status, o.status, t.open::bigint, t.shipped::bigint, t.delivered::bigint",
 	1, {INT8OID}
 };
+
+void
+oms_order_lock(int64 order_id, OmsOrder *o)
+{
+	Datum		arg[1] = {Int64GetDatum(order_id)};
+	Datum		d;
+	bool		isnull;
+
+	if (oms_plan_exec(&plan_order_lock, arg, NULL, false, 1, SPI_OK_SELECT) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+				 errmsg("unknown order " INT64_FORMAT, order_id)));
+	o->order_id = order_id;
+	o->number = oms_spi_text(0, 1);
+	o->status = oms_spi_text(0, 2);
+	o->currency = oms_spi_text(0, 3);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull);
+	o->total = isnull ? NULL : DatumGetNumeric(SPI_datumTransfer(d, false, -1));
+	o->service_level = oms_spi_text(0, 5);
+	o->payment_required = oms_spi_text(0, 6);
+	o->payment_status = oms_spi_text(0, 7);
+	o->allocation_strategy = oms_spi_text(0, 8);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull);
+	o->ship_to = isnull ? NULL : DatumGetJsonbP(SPI_datumTransfer(d, false, -1));
+}
 
 /* Move an order to status, recorded with reason (the status guard checks the move). */
 void

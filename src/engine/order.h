@@ -17,9 +17,33 @@
 
 #include "postgres.h"
 
+#include "utils/jsonb.h"
 #include "utils/numeric.h"
 
 #include "engine/allocation.h"
+
+/* The order row as read under lock: one read for every API and the payment ledger. */
+typedef struct OmsOrder
+{
+	int64		order_id;
+	char	   *number;
+	char	   *status;
+	char	   *currency;
+	Numeric		total;			/* subtotal + tax + shipping */
+	char	   *service_level;
+	char	   *payment_required;
+	char	   *payment_status;
+	char	   *allocation_strategy;	/* NULL: the setting's */
+	Jsonb	   *ship_to;		/* NULL for none */
+} OmsOrder;
+
+/*
+ * Lock the order row (FOR UPDATE) and read it; OM003 names an unknown
+ * order.  Every operation on an order takes this lock first (after its
+ * idempotency key), so operations on one order serialize here.  The values
+ * live in the memory context that was current before SPI_connect.
+ */
+extern void oms_order_lock(int64 order_id, OmsOrder *o);
 
 /* Move an order or a shipment to status, recorded with reason (oms.reason). */
 extern void oms_order_set_status(int64 order_id, const char *status, const char *reason);

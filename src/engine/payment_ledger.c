@@ -33,6 +33,7 @@
 #include "base/oms.h"
 #include "engine/events.h"
 #include "engine/idempotency.h"
+#include "engine/order.h"
 #include "engine/payment_ledger.h"
 
 /* The ledger sums of one order, indexed by PaymentKind. */
@@ -67,11 +68,6 @@ static void emit_payment_event(int64 order_id, const char *order_number, int64 p
 							   const char *provider, const char *provider_ref,
 							   const char *reason, const char *status);
 
-static OmsPlan plan_order_lock = {
-	"SELECT order_number, currency, subtotal + tax + shipping FROM oms.sales_order"
-	" WHERE order_id = $1 FOR UPDATE",
-	1, {INT8OID}
-};
 static OmsPlan plan_sums = {
 	"SELECT COALESCE(sum(amount) FILTER (WHERE kind = 'authorization'), 0),"
 	" COALESCE(sum(amount) FILTER (WHERE kind = 'capture'), 0),"
@@ -322,11 +318,10 @@ oms_payment_record(int64 order_id, const char *kind_name, Numeric amount,
 	PaymentKind kind;
 	char	   *amount_text;
 	OmsSavedUser saved;
-	Datum		args[1];
-	bool		isnull;
 	char	   *order_number;
 	char	   *order_currency;
 	Numeric		total;
+	OmsOrder	order;
 	Numeric		sums[PK_COUNT];
 	Numeric		open_auth;
 	bool		direct_sale = false;
@@ -381,14 +376,10 @@ oms_payment_record(int64 order_id, const char *kind_name, Numeric amount,
 	}
 
 	/* 2. The order row, locked: payments of one order serialize here. */
-	args[0] = Int64GetDatum(order_id);
-	if (oms_plan_exec(&plan_order_lock, args, NULL, false, 1, SPI_OK_SELECT) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
-				 errmsg("unknown order " INT64_FORMAT, order_id)));
-	order_number = oms_spi_text(0, 1);
-	order_currency = oms_spi_text(0, 2);
-	total = DatumGetNumeric(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	oms_order_lock(order_id, &order);
+	order_number = order.number;
+	order_currency = order.currency;
+	total = order.total;
 	if (currency != NULL && strcmp(currency, order_currency) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_CURRENCY_MISMATCH),
