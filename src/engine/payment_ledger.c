@@ -306,37 +306,52 @@ oms_payment_satisfies(const char *payment_required, const char *payment_status)
 }
 
 /* ----------------------------------------------------------------
- * Recording a payment
+ * Recording a payment, as named steps over one PaymentCall
  * ----------------------------------------------------------------
  */
-int64
-oms_payment_record(int64 order_id, const char *kind_name, Numeric amount,
+
+/*
+ * One oms_payment_record() call: its arguments, checked; the order and its
+ * ledger sums, read under the order lock; what it writes.
+ */
+typedef struct PaymentCall
+{
+	/* the call */
+	int64		order_id;
+	PaymentKind kind;
+	Numeric		amount;
+	char	   *amount_text;
+	const char *currency;		/* the order's, once it is locked */
+	const char *provider;
+	const char *provider_ref;
+	const char *reason;
+	const char *idem_key;
+	/* the order and its ledger, under the lock */
+	char	   *order_number;
+	Numeric		total;
+	Numeric		sums[PK_COUNT];
+	/* what is written */
+	bool		direct_sale;	/* a capture without any authorization */
+	int64		auth_id;		/* the authorization of a direct sale */
+	int64		payment_id;
+	const char *status;
+} PaymentCall;
+
+/* Step: validate every argument before touching any table. */
+static void
+check_payment_call(PaymentCall *pc, int64 order_id, const char *kind_name, Numeric amount,
 				   const char *currency, const char *provider,
 				   const char *provider_ref, const char *reason,
 				   const char *idem_key)
 {
-	PaymentKind kind;
-	char	   *amount_text;
-	OmsSavedUser saved;
-	char	   *order_number;
-	char	   *order_currency;
-	Numeric		total;
-	OmsOrder	order;
-	Numeric		sums[PK_COUNT];
-	Numeric		open_auth;
-	bool		direct_sale = false;
-	int64		auth_id = 0;
-	int64		payment_id;
-	const char *status;
-
-	/* Validate every argument before touching any table. */
+	memset(pc, 0, sizeof(PaymentCall));
 	if (kind_name == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("kind must not be null")));
-	kind = parse_kind(kind_name);
-	amount = checked_amount(amount);
-	amount_text = ntext(amount);
+	pc->kind = parse_kind(kind_name);
+	pc->amount = checked_amount(amount);
+	pc->amount_text = ntext(pc->amount);
 	if (currency != NULL)
 		check_currency(currency);
 	if (idem_key != NULL && idem_key[0] == '\0')
@@ -344,54 +359,70 @@ oms_payment_record(int64 order_id, const char *kind_name, Numeric amount,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("idempotency_key must not be empty"),
 				 errhint("Pass NULL for a call without a key.")));
+	pc->order_id = order_id;
+	pc->currency = currency;
+	pc->provider = provider;
+	pc->provider_ref = provider_ref;
+	pc->reason = reason;
+	pc->idem_key = idem_key;
+}
 
-	oms_spi_connect();
-	oms_become_owner(oms_relation_owner(oms_relid("payment")), &saved);
+/*
+ * Step 1: the idempotency key: claim it, or answer with the first result
+ * (returns true and sets *first).
+ */
+static bool
+claim_payment_key(const PaymentCall *pc, int64 *first)
+{
+	OmsIdemOutcome claim;
+	char	   *request;
 
-	/* 1. The idempotency key: claim it, or answer with the first result. */
-	if (idem_key != NULL)
-	{
-		int64		first;
-		OmsIdemOutcome claim;
-		char	   *request;
+	if (pc->idem_key == NULL)
+		return false;
+	request = psprintf("{\"order_id\": " INT64_FORMAT ", \"kind\": \"%s\", \"amount\": \"%s\","
+					   " \"currency\": %s, \"provider\": %s, \"provider_ref\": %s, \"reason\": %s}",
+					   pc->order_id, kind_names[pc->kind], pc->amount_text, oms_json_quote(pc->currency),
+					   oms_json_quote(pc->provider), oms_json_quote(pc->provider_ref),
+					   oms_json_quote(pc->reason));
+	claim = oms_idem_claim("payment", pc->idem_key, request, "payment_id", first);
+	if (claim == OMS_IDEM_CONFLICT)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_IDEMPOTENCY_CONFLICT),
+				 errmsg("idempotency key \"%s\" was already used with different arguments", pc->idem_key),
+				 errdetail("The first call recorded payment " INT64_FORMAT ".", *first),
+				 errhint("Use a new key for a new payment.")));
+	return claim == OMS_IDEM_REPLAY;
+}
 
-		request = psprintf("{\"order_id\": " INT64_FORMAT ", \"kind\": \"%s\", \"amount\": \"%s\","
-						   " \"currency\": %s, \"provider\": %s, \"provider_ref\": %s, \"reason\": %s}",
-						   order_id, kind_names[kind], amount_text, oms_json_quote(currency),
-						   oms_json_quote(provider), oms_json_quote(provider_ref),
-						   oms_json_quote(reason));
-		claim = oms_idem_claim("payment", idem_key, request, "payment_id", &first);
-		if (claim == OMS_IDEM_CONFLICT)
-			ereport(ERROR,
-					(errcode(ERRCODE_OMS_IDEMPOTENCY_CONFLICT),
-					 errmsg("idempotency key \"%s\" was already used with different arguments", idem_key),
-					 errdetail("The first call recorded payment " INT64_FORMAT ".", first),
-					 errhint("Use a new key for a new payment.")));
-		if (claim == OMS_IDEM_REPLAY)
-		{
-			oms_restore_user(&saved);
-			oms_spi_finish();
-			return first;
-		}
-	}
+/* Step 2: the order row, locked: payments of one order serialize here. */
+static void
+lock_payment_order(PaymentCall *pc)
+{
+	OmsOrder	order;
 
-	/* 2. The order row, locked: payments of one order serialize here. */
-	oms_order_lock(order_id, &order);
-	order_number = order.number;
-	order_currency = order.currency;
-	total = order.total;
-	if (currency != NULL && strcmp(currency, order_currency) != 0)
+	oms_order_lock(pc->order_id, &order);
+	pc->order_number = order.number;
+	pc->total = order.total;
+	if (pc->currency != NULL && strcmp(pc->currency, order.currency) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_CURRENCY_MISMATCH),
 				 errmsg("%s of %s %s on order %s is not in the order's currency %s",
-						kind_names[kind], amount_text, currency, order_number, order_currency),
-				 errdetail("Payments of an order are recorded in its currency (%s).", order_currency)));
-	currency = order_currency;
+						kind_names[pc->kind], pc->amount_text, pc->currency, pc->order_number,
+						order.currency),
+				 errdetail("Payments of an order are recorded in its currency (%s).", order.currency)));
+	pc->currency = order.currency;
+}
 
-	/* 3. What the ledger allows, read after the lock. */
-	read_sums(order_id, sums);
+/* Step 3: what the ledger allows, read after the lock. */
+static void
+check_ledger_allows(PaymentCall *pc)
+{
+	Numeric    *sums = pc->sums;
+	Numeric		open_auth;
+
+	read_sums(pc->order_id, sums);
 	open_auth = nsub(nsub(sums[PK_AUTHORIZATION], sums[PK_CAPTURE]), sums[PK_VOID]);
-	switch (kind)
+	switch (pc->kind)
 	{
 		case PK_AUTHORIZATION:
 			break;
@@ -399,102 +430,141 @@ oms_payment_record(int64 order_id, const char *kind_name, Numeric amount,
 			if (ncmp(sums[PK_AUTHORIZATION], int64_to_numeric(0)) == 0)
 			{
 				/* no authorization at all: a direct sale */
-				direct_sale = true;
+				pc->direct_sale = true;
 				break;
 			}
 			/* FALLTHROUGH */
 		case PK_VOID:
-			if (ncmp(amount, open_auth) > 0)
+			if (ncmp(pc->amount, open_auth) > 0)
 				ereport(ERROR,
 						(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
 						 errmsg("cannot %s %s %s on order %s: only %s %s of its authorizations is open",
-								kind == PK_CAPTURE ? "capture" : "void", amount_text, currency,
-								order_number, ntext(open_auth), currency),
+								pc->kind == PK_CAPTURE ? "capture" : "void", pc->amount_text, pc->currency,
+								pc->order_number, ntext(open_auth), pc->currency),
 						 errdetail("Authorized %s, captured %s, voided %s: at most %s can be %s.",
 								   ntext(sums[PK_AUTHORIZATION]), ntext(sums[PK_CAPTURE]),
 								   ntext(sums[PK_VOID]), ntext(open_auth),
-								   kind == PK_CAPTURE ? "captured" : "voided"),
-						 kind == PK_VOID && ncmp(sums[PK_CAPTURE], int64_to_numeric(0)) > 0 ?
+								   pc->kind == PK_CAPTURE ? "captured" : "voided"),
+						 pc->kind == PK_VOID && ncmp(sums[PK_CAPTURE], int64_to_numeric(0)) > 0 ?
 						 errhint("A void releases only what was never captured; give captured money back with oms.refund().") :
-						 kind == PK_CAPTURE ?
+						 pc->kind == PK_CAPTURE ?
 						 errhint("Record a new authorization first.") : 0));
 			break;
 		case PK_REFUND:
 			{
 				Numeric		left = nsub(sums[PK_CAPTURE], sums[PK_REFUND]);
 
-				if (ncmp(amount, left) > 0)
+				if (ncmp(pc->amount, left) > 0)
 					ereport(ERROR,
 							(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
 							 errmsg("cannot refund %s %s on order %s: only %s %s of its captures is left to refund",
-									amount_text, currency, order_number, ntext(left), currency),
+									pc->amount_text, pc->currency, pc->order_number, ntext(left), pc->currency),
 							 errdetail("Captured %s, refunded %s: at most %s can be refunded.",
 									   ntext(sums[PK_CAPTURE]), ntext(sums[PK_REFUND]), ntext(left))));
 				break;
 			}
 		case PK_COUNT:
-			elog(ERROR, "invalid payment kind %d", (int) kind);
+			elog(ERROR, "invalid payment kind %d", (int) pc->kind);
 	}
+}
 
-	/*
-	 * 3b. Every sum of the ledger stays within numeric(14,2), the type of
-	 * its amounts, so that no sum a reader casts back breaks: refuse the
-	 * payment that would take one to 1e12 or more.
-	 */
+/*
+ * Step 3b: every sum of the ledger stays within numeric(14,2), the type of
+ * its amounts, so that no sum a reader casts back breaks: refuse the
+ * payment that would take one to 1e12 or more.
+ */
+static void
+check_sums_in_range(const PaymentCall *pc)
+{
+	Numeric		limit = int64_to_numeric(OMS_MONEY_LIMIT);
+	Numeric		after = nadd(pc->sums[pc->kind], pc->amount);
+	PaymentKind which = pc->kind;
+
+	if (pc->direct_sale && ncmp(nadd(pc->sums[PK_AUTHORIZATION], pc->amount), limit) >= 0)
 	{
-		Numeric		limit = int64_to_numeric(OMS_MONEY_LIMIT);
-		Numeric		after = nadd(sums[kind], amount);
-		PaymentKind which = kind;
-
-		if (direct_sale && ncmp(nadd(sums[PK_AUTHORIZATION], amount), limit) >= 0)
-		{
-			after = nadd(sums[PK_AUTHORIZATION], amount);
-			which = PK_AUTHORIZATION;
-		}
-		if (ncmp(after, limit) >= 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("%s of %s %s on order %s would take its %s sum to %s, out of range",
-							kind_names[kind], amount_text, currency, order_number,
-							kind_names[which], ntext(after)),
-					 errdetail("The sums of an order's payments are numeric(14,2): at most 999999999999.99.")));
+		after = nadd(pc->sums[PK_AUTHORIZATION], pc->amount);
+		which = PK_AUTHORIZATION;
 	}
+	if (ncmp(after, limit) >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s of %s %s on order %s would take its %s sum to %s, out of range",
+						kind_names[pc->kind], pc->amount_text, pc->currency, pc->order_number,
+						kind_names[which], ntext(after)),
+				 errdetail("The sums of an order's payments are numeric(14,2): at most 999999999999.99.")));
+}
 
-	/* 4. The ledger rows, and the status they give. */
-	if (direct_sale)
+/* Step 4: the ledger rows, and the status they give. */
+static void
+write_payment(PaymentCall *pc)
+{
+	Numeric    *sums = pc->sums;
+	Datum		v[2];
+
+	if (pc->direct_sale)
 	{
-		auth_id = insert_payment(order_id, PK_AUTHORIZATION, amount, currency, provider,
-								 provider_ref, 0, reason, idem_key);
-		sums[PK_AUTHORIZATION] = nadd(sums[PK_AUTHORIZATION], amount);
+		pc->auth_id = insert_payment(pc->order_id, PK_AUTHORIZATION, pc->amount, pc->currency,
+									 pc->provider, pc->provider_ref, 0, pc->reason, pc->idem_key);
+		sums[PK_AUTHORIZATION] = nadd(sums[PK_AUTHORIZATION], pc->amount);
 	}
-	payment_id = insert_payment(order_id, kind, amount, currency, provider, provider_ref,
-								auth_id, reason, idem_key);
-	sums[kind] = nadd(sums[kind], amount);
-	status = oms_payment_status_for(total, sums[PK_AUTHORIZATION], sums[PK_CAPTURE],
-									sums[PK_REFUND], sums[PK_VOID]);
+	pc->payment_id = insert_payment(pc->order_id, pc->kind, pc->amount, pc->currency, pc->provider,
+									pc->provider_ref, pc->auth_id, pc->reason, pc->idem_key);
+	sums[pc->kind] = nadd(sums[pc->kind], pc->amount);
+	pc->status = oms_payment_status_for(pc->total, sums[PK_AUTHORIZATION], sums[PK_CAPTURE],
+										sums[PK_REFUND], sums[PK_VOID]);
 
 	/*
 	 * Written even when unchanged: a new row version is what makes a
 	 * REPEATABLE READ payment that started before this one fail with 40001.
 	 */
+	v[0] = Int64GetDatum(pc->order_id);
+	v[1] = CStringGetTextDatum(pc->status);
+	oms_plan_exec(&plan_set_status, v, NULL, false, 0, SPI_OK_UPDATE);
+}
+
+/* Step 5: events, and the key's result. */
+static void
+announce_payment(const PaymentCall *pc)
+{
+	if (pc->direct_sale)
+		emit_payment_event(pc->order_id, pc->order_number, pc->auth_id, PK_AUTHORIZATION,
+						   pc->amount_text, pc->currency, pc->provider, pc->provider_ref,
+						   pc->reason, pc->status);
+	emit_payment_event(pc->order_id, pc->order_number, pc->payment_id, pc->kind, pc->amount_text,
+					   pc->currency, pc->provider, pc->provider_ref, pc->reason, pc->status);
+	if (pc->idem_key != NULL)
+		oms_idem_store("payment", pc->idem_key, "payment_id", pc->payment_id);
+}
+
+/* Record one payment (payment_ledger.h says what it checks and writes). */
+int64
+oms_payment_record(int64 order_id, const char *kind_name, Numeric amount,
+				   const char *currency, const char *provider,
+				   const char *provider_ref, const char *reason,
+				   const char *idem_key)
+{
+	PaymentCall pc;
+	OmsSavedUser saved;
+	int64		first;
+
+	check_payment_call(&pc, order_id, kind_name, amount, currency, provider,
+					   provider_ref, reason, idem_key);
+	oms_spi_connect();
+	oms_become_owner(oms_relation_owner(oms_relid("payment")), &saved);
+	if (claim_payment_key(&pc, &first))
 	{
-		Datum		v[2] = {Int64GetDatum(order_id), CStringGetTextDatum(status)};
-
-		oms_plan_exec(&plan_set_status, v, NULL, false, 0, SPI_OK_UPDATE);
+		oms_restore_user(&saved);
+		oms_spi_finish();
+		return first;
 	}
-
-	/* 5. Events, and the key's result. */
-	if (direct_sale)
-		emit_payment_event(order_id, order_number, auth_id, PK_AUTHORIZATION, amount_text,
-						   currency, provider, provider_ref, reason, status);
-	emit_payment_event(order_id, order_number, payment_id, kind, amount_text, currency,
-					   provider, provider_ref, reason, status);
-	if (idem_key != NULL)
-		oms_idem_store("payment", idem_key, "payment_id", payment_id);
-
+	lock_payment_order(&pc);
+	check_ledger_allows(&pc);
+	check_sums_in_range(&pc);
+	write_payment(&pc);
+	announce_payment(&pc);
 	oms_restore_user(&saved);
 	oms_spi_finish();
-	return payment_id;
+	return pc.payment_id;
 }
 
 Numeric
