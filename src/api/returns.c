@@ -678,102 +678,124 @@ check_exchange(const OmsOrder *o, Jsonb *priced, const char *value, const char *
 				 errhint("Place a new order for the difference, or exchange for less.")));
 }
 
-PG_FUNCTION_INFO_V1(oms_request_return);
-
-/* request_return(order_id, lines, kind, options) */
-Datum
-oms_request_return(PG_FUNCTION_ARGS)
+/*
+ * One request_return call: the arguments, checked; the order and its lines
+ * as read under lock; the units taken from each line, and the RMA written.
+ */
+typedef struct ReturnRequest
 {
-	Jsonb	   *which = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
-	char	   *kind = oms_text_arg(fcinfo, 2, "kind", true);
-	Jsonb	   *options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
-	Jsonb	   *exchange = NULL;
+	/* the call */
+	Jsonb	   *which;
+	char	   *kind;
 	char	   *note;
 	bool		authorize;
-	OmsOrder	o;
+	Jsonb	   *exchange;		/* the replacement lines, priced once known */
 	RetInput   *in;
 	int			nin;
+	/* the order and its lines, under lock */
+	OmsOrder	o;
 	RetLine    *lines;
 	int			n;
-	int			i;
-	Datum		args[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
-	bool		isnull;
-	int64		rma_id;
-	char	   *rma_number;
-	int			nout = 0;
+	/* the lines asked back, and the RMA */
+	int			nout;
 	int64	   *ids;
 	int64	   *items;
 	int64	   *qtys;
 	Datum	   *reasons;
-	int64		units = 0;
-	char	   *value;
-	StringInfoData members;
+	int64		units;
+	int64		rma_id;
+	char	   *rma_number;
+} ReturnRequest;
 
+/* Step: every argument but the lines, checked before any table is touched. */
+static void
+parse_return_request(FunctionCallInfo fcinfo, ReturnRequest *rq)
+{
+	Jsonb	   *options;
+
+	memset(rq, 0, sizeof(ReturnRequest));
+	rq->which = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
+	rq->kind = oms_text_arg(fcinfo, 2, "kind", true);
+	options = PG_ARGISNULL(3) ? NULL : PG_GETARG_JSONB_P(3);
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("order_id must not be null")));
-	if (strcmp(kind, "refund") != 0 && strcmp(kind, "exchange") != 0)
+	if (strcmp(rq->kind, "refund") != 0 && strcmp(rq->kind, "exchange") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("kind must be refund or exchange, got \"%s\"", kind)));
+				 errmsg("kind must be refund or exchange, got \"%s\"", rq->kind)));
 	oms_check_options(options, "options", request_options);
-	note = options ? oms_option_text(options, "note") : NULL;
-	authorize = options ? oms_option_bool(options, "authorize", false) : false;
+	rq->note = options ? oms_option_text(options, "note") : NULL;
+	rq->authorize = options ? oms_option_bool(options, "authorize", false) : false;
 	if (options)
-		exchange = oms_option_array(options, "exchange");
-	if (strcmp(kind, "exchange") == 0 && exchange == NULL)
+		rq->exchange = oms_option_array(options, "exchange");
+	if (strcmp(rq->kind, "exchange") == 0 && rq->exchange == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("an exchange needs option \"exchange\": the replacement lines [{\"sku\", \"qty\"}]")));
-	if (strcmp(kind, "refund") == 0 && exchange != NULL)
+	if (strcmp(rq->kind, "refund") == 0 && rq->exchange != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"exchange\" belongs to kind exchange, not refund")));
+}
 
-	oms_spi_connect();
-	oms_order_lock(PG_GETARG_INT64(0), &o);
-	nin = read_elements(which, "lines", request_keys, &in);
+/* Step: the order's lines with what each can still give back, and its return window. */
+static void
+read_returnable_lines(ReturnRequest *rq)
+{
+	Datum		args[2];
+	bool		isnull;
+	int			i;
 
-	args[0] = Int64GetDatum(o.order_id);
+	args[0] = Int64GetDatum(rq->o.order_id);
 	args[1] = Int32GetDatum(oms_return_window_days);
-	n = oms_plan_exec(&plan_ret_lines, args, NULL, false, 0, SPI_OK_SELECT);
-	lines = palloc0(sizeof(RetLine) * Max(n, 1));
-	for (i = 0; i < n; i++)
+	rq->n = oms_plan_exec(&plan_ret_lines, args, NULL, false, 0, SPI_OK_SELECT);
+	rq->lines = palloc0(sizeof(RetLine) * Max(rq->n, 1));
+	for (i = 0; i < rq->n; i++)
 	{
+		RetLine    *l = &rq->lines[i];
 		char	   *k = oms_spi_text(i, 4);
 
-		lines[i].line_id = oms_spi_int64(i, 1, &isnull);
-		lines[i].item_id = oms_spi_int64(i, 2, &isnull);
-		lines[i].sku = oms_spi_text(i, 3);
-		lines[i].kind = k[0];
-		lines[i].parent_line_id = oms_spi_int64(i, 5, &isnull);
+		l->line_id = oms_spi_int64(i, 1, &isnull);
+		l->item_id = oms_spi_int64(i, 2, &isnull);
+		l->sku = oms_spi_text(i, 3);
+		l->kind = k[0];
+		l->parent_line_id = oms_spi_int64(i, 5, &isnull);
 		if (isnull)
-			lines[i].parent_line_id = 0;
-		lines[i].ordered = oms_spi_int64(i, 6, &isnull);
-		lines[i].returnable = oms_spi_int64(i, 7, &isnull);
-		lines[i].window_closed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
-															SPI_tuptable->tupdesc, 8, &isnull));
+			l->parent_line_id = 0;
+		l->ordered = oms_spi_int64(i, 6, &isnull);
+		l->returnable = oms_spi_int64(i, 7, &isnull);
+		l->window_closed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i],
+													  SPI_tuptable->tupdesc, 8, &isnull));
 		if (isnull)
-			lines[i].window_closed = false;
-		lines[i].window_closed_on = oms_spi_text(i, 9);
-		lines[i].delivered_on = oms_spi_text(i, 10);
+			l->window_closed = false;
+		l->window_closed_on = oms_spi_text(i, 9);
+		l->delivered_on = oms_spi_text(i, 10);
 	}
+}
 
-	for (i = 0; i < nin; i++)
+/* Step: take each requested sku from the lines (a bundle as its components). */
+static void
+take_requested(ReturnRequest *rq)
+{
+	RetLine    *lines = rq->lines;
+	int			n = rq->n;
+	int			i;
+
+	for (i = 0; i < rq->nin; i++)
 	{
-		int64		qty = parse_count(in[i].qty, "qty", i, 1);
-		const char *reason = in[i].reason ? in[i].reason : "other";
+		int64		qty = parse_count(rq->in[i].qty, "qty", i, 1);
+		const char *reason = rq->in[i].reason ? rq->in[i].reason : "other";
 		RetLine    *bundle = NULL;
 		int			j;
 
 		CHECK_FOR_INTERRUPTS();
 		check_reason(reason, i);
 		for (j = 0; j < n; j++)
-			if (lines[j].kind == 'b' && strcmp(lines[j].sku, in[i].sku) == 0)
+			if (lines[j].kind == 'b' && strcmp(lines[j].sku, rq->in[i].sku) == 0)
 				bundle = &lines[j];
 		if (bundle == NULL)
 		{
-			take_units(&o, lines, n, in[i].sku, 0, qty, reason);
+			take_units(&rq->o, lines, n, rq->in[i].sku, 0, qty, reason);
 			continue;
 		}
 		/* a bundle comes back as its components, in proportion */
@@ -784,74 +806,119 @@ oms_request_return(PG_FUNCTION_ARGS)
 			if (lines[j].kind != 'c' || lines[j].parent_line_id != bundle->line_id)
 				continue;
 			per = bundle->ordered > 0 ? lines[j].ordered / bundle->ordered : 0;
-			take_units(&o, lines, n, lines[j].sku, bundle->line_id,
+			take_units(&rq->o, lines, n, lines[j].sku, bundle->line_id,
 					   oms_mul_qty(per, qty, "return quantity"), reason);
 		}
 	}
+}
 
-	ids = palloc(sizeof(int64) * Max(n, 1));
-	items = palloc(sizeof(int64) * Max(n, 1));
-	qtys = palloc(sizeof(int64) * Max(n, 1));
-	reasons = palloc(sizeof(Datum) * Max(n, 1));
-	for (i = 0; i < n; i++)
-		if (lines[i].take > 0)
+/* Step: the lines that give units back, as arrays for the RMA's lines. */
+static void
+collect_taken(ReturnRequest *rq)
+{
+	int			i;
+
+	rq->ids = palloc(sizeof(int64) * Max(rq->n, 1));
+	rq->items = palloc(sizeof(int64) * Max(rq->n, 1));
+	rq->qtys = palloc(sizeof(int64) * Max(rq->n, 1));
+	rq->reasons = palloc(sizeof(Datum) * Max(rq->n, 1));
+	for (i = 0; i < rq->n; i++)
+		if (rq->lines[i].take > 0)
 		{
-			ids[nout] = lines[i].line_id;
-			items[nout] = lines[i].item_id;
-			qtys[nout] = lines[i].take;
-			reasons[nout] = CStringGetTextDatum(lines[i].reason);
-			units = oms_add_qty(units, lines[i].take, "units");
-			nout++;
+			rq->ids[rq->nout] = rq->lines[i].line_id;
+			rq->items[rq->nout] = rq->lines[i].item_id;
+			rq->qtys[rq->nout] = rq->lines[i].take;
+			rq->reasons[rq->nout] = CStringGetTextDatum(rq->lines[i].reason);
+			rq->units = oms_add_qty(rq->units, rq->lines[i].take, "units");
+			rq->nout++;
 		}
+}
+
+/* Step: the RMA's id and number; an exchange's replacement lines priced by what comes back. */
+static void
+number_and_price(ReturnRequest *rq)
+{
+	Datum		args[2];
+	bool		isnull;
+	char	   *value;
 
 	oms_plan_exec(&plan_rma_ids, NULL, NULL, false, 1, SPI_OK_SELECT);
-	rma_id = oms_spi_int64(0, 1, &isnull);
-	rma_number = oms_spi_text(0, 2);
+	rq->rma_id = oms_spi_int64(0, 1, &isnull);
+	rq->rma_number = oms_spi_text(0, 2);
 
-	if (exchange != NULL)
+	if (rq->exchange != NULL)
 	{
 		/* the value of what is asked back prices the replacement lines */
-		args[0] = oms_int8_array(nout, ids);
-		args[1] = oms_int8_array(nout, qtys);
+		args[0] = oms_int8_array(rq->nout, rq->ids);
+		args[1] = oms_int8_array(rq->nout, rq->qtys);
 		oms_plan_exec(&plan_requested_value, args, NULL, false, 1, SPI_OK_SELECT);
 		value = oms_spi_text(0, 1);
-		exchange = exchange_lines(exchange, units, value);
-		check_exchange(&o, exchange, value, rma_number);
+		rq->exchange = exchange_lines(rq->exchange, rq->units, value);
+		check_exchange(&rq->o, rq->exchange, value, rq->rma_number);
 	}
+}
+
+/* Step: the RMA row and its lines (its event carries them), authorized on request. */
+static void
+write_rma(const ReturnRequest *rq)
+{
+	Datum		args[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	StringInfoData members;
+	int			i;
 
 	initStringInfo(&members);
 	appendStringInfo(&members, "\"rma_number\": \"%s\", \"order_number\": \"%s\", \"kind\": \"%s\", \"units\": " INT64_FORMAT ", \"lines\": [",
-					 rma_number, o.number, kind, units);
-	for (i = 0; i < nout; i++)
+					 rq->rma_number, rq->o.number, rq->kind, rq->units);
+	for (i = 0; i < rq->nout; i++)
 		appendStringInfo(&members, "%s{\"sku\": %s, \"qty\": " INT64_FORMAT ", \"reason\": \"%s\"}",
-						 i > 0 ? ", " : "", oms_json_quote(oms_item_sku(items[i])), qtys[i],
-						 TextDatumGetCString(reasons[i]));
+						 i > 0 ? ", " : "", oms_json_quote(oms_item_sku(rq->items[i])), rq->qtys[i],
+						 TextDatumGetCString(rq->reasons[i]));
 	appendStringInfoChar(&members, ']');
-	oms_status_event_members("return", rma_id, members.data);
+	oms_status_event_members("return", rq->rma_id, members.data);
 
-	args[0] = Int64GetDatum(rma_id);
-	args[1] = CStringGetTextDatum(rma_number);
-	args[2] = Int64GetDatum(o.order_id);
-	args[3] = CStringGetTextDatum(kind);
-	args[4] = note ? CStringGetTextDatum(note) : (Datum) 0;
-	nulls[4] = note ? ' ' : 'n';
-	args[5] = exchange ? JsonbPGetDatum(exchange) : (Datum) 0;
-	nulls[5] = exchange ? ' ' : 'n';
-	oms_set_reason(note);
+	args[0] = Int64GetDatum(rq->rma_id);
+	args[1] = CStringGetTextDatum(rq->rma_number);
+	args[2] = Int64GetDatum(rq->o.order_id);
+	args[3] = CStringGetTextDatum(rq->kind);
+	args[4] = rq->note ? CStringGetTextDatum(rq->note) : (Datum) 0;
+	nulls[4] = rq->note ? ' ' : 'n';
+	args[5] = rq->exchange ? JsonbPGetDatum(rq->exchange) : (Datum) 0;
+	nulls[5] = rq->exchange ? ' ' : 'n';
+	oms_set_reason(rq->note);
 	oms_plan_exec(&plan_rma_insert, args, nulls, false, 0, SPI_OK_INSERT);
 
-	args[0] = Int64GetDatum(rma_id);
-	args[1] = oms_int8_array(nout, ids);
-	args[2] = oms_int8_array(nout, items);
-	args[3] = oms_int8_array(nout, qtys);
-	args[4] = PointerGetDatum(construct_array(reasons, nout, TEXTOID, -1, false, TYPALIGN_INT));
+	args[0] = Int64GetDatum(rq->rma_id);
+	args[1] = oms_int8_array(rq->nout, rq->ids);
+	args[2] = oms_int8_array(rq->nout, rq->items);
+	args[3] = oms_int8_array(rq->nout, rq->qtys);
+	args[4] = PointerGetDatum(construct_array(rq->reasons, rq->nout, TEXTOID, -1, false, TYPALIGN_INT));
 	oms_plan_exec(&plan_rma_lines_insert, args, NULL, false, 0, SPI_OK_INSERT);
 
-	if (authorize)
-		set_rma_status(rma_id, "authorized", "authorized on request");
+	if (rq->authorize)
+		set_rma_status(rq->rma_id, "authorized", "authorized on request");
+}
+
+PG_FUNCTION_INFO_V1(oms_request_return);
+
+/* request_return(order_id, lines, kind, options) */
+Datum
+oms_request_return(PG_FUNCTION_ARGS)
+{
+	ReturnRequest rq;
+
+	parse_return_request(fcinfo, &rq);
+	oms_spi_connect();
+	oms_order_lock(PG_GETARG_INT64(0), &rq.o);
+	rq.nin = read_elements(rq.which, "lines", request_keys, &rq.in);
+	read_returnable_lines(&rq);
+	take_requested(&rq);
+	collect_taken(&rq);
+	number_and_price(&rq);
+	write_rma(&rq);
 	oms_set_reason(NULL);
 	oms_spi_finish();
-	PG_RETURN_INT64(rma_id);
+	PG_RETURN_INT64(rq.rma_id);
 }
 
 /* ----------------------------------------------------------------
