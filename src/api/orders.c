@@ -312,8 +312,141 @@ oms_release_order(PG_FUNCTION_ARGS)
  * cancel_order
  * ----------------------------------------------------------------
  */
+/* Step of a whole cancel: every open unit of every stocked line. */
+static int64
+cancel_all_units(LineRow *lines, int nlines, OmsLevels *ls)
+{
+	int64		cancelled = 0;
+	int			i;
+
+	for (i = 0; i < nlines; i++)
+	{
+		int64		open;
+
+		CHECK_FOR_INTERRUPTS();
+		if (lines[i].kind == 'b')
+			continue;
+		open = lines[i].reserved + lines[i].backordered;
+		if (open > 0)
+		{
+			cancel_line_units(ls, &lines[i], open);
+			cancelled = oms_add_qty(cancelled, open, "cancelled");
+		}
+	}
+	return cancelled;
+}
+
+/* A bundle cancels its components in proportion. */
+static void
+cancel_bundle_units(const OrderRow *o, LineRow *lines, int nlines, LineRow *bundle,
+					const OmsLineInput *want, OmsLevels *ls)
+{
+	int64		bundle_open = bundle->ordered - bundle->cancelled;
+	int			k;
+
+	if (want->qty > bundle_open)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+				 errmsg("cannot cancel " INT64_FORMAT " of bundle \"%s\" on order %s: only " INT64_FORMAT " open",
+						want->qty, want->sku, o->number, bundle_open)));
+	for (k = 0; k < nlines; k++)
+	{
+		int64		per = bundle->ordered > 0 ? lines[k].ordered / bundle->ordered : 0;
+		int64		q;
+
+		if (lines[k].kind != 'c' || lines[k].parent_line_id != bundle->line_id)
+			continue;
+		q = oms_mul_qty(per, want->qty, "cancel quantity");
+		if (q > open_units(&lines[k]))
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+					 errmsg("cannot cancel " INT64_FORMAT " of bundle \"%s\" on order %s: its component \"%s\" has shipped or is in a shipment",
+							want->qty, want->sku, o->number, lines[k].sku)));
+		cancel_line_units(ls, &lines[k], q);
+	}
+	bundle->cancelled += want->qty;
+	write_line(bundle);
+}
+
+/*
+ * Step of a partial cancel: want->qty units of one sku, from its (first)
+ * item or bundle line.  Returns the units cancelled.
+ */
+static int64
+cancel_sku_units(const OrderRow *o, LineRow *lines, int nlines, const OmsLineInput *want,
+				 OmsLevels *ls)
+{
+	int			i;
+
+	for (i = 0; i < nlines; i++)
+	{
+		int64		open;
+
+		if (lines[i].kind == 'c' || strcmp(lines[i].sku, want->sku) != 0)
+			continue;
+		if (lines[i].kind == 'b')
+		{
+			cancel_bundle_units(o, lines, nlines, &lines[i], want, ls);
+			return want->qty;
+		}
+		open = open_units(&lines[i]);
+		if (want->qty > open)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+					 errmsg("cannot cancel " INT64_FORMAT " units of sku \"%s\" on order %s: only " INT64_FORMAT " open",
+							want->qty, want->sku, o->number, open),
+					 errdetail("Ordered " INT64_FORMAT ", shipped " INT64_FORMAT ", cancelled " INT64_FORMAT ", in open shipments " INT64_FORMAT ".",
+							   lines[i].ordered, lines[i].shipped, lines[i].cancelled,
+							   lines[i].reserved + lines[i].backordered - open)));
+		cancel_line_units(ls, &lines[i], want->qty);
+		return want->qty;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
+			 errmsg("order %s has no line of sku \"%s\"", o->number, want->sku)));
+	return 0;					/* keep compiler quiet */
+}
+
+/*
+ * Step: the subtotal, and the order's status: cancelled when nothing is
+ * open and nothing shipped, else an event for the units and a fulfillment
+ * refresh (what is left may all be delivered now: the order completes).
+ */
+static void
+finish_cancel(const OrderRow *o, const LineRow *lines, int nlines, int64 cancelled,
+			  const char *reason)
+{
+	int64		open_after = 0;
+	int64		shipped = 0;
+	int			i;
+
+	for (i = 0; i < nlines; i++)
+	{
+		if (lines[i].kind == 'b')
+			continue;
+		open_after += lines[i].reserved + lines[i].backordered;
+		shipped += lines[i].shipped;
+	}
+	oms_order_recompute_subtotal(o->order_id);
+	if (open_after == 0 && shipped == 0)
+		oms_order_set_status(o->order_id, "cancelled", reason ? reason : "cancelled");
+	else
+	{
+		if (cancelled > 0)
+			oms_emit_event_json("order.lines_cancelled", "order", o->order_id,
+								psprintf("{\"order_number\": \"%s\", \"units\": " INT64_FORMAT ", \"reason\": %s}",
+										 o->number, cancelled,
+										 oms_json_quote(reason)));
+		(void) oms_fulfillment_refresh(o->order_id);
+	}
+}
+
 PG_FUNCTION_INFO_V1(oms_cancel_order);
 
+/*
+ * cancel_order(order_id, lines, reason): lines NULL cancels the whole order
+ * (its open shipments too).  Returns the units cancelled.
+ */
 Datum
 oms_cancel_order(PG_FUNCTION_ARGS)
 {
@@ -327,9 +460,6 @@ oms_cancel_order(PG_FUNCTION_ARGS)
 	int			nlines;
 	OmsLevels	ls;
 	int64		cancelled = 0;
-	int64		open_after = 0;
-	int64		shipped = 0;
-	int			i;
 	int			j;
 
 	if (PG_ARGISNULL(0))
@@ -356,106 +486,13 @@ oms_cancel_order(PG_FUNCTION_ARGS)
 	nlines = read_lines(order_id, true, &lines);
 
 	if (which == NULL)
-	{
-		for (i = 0; i < nlines; i++)
-		{
-			int64		open;
-
-			CHECK_FOR_INTERRUPTS();
-			if (lines[i].kind == 'b')
-				continue;
-			open = lines[i].reserved + lines[i].backordered;
-			if (open > 0)
-			{
-				cancel_line_units(&ls, &lines[i], open);
-				cancelled = oms_add_qty(cancelled, open, "cancelled");
-			}
-		}
-	}
+		cancelled = cancel_all_units(lines, nlines, &ls);
 	else
-	{
 		for (j = 0; j < nin; j++)
-		{
-			bool		found = false;
-
-			for (i = 0; i < nlines && !found; i++)
-			{
-				int64		open;
-
-				if (lines[i].kind == 'c' || strcmp(lines[i].sku, in[j].sku) != 0)
-					continue;
-				found = true;
-				if (lines[i].kind == 'b')
-				{
-					/* a bundle cancels its components in proportion */
-					int64		bundle_open = lines[i].ordered - lines[i].cancelled;
-					int			k;
-
-					if (in[j].qty > bundle_open)
-						ereport(ERROR,
-								(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
-								 errmsg("cannot cancel " INT64_FORMAT " of bundle \"%s\" on order %s: only " INT64_FORMAT " open",
-										in[j].qty, in[j].sku, o.number, bundle_open)));
-					for (k = 0; k < nlines; k++)
-					{
-						int64		per = lines[i].ordered > 0 ? lines[k].ordered / lines[i].ordered : 0;
-						int64		q;
-
-						if (lines[k].kind != 'c' || lines[k].parent_line_id != lines[i].line_id)
-							continue;
-						q = oms_mul_qty(per, in[j].qty, "cancel quantity");
-						if (q > open_units(&lines[k]))
-							ereport(ERROR,
-									(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
-									 errmsg("cannot cancel " INT64_FORMAT " of bundle \"%s\" on order %s: its component \"%s\" has shipped or is in a shipment",
-											in[j].qty, in[j].sku, o.number, lines[k].sku)));
-						cancel_line_units(&ls, &lines[k], q);
-					}
-					lines[i].cancelled += in[j].qty;
-					write_line(&lines[i]);
-					cancelled = oms_add_qty(cancelled, in[j].qty, "cancelled");
-					continue;
-				}
-				open = open_units(&lines[i]);
-				if (in[j].qty > open)
-					ereport(ERROR,
-							(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
-							 errmsg("cannot cancel " INT64_FORMAT " units of sku \"%s\" on order %s: only " INT64_FORMAT " open",
-									in[j].qty, in[j].sku, o.number, open),
-							 errdetail("Ordered " INT64_FORMAT ", shipped " INT64_FORMAT ", cancelled " INT64_FORMAT ", in open shipments " INT64_FORMAT ".",
-									   lines[i].ordered, lines[i].shipped, lines[i].cancelled,
-									   lines[i].reserved + lines[i].backordered - open)));
-				cancel_line_units(&ls, &lines[i], in[j].qty);
-				cancelled = oms_add_qty(cancelled, in[j].qty, "cancelled");
-			}
-			if (!found)
-				ereport(ERROR,
-						(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
-						 errmsg("order %s has no line of sku \"%s\"", o.number, in[j].sku)));
-		}
-	}
+			cancelled = oms_add_qty(cancelled, cancel_sku_units(&o, lines, nlines, &in[j], &ls),
+									"cancelled");
 	oms_levels_flush(&ls);
-
-	for (i = 0; i < nlines; i++)
-	{
-		if (lines[i].kind == 'b')
-			continue;
-		open_after += lines[i].reserved + lines[i].backordered;
-		shipped += lines[i].shipped;
-	}
-	oms_order_recompute_subtotal(order_id);
-	if (open_after == 0 && shipped == 0)
-		oms_order_set_status(order_id, "cancelled", reason ? reason : "cancelled");
-	else
-	{
-		if (cancelled > 0)
-			oms_emit_event_json("order.lines_cancelled", "order", order_id,
-								psprintf("{\"order_number\": \"%s\", \"units\": " INT64_FORMAT ", \"reason\": %s}",
-										 o.number, cancelled,
-										 oms_json_quote(reason)));
-		/* what is left may all be delivered now: the order completes */
-		(void) oms_fulfillment_refresh(order_id);
-	}
+	finish_cancel(&o, lines, nlines, cancelled, reason);
 	oms_set_reason(NULL);
 	oms_spi_finish();
 	PG_RETURN_INT64(cancelled);
