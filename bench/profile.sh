@@ -97,3 +97,8 @@ if [ -n "${PROFILE_KEEP:-}" ]; then
     echo "== callgrind files kept in $PROFILE_KEEP"
 fi
 oms_as_pg "$OMS_BINDIR/pg_ctl" -D "$OMS_TMP/data" -m fast -w stop >/dev/null 2>&1 || true
+# valgrind writes the postmaster's own profile after its pid file is gone
+for _ in $(seq 1 60); do
+    pgrep -f "callgrind-out-file=$cg" >/dev/null || break
+    sleep 1
+done
