@@ -447,44 +447,35 @@ take_sku(const OmsOrder *o, const char *loc, AtLine *lines, int n,
 				 errdetail("Units already in open shipments, shipped or reserved at another location do not count.")));
 }
 
-/*
- * Create a pending shipment of the given lines (or all that is shippable at
- * the location).  The order row is locked; returns the shipment id and
- * stores its number in *number.
- */
-static int64
-create_shipment(OmsOrder *o, int64 location_id, const char *loc, Jsonb *which,
-				int64 carrier_id, const char *service_level, int64 replaces,
-				char **number)
+/* Step: the levels of the order's items first: a receipt's backorder fill writes lines under them. */
+static void
+lock_order_item_levels(int64 order_id)
 {
-	Datum		arg[2];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-	Datum		iargs[5];
-	int			n;
-	int			i;
+	Datum		arg[1] = {Int64GetDatum(order_id)};
 	int			nitems;
 	int64	   *items;
 	OmsLevels	ls;
-	AtLine	   *lines;
-	ShipLine   *out;
-	int			nout = 0;
-	Datum		largs[4];
-	int64		shipment_id;
-	int64	   *ids;
-	int64	   *its;
-	int64	   *qtys;
 	bool		isnull;
+	int			i;
 
-	/* levels first: a receipt's backorder fill writes lines under them */
-	arg[0] = Int64GetDatum(o->order_id);
 	nitems = oms_plan_exec(&plan_order_items, arg, NULL, false, 0, SPI_OK_SELECT);
 	items = palloc(sizeof(int64) * Max(nitems, 1));
 	for (i = 0; i < nitems; i++)
 		items[i] = oms_spi_int64(i, 1, &isnull);
 	oms_levels_lock(nitems, items, &ls);
 	oms_levels_flush(&ls);		/* expired cart holds found on the way */
+}
 
-	arg[1] = Int64GetDatum(location_id);
+/* Step: the order's lines as seen at the location (what each can ship from there). */
+static int
+read_lines_at(int64 order_id, int64 location_id, AtLine **out)
+{
+	Datum		arg[2] = {Int64GetDatum(order_id), Int64GetDatum(location_id)};
+	AtLine	   *lines;
+	bool		isnull;
+	int			n;
+	int			i;
+
 	n = oms_plan_exec(&plan_lines_at, arg, NULL, false, 0, SPI_OK_SELECT);
 	lines = palloc0(sizeof(AtLine) * Max(n, 1));
 	for (i = 0; i < n; i++)
@@ -501,53 +492,68 @@ create_shipment(OmsOrder *o, int64 location_id, const char *loc, Jsonb *which,
 		lines[i].ordered = oms_spi_int64(i, 6, &isnull);
 		lines[i].shippable = oms_spi_int64(i, 7, &isnull) - oms_spi_int64(i, 8, &isnull);
 	}
+	*out = lines;
+	return n;
+}
+
+/* Step: the units that go into the shipment (which NULL: all that is shippable). */
+static void
+choose_units(const OmsOrder *o, const char *loc, AtLine *lines, int n, Jsonb *which)
+{
+	OmsLineInput *in;
+	int			nin;
+	int			i;
+	int			j;
 
 	if (which == NULL)
 	{
 		for (i = 0; i < n; i++)
 			if (lines[i].kind != 'b')
 				lines[i].take = lines[i].shippable;
+		return;
 	}
-	else
+	nin = oms_parse_lines(which, "lines", false, &in);
+	for (j = 0; j < nin; j++)
 	{
-		OmsLineInput *in;
-		int			nin = oms_parse_lines(which, "lines", false, &in);
-		int			j;
+		AtLine	   *bundle = NULL;
 
-		for (j = 0; j < nin; j++)
+		CHECK_FOR_INTERRUPTS();
+		for (i = 0; i < n; i++)
+			if (lines[i].kind == 'b' && strcmp(lines[i].sku, in[j].sku) == 0)
+				bundle = &lines[i];
+		if (bundle == NULL)
 		{
-			AtLine	   *bundle = NULL;
+			take_sku(o, loc, lines, n, in[j].sku, 0, in[j].qty);
+			continue;
+		}
+		/* a bundle ships its components in proportion */
+		for (i = 0; i < n; i++)
+		{
+			int64		per;
 
-			CHECK_FOR_INTERRUPTS();
-			for (i = 0; i < n; i++)
-				if (lines[i].kind == 'b' && strcmp(lines[i].sku, in[j].sku) == 0)
-					bundle = &lines[i];
-			if (bundle == NULL)
-			{
-				take_sku(o, loc, lines, n, in[j].sku, 0, in[j].qty);
+			if (lines[i].kind != 'c' || lines[i].parent_line_id != bundle->line_id)
 				continue;
-			}
-			/* a bundle ships its components in proportion */
-			for (i = 0; i < n; i++)
-			{
-				int64		per;
-
-				if (lines[i].kind != 'c' || lines[i].parent_line_id != bundle->line_id)
-					continue;
-				per = bundle->ordered > 0 ? lines[i].ordered / bundle->ordered : 0;
-				take_sku(o, loc, lines, n, lines[i].sku, bundle->line_id,
-						 oms_mul_qty(per, in[j].qty, "ship quantity"));
-			}
+			per = bundle->ordered > 0 ? lines[i].ordered / bundle->ordered : 0;
+			take_sku(o, loc, lines, n, lines[i].sku, bundle->line_id,
+					 oms_mul_qty(per, in[j].qty, "ship quantity"));
 		}
 	}
+}
 
-	out = palloc(sizeof(ShipLine) * Max(n, 1));
+/* Step: the lines that ship units; an empty shipment is refused. */
+static int
+units_chosen(const OmsOrder *o, const char *loc, const AtLine *lines, int n, ShipLine **out)
+{
+	ShipLine   *chosen = palloc(sizeof(ShipLine) * Max(n, 1));
+	int			nout = 0;
+	int			i;
+
 	for (i = 0; i < n; i++)
 		if (lines[i].take > 0)
 		{
-			out[nout].line_id = lines[i].line_id;
-			out[nout].item_id = lines[i].item_id;
-			out[nout].qty = lines[i].take;
+			chosen[nout].line_id = lines[i].line_id;
+			chosen[nout].item_id = lines[i].item_id;
+			chosen[nout].qty = lines[i].take;
 			nout++;
 		}
 	if (nout == 0)
@@ -555,8 +561,26 @@ create_shipment(OmsOrder *o, int64 location_id, const char *loc, Jsonb *which,
 				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
 				 errmsg("order %s has nothing reserved at %s that is not already in a shipment",
 						o->number, loc)));
+	*out = chosen;
+	return nout;
+}
 
-	iargs[0] = Int64GetDatum(o->order_id);
+/* Step: the shipment row and its lines; returns its id and stores its number in *number. */
+static int64
+insert_shipment(int64 order_id, int64 location_id, int64 carrier_id, const char *service_level,
+				int64 replaces, const ShipLine *out, int nout, char **number)
+{
+	Datum		iargs[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	Datum		largs[4];
+	int64		shipment_id;
+	int64	   *ids;
+	int64	   *its;
+	int64	   *qtys;
+	bool		isnull;
+	int			i;
+
+	iargs[0] = Int64GetDatum(order_id);
 	iargs[1] = Int64GetDatum(location_id);
 	iargs[2] = Int64GetDatum(carrier_id);
 	nulls[2] = carrier_id > 0 ? ' ' : 'n';
@@ -582,6 +606,29 @@ create_shipment(OmsOrder *o, int64 location_id, const char *loc, Jsonb *which,
 	largs[3] = oms_int8_array(nout, qtys);
 	oms_plan_exec(&plan_insert_lines, largs, NULL, false, 0, SPI_OK_INSERT);
 	return shipment_id;
+}
+
+/*
+ * Create a pending shipment of the given lines (or all that is shippable at
+ * the location).  The order row is locked; returns the shipment id and
+ * stores its number in *number.
+ */
+static int64
+create_shipment(OmsOrder *o, int64 location_id, const char *loc, Jsonb *which,
+				int64 carrier_id, const char *service_level, int64 replaces,
+				char **number)
+{
+	AtLine	   *lines;
+	int			n;
+	ShipLine   *out;
+	int			nout;
+
+	lock_order_item_levels(o->order_id);
+	n = read_lines_at(o->order_id, location_id, &lines);
+	choose_units(o, loc, lines, n, which);
+	nout = units_chosen(o, loc, lines, n, &out);
+	return insert_shipment(o->order_id, location_id, carrier_id, service_level, replaces,
+						   out, nout, number);
 }
 
 PG_FUNCTION_INFO_V1(oms_create_shipment);
