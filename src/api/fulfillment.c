@@ -679,6 +679,102 @@ oms_create_shipment(PG_FUNCTION_ARGS)
  * ship
  * ----------------------------------------------------------------
  */
+/* ----------------------------------------------------------------
+ * ship, as named steps
+ * ----------------------------------------------------------------
+ */
+
+/* Step: a carrier's tracking number belongs to one shipment. */
+static void
+check_tracking_free(int64 carrier_id, const char *carrier, const char *tracking, int64 shipment_id)
+{
+	Datum		args[3];
+
+	args[0] = Int64GetDatum(carrier_id);
+	args[1] = CStringGetTextDatum(tracking);
+	args[2] = Int64GetDatum(shipment_id);
+	if (oms_plan_exec(&plan_tracking_taken, args, NULL, false, 1, SPI_OK_SELECT) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("tracking number \"%s\" of carrier \"%s\" is already used by shipment %s",
+						tracking, carrier, oms_spi_text(0, 1))));
+}
+
+/* Step: a shipment handed over straight away was picked and packed on the way. */
+static void
+pick_and_pack(const ShipRow *s)
+{
+	if (strcmp(s->status, "pending") == 0)
+		oms_shipment_set_status(s->shipment_id, "picking", "picked as it shipped");
+	if (strcmp(s->status, "packed") != 0)
+		oms_shipment_set_status(s->shipment_id, "packed", "packed as it shipped");
+}
+
+/*
+ * Step: consume exactly the reserved units, mark the lines shipped, then
+ * let the units leave the ledger (one movement per item: lines of one sku,
+ * bundle parts, add up).  Returns the location's code.
+ */
+static char *
+ship_units(const ShipRow *s)
+{
+	ShipLine   *lines;
+	OmsLevels	ls;
+	Datum		args[3];
+	char	   *loc;
+	int			n;
+	int			i;
+
+	n = read_shipment_lines(s->shipment_id, &lines);
+	lock_line_levels(n, lines, &ls);
+	loc = oms_location_code(s->location_id);
+	for (i = 0; i < n; i++)
+	{
+		int64		got;
+
+		CHECK_FOR_INTERRUPTS();
+		got = oms_release_line_at(&ls, lines[i].line_id, s->location_id, lines[i].qty, "consumed");
+		if (got != lines[i].qty)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+					 errmsg("shipment %s needs " INT64_FORMAT " units of sku \"%s\" reserved at %s but only " INT64_FORMAT " are",
+							s->number, lines[i].qty, oms_item_sku(lines[i].item_id), loc, got)));
+	}
+	oms_levels_flush(&ls);
+	line_arrays(n, lines, args);
+	oms_plan_exec(&plan_lines_ship, args, NULL, false, 0, SPI_OK_UPDATE);
+	for (i = 0; i < n; i++)
+	{
+		int64		qty = lines[i].qty;
+		int			j;
+
+		for (j = 0; j < i; j++)
+			if (lines[j].item_id == lines[i].item_id)
+				break;
+		if (j < i)
+			continue;
+		for (j = i + 1; j < n; j++)
+			if (lines[j].item_id == lines[i].item_id)
+				qty = oms_add_qty(qty, lines[j].qty, "shipment quantity");
+		(void) oms_insert_movement(lines[i].item_id, s->location_id, "shipment", -qty, 0,
+								   NULL, s->number, 0, NULL);
+	}
+	return loc;
+}
+
+/* Step: the estimated delivery date (a date datum) from today and the carrier's transit time. */
+static Datum
+estimated_delivery(int32 transit_days, bool business_days)
+{
+	Datum		args[2];
+	bool		isnull;
+
+	args[0] = Int32GetDatum(transit_days);
+	args[1] = BoolGetDatum(business_days);
+	oms_plan_exec(&plan_eta, args, NULL, true, 1, SPI_OK_SELECT);
+	return SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+}
+
 PG_FUNCTION_INFO_V1(oms_ship);
 
 /* ship(shipment_id, carrier, tracking_number, service_level) */
@@ -690,17 +786,11 @@ oms_ship(PG_FUNCTION_ARGS)
 	char	   *service_level = oms_text_arg(fcinfo, 3, "service_level", false);
 	OmsOrder	o;
 	ShipRow		s;
-	ShipLine   *lines;
-	int			n;
-	int			i;
-	OmsLevels	ls;
 	int64		carrier_id;
 	int32		transit_days;
 	bool		business_days;
 	Datum		args[5];
 	Datum		eta;
-	bool		isnull;
-	char	   *eta_text;
 	char	   *loc;
 
 	if (PG_ARGISNULL(0))
@@ -726,71 +816,19 @@ oms_ship(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("shipment %s has no carrier: name one", s.number)));
 	carrier_id = resolve_carrier(carrier, service_level, true, &transit_days, &business_days);
+	check_tracking_free(carrier_id, carrier, tracking, s.shipment_id);
 
-	args[0] = Int64GetDatum(carrier_id);
-	args[1] = CStringGetTextDatum(tracking);
-	args[2] = Int64GetDatum(s.shipment_id);
-	if (oms_plan_exec(&plan_tracking_taken, args, NULL, false, 1, SPI_OK_SELECT) > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNIQUE_VIOLATION),
-				 errmsg("tracking number \"%s\" of carrier \"%s\" is already used by shipment %s",
-						tracking, carrier, oms_spi_text(0, 1))));
-
-	/* a shipment handed over straight away was picked and packed on the way */
-	if (strcmp(s.status, "pending") == 0)
-		oms_shipment_set_status(s.shipment_id, "picking", "picked as it shipped");
-	if (strcmp(s.status, "packed") != 0)
-		oms_shipment_set_status(s.shipment_id, "packed", "packed as it shipped");
-
-	/* consume exactly the reserved units, then let them leave the ledger */
-	n = read_shipment_lines(s.shipment_id, &lines);
-	lock_line_levels(n, lines, &ls);
-	loc = oms_location_code(s.location_id);
-	for (i = 0; i < n; i++)
-	{
-		int64		got;
-
-		CHECK_FOR_INTERRUPTS();
-		got = oms_release_line_at(&ls, lines[i].line_id, s.location_id, lines[i].qty, "consumed");
-		if (got != lines[i].qty)
-			ereport(ERROR,
-					(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
-					 errmsg("shipment %s needs " INT64_FORMAT " units of sku \"%s\" reserved at %s but only " INT64_FORMAT " are",
-							s.number, lines[i].qty, oms_item_sku(lines[i].item_id), loc, got)));
-	}
-	oms_levels_flush(&ls);
-	line_arrays(n, lines, args);
-	oms_plan_exec(&plan_lines_ship, args, NULL, false, 0, SPI_OK_UPDATE);
-	for (i = 0; i < n; i++)
-	{
-		int64		qty = lines[i].qty;
-		int			j;
-
-		/* one movement per item: lines of one sku (bundle parts) add up */
-		for (j = 0; j < i; j++)
-			if (lines[j].item_id == lines[i].item_id)
-				break;
-		if (j < i)
-			continue;
-		for (j = i + 1; j < n; j++)
-			if (lines[j].item_id == lines[i].item_id)
-				qty = oms_add_qty(qty, lines[j].qty, "shipment quantity");
-		(void) oms_insert_movement(lines[i].item_id, s.location_id, "shipment", -qty, 0,
-								   NULL, s.number, 0, NULL);
-	}
-
-	args[0] = Int32GetDatum(transit_days);
-	args[1] = BoolGetDatum(business_days);
-	oms_plan_exec(&plan_eta, args, NULL, true, 1, SPI_OK_SELECT);
-	eta = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	eta_text = DatumGetCString(DirectFunctionCall1(date_out, eta));
+	pick_and_pack(&s);
+	loc = ship_units(&s);
+	eta = estimated_delivery(transit_days, business_days);
 
 	oms_status_event_members("shipment", s.shipment_id,
 							 psprintf("\"shipment_number\": \"%s\", \"order_number\": \"%s\", \"location\": %s,"
 									  " \"carrier\": %s, \"tracking_number\": %s, \"service_level\": \"%s\","
 									  " \"estimated_delivery\": \"%s\"",
 									  s.number, o.number, oms_json_quote(loc), oms_json_quote(carrier),
-									  oms_json_quote(tracking), service_level, eta_text));
+									  oms_json_quote(tracking), service_level,
+									  DatumGetCString(DirectFunctionCall1(date_out, eta))));
 	args[0] = Int64GetDatum(s.shipment_id);
 	args[1] = Int64GetDatum(carrier_id);
 	args[2] = CStringGetTextDatum(tracking);
