@@ -502,6 +502,132 @@ oms_cancel_order(PG_FUNCTION_ARGS)
  * edit_order
  * ----------------------------------------------------------------
  */
+/* Step: resolve the skus of the changes; a bundle is not edited in place. */
+static OmsResolved *
+resolve_edit_skus(int nin, OmsLineInput *in)
+{
+	OmsResolved *res = oms_resolve_lines(nin, in);
+	int			i;
+
+	for (i = 0; i < nin; i++)
+		if (res[i].is_bundle)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("bundle \"%s\" cannot be edited in place", in[i].sku),
+					 errhint("Cancel the bundle line and place its change as a new line.")));
+	return res;
+}
+
+/*
+ * A new item line for a sku the order does not have yet, inserted empty (the
+ * increase that follows orders and reserves it); appended to *lines.
+ */
+static LineRow *
+add_edit_line(int64 order_id, LineRow **lines, int *nlines, int *max_no,
+			  const OmsLineInput *want, const OmsResolved *res)
+{
+	Datum		price_d;
+	int64		no;
+	int64		zero = 0;
+	Datum		kind = CStringGetTextDatum("item");
+	Numeric		price = want->unit_price ? want->unit_price : int64_to_numeric(0);
+	bool		isnull;
+	LineRow    *l;
+
+	no = ++(*max_no);
+	price_d = NumericGetDatum(price);
+	(void) oms_order_lines_insert(order_id, 1, &no, &res->item_id, &kind,
+								  &zero, &zero, &zero, &zero, &price_d);
+	*lines = repalloc(*lines, sizeof(LineRow) * (*nlines + 1));
+	l = &(*lines)[(*nlines)++];
+	memset(l, 0, sizeof(LineRow));
+	l->line_id = oms_spi_int64(0, 1, &isnull);
+	l->line_no = (int32) no;
+	l->item_id = res->item_id;
+	l->kind = 'i';
+	l->sku = want->sku;
+	l->policy = res->policy;
+	return l;
+}
+
+/* Reduce a line by drop units, only from what has not shipped and is in no shipment. */
+static void
+reduce_edit_line(const OrderRow *o, OmsLevels *ls, LineRow *l, int64 want, int64 drop)
+{
+	if (drop > open_units(l))
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_NOT_EDITABLE),
+				 errmsg("cannot reduce sku \"%s\" on order %s to " INT64_FORMAT ": " INT64_FORMAT " already shipped or in a shipment",
+						l->sku, o->number, want,
+						l->shipped + l->reserved + l->backordered - open_units(l))));
+	cancel_line_units(ls, l, drop);
+}
+
+/* Grow a line by add units: allocate them, backorder the rest if the sku allows. */
+static void
+grow_edit_line(const OrderRow *o, OmsLevels *ls, LineRow *l, int64 add)
+{
+	OmsDemand	dm;
+	OmsAlloc   *allocs;
+	int			nallocs;
+	int			i;
+
+	dm.item_id = l->item_id;
+	dm.qty = add;
+	dm.allocated = 0;
+	nallocs = oms_allocate(ls, 1, &dm, o->strategy, oms_allow_split, &o->ship_to, &allocs);
+	if (dm.allocated < add && l->policy == 'd')
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
+				 errmsg("insufficient stock of sku \"%s\": wanted " INT64_FORMAT " more, available " INT64_FORMAT,
+						l->sku, add, dm.allocated + oms_item_free(ls, l->item_id)),
+				 errdetail("Order %s was not changed.", o->number)));
+	for (i = 0; i < nallocs; i++)
+	{
+		int64		lid = l->line_id;
+
+		oms_reservations_insert(1, &lid, 0, &allocs[i], 0);
+	}
+	l->ordered = oms_add_qty(l->ordered, add, "qty_ordered");
+	l->reserved = oms_add_qty(l->reserved, dm.allocated, "qty_reserved");
+	l->backordered = oms_add_qty(l->backordered, add - dm.allocated, "qty_backordered");
+	write_line(l);
+}
+
+/*
+ * Step: apply one change: find the sku's item line (or add it), set its
+ * price if given, then reduce or grow it to the wanted quantity.
+ */
+static void
+apply_edit(const OrderRow *o, OmsLevels *ls, LineRow **lines, int *nlines, int *max_no,
+		   const OmsLineInput *want, const OmsResolved *res)
+{
+	LineRow    *l = NULL;
+	int64		current;
+	int			i;
+
+	for (i = 0; i < *nlines; i++)
+		if ((*lines)[i].kind == 'i' && strcmp((*lines)[i].sku, want->sku) == 0)
+			l = &(*lines)[i];
+	if (l == NULL)
+	{
+		if (want->qty == 0)
+			return;
+		l = add_edit_line(o->order_id, lines, nlines, max_no, want, res);
+	}
+	else if (want->unit_price != NULL)
+	{
+		Datum		args[2] = {Int64GetDatum(l->line_id), NumericGetDatum(want->unit_price)};
+
+		oms_plan_exec(&plan_line_price, args, NULL, false, 0, SPI_OK_UPDATE);
+	}
+	current = l->ordered - l->cancelled;
+	if (want->qty < current)
+		reduce_edit_line(o, ls, l, want->qty, current - want->qty);
+	else if (want->qty > current)
+		grow_edit_line(o, ls, l, want->qty - current);
+}
+
 PG_FUNCTION_INFO_V1(oms_edit_order);
 
 /*
@@ -523,11 +649,7 @@ oms_edit_order(PG_FUNCTION_ARGS)
 	OmsLevels	ls;
 	int64	   *extra;
 	int			i;
-	int			j;
 	int			max_no = 0;
-	OmsDemand	dm;
-	OmsAlloc   *allocs;
-	int			nallocs;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("order_id must not be null")));
@@ -544,15 +666,9 @@ oms_edit_order(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_NOT_EDITABLE),
 				 errmsg("order %s is %s and can no longer be edited", o.number, o.status)));
+	res = resolve_edit_skus(nin, in);
 
-	res = oms_resolve_lines(nin, in);
-	for (i = 0; i < nin; i++)
-		if (res[i].is_bundle)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("bundle \"%s\" cannot be edited in place", in[i].sku),
-					 errhint("Cancel the bundle line and place its change as a new line.")));
-
+	/* the levels of the order's items and of the new ones, then the lines under them */
 	nlines = read_lines(order_id, false, &lines);
 	extra = palloc(sizeof(int64) * Max(nin, 1));
 	for (i = 0; i < nin; i++)
@@ -562,94 +678,10 @@ oms_edit_order(PG_FUNCTION_ARGS)
 	for (i = 0; i < nlines; i++)
 		max_no = Max(max_no, lines[i].line_no);
 
-	for (j = 0; j < nin; j++)
+	for (i = 0; i < nin; i++)
 	{
-		LineRow    *l = NULL;
-		int64		current;
-		int64		want = in[j].qty;
-
 		CHECK_FOR_INTERRUPTS();
-		for (i = 0; i < nlines; i++)
-			if (lines[i].kind == 'i' && strcmp(lines[i].sku, in[j].sku) == 0)
-				l = &lines[i];
-
-		if (l == NULL)
-		{
-			/* a new line */
-			Datum		price_d;
-			int64		no;
-			int64		zero = 0;
-			Datum		kind = CStringGetTextDatum("item");
-			Numeric		price = in[j].unit_price ? in[j].unit_price : int64_to_numeric(0);
-			bool		isnull;
-
-			if (want == 0)
-				continue;
-			no = ++max_no;
-			price_d = NumericGetDatum(price);
-			/* inserted empty: the increase below orders and reserves it */
-			(void) oms_order_lines_insert(order_id, 1, &no, &res[j].item_id, &kind,
-										  &zero, &zero, &zero, &zero, &price_d);
-			lines = repalloc(lines, sizeof(LineRow) * (nlines + 1));
-			l = &lines[nlines++];
-			memset(l, 0, sizeof(LineRow));
-			l->line_id = oms_spi_int64(0, 1, &isnull);
-			l->line_no = (int32) no;
-			l->item_id = res[j].item_id;
-			l->kind = 'i';
-			l->sku = in[j].sku;
-			l->policy = res[j].policy;
-		}
-		else
-		{
-			if (in[j].unit_price != NULL)
-			{
-				Datum		args[2] = {Int64GetDatum(l->line_id), NumericGetDatum(in[j].unit_price)};
-
-				oms_plan_exec(&plan_line_price, args, NULL, false, 0, SPI_OK_UPDATE);
-			}
-		}
-		current = l->ordered - l->cancelled;
-
-		if (want < current)
-		{
-			int64		drop = current - want;
-
-			if (drop > open_units(l))
-				ereport(ERROR,
-						(errcode(ERRCODE_OMS_NOT_EDITABLE),
-						 errmsg("cannot reduce sku \"%s\" on order %s to " INT64_FORMAT ": " INT64_FORMAT " already shipped or in a shipment",
-								l->sku, o.number, want,
-								l->shipped + l->reserved + l->backordered - open_units(l))));
-			cancel_line_units(&ls, l, drop);
-		}
-		else if (want > current)
-		{
-			int64		add = want - current;
-			OmsAlloc   *a;
-
-			dm.item_id = l->item_id;
-			dm.qty = add;
-			dm.allocated = 0;
-			nallocs = oms_allocate(&ls, 1, &dm, o.strategy, oms_allow_split, &o.ship_to, &allocs);
-			if (dm.allocated < add && l->policy == 'd')
-				ereport(ERROR,
-						(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
-						 errmsg("insufficient stock of sku \"%s\": wanted " INT64_FORMAT " more, available " INT64_FORMAT,
-								l->sku, add, dm.allocated + oms_item_free(&ls, l->item_id)),
-						 errdetail("Order %s was not changed.", o.number)));
-			a = allocs;
-			for (i = 0; i < nallocs; i++)
-			{
-				int64		lid = l->line_id;
-
-				oms_reservations_insert(1, &lid, 0, &a[i], 0);
-			}
-			l->ordered = oms_add_qty(l->ordered, add, "qty_ordered");
-			l->reserved = oms_add_qty(l->reserved, dm.allocated, "qty_reserved");
-			l->backordered = oms_add_qty(l->backordered, add - dm.allocated, "qty_backordered");
-			write_line(l);
-		}
+		apply_edit(&o, &ls, &lines, &nlines, &max_no, &in[i], &res[i]);
 	}
 	oms_levels_flush(&ls);
 	oms_order_recompute_subtotal(order_id);
