@@ -147,6 +147,120 @@ engine_only_kind(const char *kind)
  * ----------------------------------------------------------------
  */
 
+/* One ledger row being applied: what it asks, and the level it changes. */
+typedef struct Movement
+{
+	int64		item_id;
+	int64		location_id;
+	char	   *kind;
+	int64		on_hand_delta;	/* a count's is computed under the lock */
+	int64		damaged_delta;
+	int64		counted;
+	bool		is_count;
+	LevelRow	lvl;			/* the level as locked */
+	int64		new_on_hand;
+	int64		new_damaged;
+} Movement;
+
+/* Step: a direct insert of a bundle's stock is refused (the API refuses it before it writes). */
+static void
+refuse_bundle_stock(int64 item_id)
+{
+	Datum		v[1] = {Int64GetDatum(item_id)};
+	bool		bnull;
+
+	if (oms_plan_exec(&plan_item_is_bundle, v, NULL, true, 1, SPI_OK_SELECT) == 1 &&
+		DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &bnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sku \"%s\" is a bundle and holds no stock of its own", oms_spi_text(0, 1)),
+				 errhint("Move stock of its components instead.")));
+}
+
+/*
+ * Step: what a removal may take: a transfer only the free units, anything
+ * else no more than is on hand and never below what is reserved; damaged
+ * units never below zero.
+ */
+static void
+check_movement_fits(const Movement *m)
+{
+	const LevelRow *lvl = &m->lvl;
+
+	if (m->on_hand_delta < 0)
+	{
+		int64		taken = -m->on_hand_delta;
+		int64		free_units = lvl->on_hand - lvl->reserved - lvl->safety_stock;
+
+		if (strcmp(m->kind, "transfer_out") == 0 && taken > free_units)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
+					 errmsg("cannot transfer " INT64_FORMAT " units of sku \"%s\" from \"%s\": only " INT64_FORMAT " available",
+							taken, oms_item_sku(m->item_id), oms_location_code(m->location_id),
+							free_units > 0 ? free_units : 0),
+					 errdetail("On hand " INT64_FORMAT ", reserved " INT64_FORMAT ", safety stock " INT64_FORMAT ".",
+							   lvl->on_hand, lvl->reserved, lvl->safety_stock)));
+		if (m->new_on_hand < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
+					 errmsg("cannot remove " INT64_FORMAT " units of sku \"%s\" at \"%s\": only " INT64_FORMAT " on hand",
+							taken, oms_item_sku(m->item_id), oms_location_code(m->location_id), lvl->on_hand)));
+		if (m->new_on_hand < lvl->reserved)
+		{
+			if (m->is_count)
+				ereport(ERROR,
+						(errcode(ERRCODE_OMS_RESERVED_STOCK),
+						 errmsg("count of " INT64_FORMAT " for sku \"%s\" at \"%s\" is below the " INT64_FORMAT " units reserved",
+								m->counted, oms_item_sku(m->item_id), oms_location_code(m->location_id), lvl->reserved),
+						 errdetail("On hand before the count " INT64_FORMAT "; a count may not go below reserved.",
+								   lvl->on_hand),
+						 errhint("Cancel or move the reservations first, then count again.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_RESERVED_STOCK),
+					 errmsg("removing " INT64_FORMAT " units of sku \"%s\" at \"%s\" would leave " INT64_FORMAT " on hand, below the " INT64_FORMAT " reserved",
+							taken, oms_item_sku(m->item_id), oms_location_code(m->location_id),
+							m->new_on_hand, lvl->reserved),
+					 errdetail("At most " INT64_FORMAT " units can be removed.", lvl->on_hand - lvl->reserved)));
+		}
+	}
+	if (m->new_damaged < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
+				 errmsg("cannot %s " INT64_FORMAT " damaged units of sku \"%s\" at \"%s\": only " INT64_FORMAT " damaged",
+						strcmp(m->kind, "restore") == 0 ? "restore" : "scrap",
+						-m->damaged_delta, oms_item_sku(m->item_id), oms_location_code(m->location_id),
+						lvl->damaged)));
+}
+
+/*
+ * Step: lock the level, compute the new buckets, check them and write them,
+ * as the owner of the tables: whoever may insert a movement (oms_admin,
+ * README Roles) has no right to write the buckets, and this trigger is the
+ * one path that may.
+ */
+static void
+apply_to_level(Movement *m)
+{
+	OmsSavedUser saved;
+	Datum		v[4];
+
+	oms_become_owner(oms_relation_owner(oms_relid("inventory_level")), &saved);
+	lock_level(m->item_id, m->location_id, &m->lvl);
+	if (m->is_count)
+		m->on_hand_delta = oms_sub_qty(m->counted, m->lvl.on_hand, "count adjustment");
+	m->new_on_hand = oms_add_qty(m->lvl.on_hand, m->on_hand_delta, "on_hand");
+	m->new_damaged = oms_add_qty(m->lvl.damaged, m->damaged_delta, "damaged");
+	check_movement_fits(m);
+
+	/* Write the level (oms_plan_exec holds the engine guard). */
+	v[0] = Int64GetDatum(m->item_id);
+	v[1] = Int64GetDatum(m->location_id);
+	v[2] = Int64GetDatum(m->new_on_hand);
+	v[3] = Int64GetDatum(m->new_damaged);
+	oms_plan_exec(&plan_write_level, v, NULL, false, 0, SPI_OK_UPDATE);
+	oms_restore_user(&saved);
+}
+
 PG_FUNCTION_INFO_V1(oms_inventory_movement_apply);
 
 /*
@@ -159,21 +273,11 @@ oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	HeapTuple	tuple;
 	bool		isnull;
-	int64		item_id;
-	int64		location_id;
-	char	   *kind;
-	int64		on_hand_delta;
-	int64		damaged_delta;
-	int64		counted;
-	bool		is_count;
-	LevelRow	lvl;
-	int64		new_on_hand;
-	int64		new_damaged;
+	Movement	m;
 	int			cols[3];
 	Datum		vals[3];
 	bool		nulls[3] = {false, false, false};
 	bool		engine_call = oms_engine_active();
-	OmsSavedUser saved;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "oms_inventory_movement_apply: not called by trigger manager");
@@ -185,128 +289,51 @@ oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 	desc = trigdata->tg_relation->rd_att;
 	tuple = trigdata->tg_trigtuple;
 
-	item_id = oms_tuple_int64(tuple, desc, "item_id", &isnull);
-	location_id = oms_tuple_int64(tuple, desc, "location_id", &isnull);
-	kind = SPI_getvalue(tuple, desc, SPI_fnumber(desc, "kind"));
-	on_hand_delta = oms_tuple_int64(tuple, desc, "on_hand_delta", &isnull);
-	damaged_delta = oms_tuple_int64(tuple, desc, "damaged_delta", &isnull);
-	counted = oms_tuple_int64(tuple, desc, "counted", &isnull);
-	is_count = (kind != NULL && strcmp(kind, "count") == 0);
+	memset(&m, 0, sizeof(Movement));
+	m.item_id = oms_tuple_int64(tuple, desc, "item_id", &isnull);
+	m.location_id = oms_tuple_int64(tuple, desc, "location_id", &isnull);
+	m.kind = SPI_getvalue(tuple, desc, SPI_fnumber(desc, "kind"));
+	m.on_hand_delta = oms_tuple_int64(tuple, desc, "on_hand_delta", &isnull);
+	m.damaged_delta = oms_tuple_int64(tuple, desc, "damaged_delta", &isnull);
+	m.counted = oms_tuple_int64(tuple, desc, "counted", &isnull);
+	m.is_count = (m.kind != NULL && strcmp(m.kind, "count") == 0);
 
 	/* NULL keys and unknown kinds are left to the table's constraints. */
-	if (kind == NULL)
+	if (m.kind == NULL)
 		return PointerGetDatum(tuple);
 
-	if (engine_only_kind(kind) && !engine_call)
+	if (engine_only_kind(m.kind) && !engine_call)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_LEDGER_VIOLATION),
-				 errmsg("movements of kind \"%s\" are written only by the oms API", kind),
+				 errmsg("movements of kind \"%s\" are written only by the oms API", m.kind),
 				 errhint("Use oms.transfer_stock(), shipments or returns instead of inserting into the ledger.")));
 
-	if (is_count)
+	if (m.is_count)
 	{
+		/* isnull is the counted column's */
 		if (isnull)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("a count movement needs the counted quantity")));
-		if (counted < 0)
+		if (m.counted < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("counted quantity must not be negative, got " INT64_FORMAT, counted)));
+					 errmsg("counted quantity must not be negative, got " INT64_FORMAT, m.counted)));
 	}
 
 	oms_spi_connect();
-
-	/* The API refuses bundles before it writes; a direct insert is checked here. */
 	if (!engine_call)
-	{
-		Datum		v[1] = {Int64GetDatum(item_id)};
-		bool		bnull;
-
-		if (oms_plan_exec(&plan_item_is_bundle, v, NULL, true, 1, SPI_OK_SELECT) == 1 &&
-			DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &bnull)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("sku \"%s\" is a bundle and holds no stock of its own", oms_spi_text(0, 1)),
-					 errhint("Move stock of its components instead.")));
-	}
-
-	/*
-	 * The level is written as the owner of the tables: whoever may insert a
-	 * movement (oms_admin, README Roles) has no right to write the buckets,
-	 * and this trigger is the one path that may.
-	 */
-	oms_become_owner(oms_relation_owner(oms_relid("inventory_level")), &saved);
-
-	lock_level(item_id, location_id, &lvl);
-
-	if (is_count)
-		on_hand_delta = oms_sub_qty(counted, lvl.on_hand, "count adjustment");
-
-	new_on_hand = oms_add_qty(lvl.on_hand, on_hand_delta, "on_hand");
-	new_damaged = oms_add_qty(lvl.damaged, damaged_delta, "damaged");
-
-	if (on_hand_delta < 0)
-	{
-		int64		taken = -on_hand_delta;
-		int64		free_units = lvl.on_hand - lvl.reserved - lvl.safety_stock;
-
-		if (strcmp(kind, "transfer_out") == 0 && taken > free_units)
-			ereport(ERROR,
-					(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
-					 errmsg("cannot transfer " INT64_FORMAT " units of sku \"%s\" from \"%s\": only " INT64_FORMAT " available",
-							taken, oms_item_sku(item_id), oms_location_code(location_id),
-							free_units > 0 ? free_units : 0),
-					 errdetail("On hand " INT64_FORMAT ", reserved " INT64_FORMAT ", safety stock " INT64_FORMAT ".",
-							   lvl.on_hand, lvl.reserved, lvl.safety_stock)));
-		if (new_on_hand < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
-					 errmsg("cannot remove " INT64_FORMAT " units of sku \"%s\" at \"%s\": only " INT64_FORMAT " on hand",
-							taken, oms_item_sku(item_id), oms_location_code(location_id), lvl.on_hand)));
-		if (new_on_hand < lvl.reserved)
-		{
-			if (is_count)
-				ereport(ERROR,
-						(errcode(ERRCODE_OMS_RESERVED_STOCK),
-						 errmsg("count of " INT64_FORMAT " for sku \"%s\" at \"%s\" is below the " INT64_FORMAT " units reserved",
-								counted, oms_item_sku(item_id), oms_location_code(location_id), lvl.reserved),
-						 errdetail("On hand before the count " INT64_FORMAT "; a count may not go below reserved.",
-								   lvl.on_hand),
-						 errhint("Cancel or move the reservations first, then count again.")));
-			ereport(ERROR,
-					(errcode(ERRCODE_OMS_RESERVED_STOCK),
-					 errmsg("removing " INT64_FORMAT " units of sku \"%s\" at \"%s\" would leave " INT64_FORMAT " on hand, below the " INT64_FORMAT " reserved",
-							taken, oms_item_sku(item_id), oms_location_code(location_id),
-							new_on_hand, lvl.reserved),
-					 errdetail("At most " INT64_FORMAT " units can be removed.", lvl.on_hand - lvl.reserved)));
-		}
-	}
-	if (new_damaged < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
-				 errmsg("cannot %s " INT64_FORMAT " damaged units of sku \"%s\" at \"%s\": only " INT64_FORMAT " damaged",
-						strcmp(kind, "restore") == 0 ? "restore" : "scrap",
-						-damaged_delta, oms_item_sku(item_id), oms_location_code(location_id), lvl.damaged)));
-
-	/* Write the level (oms_plan_exec holds the engine guard). */
-	{
-		Datum		v[4] = {Int64GetDatum(item_id), Int64GetDatum(location_id),
-		Int64GetDatum(new_on_hand), Int64GetDatum(new_damaged)};
-
-		oms_plan_exec(&plan_write_level, v, NULL, false, 0, SPI_OK_UPDATE);
-	}
-
-	oms_restore_user(&saved);
+		refuse_bundle_stock(m.item_id);
+	apply_to_level(&m);
 	oms_spi_finish();
 
 	/* Stamp the computed delta (counts) and the running balances. */
 	cols[0] = SPI_fnumber(desc, "on_hand_delta");
 	cols[1] = SPI_fnumber(desc, "on_hand_after");
 	cols[2] = SPI_fnumber(desc, "damaged_after");
-	vals[0] = Int64GetDatum(on_hand_delta);
-	vals[1] = Int64GetDatum(new_on_hand);
-	vals[2] = Int64GetDatum(new_damaged);
+	vals[0] = Int64GetDatum(m.on_hand_delta);
+	vals[1] = Int64GetDatum(m.new_on_hand);
+	vals[2] = Int64GetDatum(m.new_damaged);
 	tuple = heap_modify_tuple_by_cols(tuple, desc, 3, cols, vals, nulls);
 
 	return PointerGetDatum(tuple);
