@@ -1280,121 +1280,153 @@ place_exchange(const char *xlines, const char *email, const char *channel,
  * complete_return
  * ----------------------------------------------------------------
  */
+/* One complete_return call: the RMA and its order, locked, and what completing it gave. */
+typedef struct ReturnCompletion
+{
+	OmsOrder	o;
+	RmaRow		r;
+	const char *reason;
+	char	   *xvalue;			/* the replacement items' value ("0" for a refund RMA) */
+	char	   *value;
+	char	   *owed;
+	char	   *refund;
+	int64		payment_id;		/* 0: no refund */
+	int64		exchange_id;	/* 0: no replacement order */
+	char	   *exchange_number;
+} ReturnCompletion;
+
+/*
+ * Step (exchange RMAs): the replacement order, placed like any order (it
+ * reserves stock), worth no more than what came back.
+ */
+static void
+place_replacement(ReturnCompletion *c)
+{
+	Datum		args[1];
+	bool		isnull;
+	char	   *xlines;
+	char	   *email;
+	char	   *channel;
+	char	   *ship_to;
+	char	   *service_level;
+	char	   *currency;
+
+	args[0] = Int64GetDatum(c->r.rma_id);
+	if (oms_plan_exec(&plan_rma_exchange, args, NULL, false, 1, SPI_OK_SELECT) != 1)
+		elog(ERROR, "return %s vanished", c->r.number);
+	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 10, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("the channel of order %s already has an order with reference \"%s\"",
+						c->o.number, c->r.number),
+				 errdetail("The replacement order of an exchange takes its RMA number as channel reference.")));
+	xlines = oms_spi_text(0, 1);
+	email = oms_spi_text(0, 2);
+	channel = oms_spi_text(0, 3);
+	ship_to = oms_spi_text(0, 4);
+	service_level = oms_spi_text(0, 5);
+	currency = oms_spi_text(0, 6);
+	c->xvalue = oms_spi_text(0, 7);
+	c->value = oms_spi_text(0, 8);
+	if (email == NULL || channel == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("order %s has no customer or channel to place the replacement order of return %s with",
+						c->o.number, c->r.number)));
+	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+				 errmsg("the replacement items of return %s are worth %s, more than the %s received",
+						c->r.number, c->xvalue, c->value),
+				 errhint("Exchange for less or turn the return into a refund with oms.change_return(), then complete it.")));
+	c->exchange_id = place_exchange(xlines, email, channel, c->r.number, ship_to,
+									service_level, currency);
+	args[0] = Int64GetDatum(c->exchange_id);
+	oms_plan_exec(&plan_order_number, args, NULL, false, 1, SPI_OK_SELECT);
+	c->exchange_number = oms_spi_text(0, 1);
+	oms_emit_event_json("exchange.created", "return", c->r.rma_id,
+						psprintf("{\"rma_number\": \"%s\", \"order_number\": \"%s\","
+								 " \"replacement_order_number\": \"%s\", \"value\": \"%s\"}",
+								 c->r.number, c->o.number, c->exchange_number, c->xvalue));
+}
+
+/*
+ * Step: the refund: what came back (less the exchange), never above what is
+ * refundable.  No idempotency key: the RMA row is locked and moves to
+ * completed in this transaction, so it refunds once; a key claimed here,
+ * after the order row, could deadlock with a client using the same key.
+ */
+static void
+refund_returned(ReturnCompletion *c)
+{
+	Datum		args[4];
+	bool		isnull;
+	bool		refund_due;
+
+	args[0] = Int64GetDatum(c->r.rma_id);
+	args[1] = Int64GetDatum(c->o.order_id);
+	args[2] = DirectFunctionCall3(numeric_in, CStringGetDatum(c->xvalue),
+								  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	args[3] = BoolGetDatum(oms_refund_shipping == 1);
+	oms_plan_exec(&plan_refund, args, NULL, false, 1, SPI_OK_SELECT);
+	c->value = oms_spi_text(0, 1);
+	c->owed = oms_spi_text(0, 2);
+	c->refund = oms_spi_text(0, 3);
+	refund_due = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+	if (refund_due)
+		c->payment_id = oms_payment_record(c->o.order_id, "refund",
+										   DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(c->refund),
+																			   ObjectIdGetDatum(InvalidOid),
+																			   Int32GetDatum(-1))),
+										   NULL, NULL, c->r.number,
+										   c->reason ? c->reason : psprintf("return %s", c->r.number),
+										   NULL);
+}
+
+/* Step: the RMA completed, its event carrying the refund and the replacement order. */
+static void
+finish_completion(const ReturnCompletion *c)
+{
+	Datum		args[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+
+	oms_status_event_members("return", c->r.rma_id,
+							 psprintf("\"rma_number\": \"%s\", \"order_number\": \"%s\", \"kind\": \"%s\","
+									  " \"value\": \"%s\", \"refund_owed\": \"%s\", \"refund\": \"%s\","
+									  " \"replacement_order_number\": %s",
+									  c->r.number, c->o.number, c->r.kind, c->value, c->owed, c->refund,
+									  oms_json_quote(c->exchange_number)));
+	args[0] = Int64GetDatum(c->r.rma_id);
+	args[1] = DirectFunctionCall3(numeric_in, CStringGetDatum(c->refund),
+								  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	args[2] = Int64GetDatum(c->payment_id);
+	nulls[2] = c->payment_id > 0 ? ' ' : 'n';
+	args[3] = Int64GetDatum(c->exchange_id);
+	nulls[3] = c->exchange_id > 0 ? ' ' : 'n';
+	oms_set_reason(c->reason);
+	oms_plan_exec(&plan_rma_complete, args, nulls, false, 0, SPI_OK_UPDATE);
+}
+
 PG_FUNCTION_INFO_V1(oms_complete_return);
 
 /* complete_return(rma_id, reason) */
 Datum
 oms_complete_return(PG_FUNCTION_ARGS)
 {
-	char	   *reason = oms_text_arg(fcinfo, 1, "reason", false);
-	OmsOrder	o;
-	RmaRow		r;
-	Datum		args[4];
-	char		nulls[4] = {' ', ' ', ' ', ' '};
-	bool		isnull;
-	char	   *xvalue = "0";
-	char	   *value;
-	char	   *owed;
-	char	   *refund;
-	bool		refund_due;
-	int64		payment_id = 0;
-	int64		exchange_id = 0;
-	char	   *exchange_number = NULL;
+	ReturnCompletion c;
 
+	memset(&c, 0, sizeof(ReturnCompletion));
+	c.reason = oms_text_arg(fcinfo, 1, "reason", false);
+	c.xvalue = "0";
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
 	oms_spi_connect();
-	lock_rma(PG_GETARG_INT64(0), &o, &r);
-	require_status(&r, "received", "completed");
-
-	if (strcmp(r.kind, "exchange") == 0)
-	{
-		char	   *xlines;
-		char	   *email;
-		char	   *channel;
-		char	   *ship_to;
-		char	   *service_level;
-		char	   *currency;
-
-		args[0] = Int64GetDatum(r.rma_id);
-		if (oms_plan_exec(&plan_rma_exchange, args, NULL, false, 1, SPI_OK_SELECT) != 1)
-			elog(ERROR, "return %s vanished", r.number);
-		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 10, &isnull)))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNIQUE_VIOLATION),
-					 errmsg("the channel of order %s already has an order with reference \"%s\"",
-							o.number, r.number),
-					 errdetail("The replacement order of an exchange takes its RMA number as channel reference.")));
-		xlines = oms_spi_text(0, 1);
-		email = oms_spi_text(0, 2);
-		channel = oms_spi_text(0, 3);
-		ship_to = oms_spi_text(0, 4);
-		service_level = oms_spi_text(0, 5);
-		currency = oms_spi_text(0, 6);
-		xvalue = oms_spi_text(0, 7);
-		value = oms_spi_text(0, 8);
-		if (email == NULL || channel == NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("order %s has no customer or channel to place the replacement order of return %s with",
-							o.number, r.number)));
-		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull)))
-			ereport(ERROR,
-					(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
-					 errmsg("the replacement items of return %s are worth %s, more than the %s received",
-							r.number, xvalue, value),
-					 errhint("Exchange for less or turn the return into a refund with oms.change_return(), then complete it.")));
-		/* the replacement order, placed like any order: it reserves stock */
-		exchange_id = place_exchange(xlines, email, channel, r.number, ship_to,
-									 service_level, currency);
-		args[0] = Int64GetDatum(exchange_id);
-		oms_plan_exec(&plan_order_number, args, NULL, false, 1, SPI_OK_SELECT);
-		exchange_number = oms_spi_text(0, 1);
-		oms_emit_event_json("exchange.created", "return", r.rma_id,
-							psprintf("{\"rma_number\": \"%s\", \"order_number\": \"%s\","
-									 " \"replacement_order_number\": \"%s\", \"value\": \"%s\"}",
-									 r.number, o.number, exchange_number, xvalue));
-	}
-
-	/*
-	 * The refund: what came back (less the exchange), never above what is
-	 * refundable.  No idempotency key: the RMA row is locked and moves to
-	 * completed in this transaction, so it refunds once; a key claimed here,
-	 * after the order row, could deadlock with a client using the same key.
-	 */
-	args[0] = Int64GetDatum(r.rma_id);
-	args[1] = Int64GetDatum(o.order_id);
-	args[2] = DirectFunctionCall3(numeric_in, CStringGetDatum(xvalue),
-								  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-	args[3] = BoolGetDatum(oms_refund_shipping == 1);
-	oms_plan_exec(&plan_refund, args, NULL, false, 1, SPI_OK_SELECT);
-	value = oms_spi_text(0, 1);
-	owed = oms_spi_text(0, 2);
-	refund = oms_spi_text(0, 3);
-	refund_due = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
-	if (refund_due)
-		payment_id = oms_payment_record(o.order_id, "refund",
-										DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(refund),
-																			ObjectIdGetDatum(InvalidOid),
-																			Int32GetDatum(-1))),
-										NULL, NULL, r.number, reason ? reason : psprintf("return %s", r.number),
-										NULL);
-
-	oms_status_event_members("return", r.rma_id,
-							 psprintf("\"rma_number\": \"%s\", \"order_number\": \"%s\", \"kind\": \"%s\","
-									  " \"value\": \"%s\", \"refund_owed\": \"%s\", \"refund\": \"%s\","
-									  " \"replacement_order_number\": %s",
-									  r.number, o.number, r.kind, value, owed, refund,
-									  oms_json_quote(exchange_number)));
-	args[0] = Int64GetDatum(r.rma_id);
-	args[1] = DirectFunctionCall3(numeric_in, CStringGetDatum(refund),
-								  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-	args[2] = Int64GetDatum(payment_id);
-	nulls[2] = payment_id > 0 ? ' ' : 'n';
-	args[3] = Int64GetDatum(exchange_id);
-	nulls[3] = exchange_id > 0 ? ' ' : 'n';
-	oms_set_reason(reason);
-	oms_plan_exec(&plan_rma_complete, args, nulls, false, 0, SPI_OK_UPDATE);
+	lock_rma(PG_GETARG_INT64(0), &c.o, &c.r);
+	require_status(&c.r, "received", "completed");
+	if (strcmp(c.r.kind, "exchange") == 0)
+		place_replacement(&c);
+	refund_returned(&c);
+	finish_completion(&c);
 	oms_set_reason(NULL);
 	oms_spi_finish();
 	PG_RETURN_TEXT_P(cstring_to_text("completed"));
