@@ -4,7 +4,7 @@
  *	  The cart-hold API: hold_stock reserves stock for a cart before an
  *	  order exists, release_hold gives it back, expire_reservations (the
  *	  pg_cron job) releases the holds whose time ran out.  place_order
- *	  takes a hold over (api/orders.c).
+ *	  takes a hold over (engine/placement.c).
  *
  *-------------------------------------------------------------------------
  */
