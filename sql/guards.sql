@@ -8,20 +8,9 @@ DROP ROLE IF EXISTS oms_guards_bi;
 CREATE EXTENSION oms;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.try(cmd text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    detail text;
-BEGIN
-    EXECUTE cmd;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    IF SQLSTATE LIKE '23%' THEN
-        detail := NULL;
-    END IF;
-    RETURN SQLSTATE || ': ' || SQLERRM || COALESCE(' | ' || NULLIF(detail, ''), '');
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set filename :abs_srcdir '/sql/include/try.sql'
+\i :filename
 -- every row of every engine-owned table, as one fingerprint
 CREATE FUNCTION pg_temp.fp() RETURNS text LANGUAGE sql AS $$
     SELECT md5(string_agg(r, '|' ORDER BY r)) FROM (

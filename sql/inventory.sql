@@ -4,23 +4,9 @@ DROP EXTENSION IF EXISTS oms CASCADE;
 CREATE EXTENSION oms;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
--- try(): run a statement and show its SQLSTATE, message and detail, so each
--- error class is visible in the expected output without file:line noise.
-CREATE FUNCTION pg_temp.try(cmd text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    detail text;
-BEGIN
-    EXECUTE cmd;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    -- a constraint's detail repeats the failing row, timestamps included
-    IF SQLSTATE LIKE '23%' THEN
-        detail := NULL;
-    END IF;
-    RETURN SQLSTATE || ': ' || SQLERRM || COALESCE(' | ' || NULLIF(detail, ''), '');
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set filename :abs_srcdir '/sql/include/try.sql'
+\i :filename
 
 SELECT oms.version() = (SELECT default_version FROM pg_available_extensions WHERE name = 'oms') AS version_matches_control;
 

@@ -6,20 +6,9 @@ DROP EXTENSION IF EXISTS oms CASCADE;
 CREATE EXTENSION oms;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.try(cmd text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    detail text;
-BEGIN
-    EXECUTE cmd;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    IF SQLSTATE LIKE '23%' THEN
-        detail := NULL;
-    END IF;
-    RETURN SQLSTATE || ': ' || SQLERRM || COALESCE(' | ' || NULLIF(detail, ''), '');
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set filename :abs_srcdir '/sql/include/try.sql'
+\i :filename
 
 -- a shop with a month of orders, a rule, a stored forecast, a shipment, a payment and a return
 INSERT INTO oms.location (code, name) VALUES ('EAST', 'East DC');

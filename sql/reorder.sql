@@ -4,20 +4,9 @@ DROP EXTENSION IF EXISTS oms CASCADE;
 CREATE EXTENSION oms;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
-CREATE FUNCTION pg_temp.try(cmd text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    detail text;
-BEGIN
-    EXECUTE cmd;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    IF SQLSTATE LIKE '23%' THEN
-        detail := NULL;
-    END IF;
-    RETURN SQLSTATE || ': ' || SQLERRM || COALESCE(' | ' || NULLIF(detail, ''), '');
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\set filename :abs_srcdir '/sql/include/try.sql'
+\i :filename
 -- run_reorder() without the ids
 CREATE FUNCTION pg_temp.reorder() RETURNS TABLE (po_number text, supplier text, location text, sku text, action text, qty_before bigint, qty bigint, available bigint, incoming bigint, reorder_point bigint)
 LANGUAGE sql AS $$

@@ -1,8 +1,11 @@
 /*-------------------------------------------------------------------------
  *
  * oms.c
- *	  Module entry point of the oms extension: the module magic, settings
- *	  (GUCs) and the engine guard shared by every C file.
+ *	  Module init of the oms extension: the module magic, every setting
+ *	  (GUC) in one place, and the transaction callbacks.  Each setting's
+ *	  variable lives in the file that reads it; README.md lists them all.
+ *	  Also the two SQL functions that belong to no layer: oms.version() and
+ *	  oms.document_number().
  *
  *-------------------------------------------------------------------------
  */
@@ -10,26 +13,22 @@
 
 #include "access/xact.h"
 #include "fmgr.h"
-#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 
-#include "notifier.h"
-#include "oms.h"
-#include "purchasing.h"
-#include "reserve.h"
-#include "returns.h"
-#include "transitions.h"
+#include "api/holds.h"
+#include "api/purchasing.h"
+#include "api/returns.h"
+#include "base/oms.h"
+#include "engine/allocation.h"
+#include "engine/notifier.h"
+#include "engine/transitions.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
-static int	engine_depth = 0;
-
-/* Settings; see the README's settings table. */
-char	   *oms_reason = NULL;
-
+static void define_settings(void);
 static void oms_xact_callback(XactEvent event, void *arg);
 static void oms_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 								 SubTransactionId parentSubid, void *arg);
@@ -40,10 +39,49 @@ _PG_init(void)
 	RegisterXactCallback(oms_xact_callback, NULL);
 	RegisterSubXactCallback(oms_subxact_callback, NULL);
 	oms_notifier_init();
-	oms_reserve_define_gucs();
-	oms_returns_define_gucs();
-	oms_purchasing_define_gucs();
+	define_settings();
+	MarkGUCPrefixReserved("oms");
+}
 
+/* Every oms.* setting, in the order the README's settings table gives them. */
+static void
+define_settings(void)
+{
+	/* engine/allocation.c, api/holds.c */
+	DefineCustomEnumVariable("oms.allocation_strategy",
+							 "How place_order chooses locations: priority, fewest_shipments or nearest.",
+							 NULL, &oms_allocation_strategy, OMS_STRATEGY_PRIORITY,
+							 oms_strategy_options, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("oms.allow_split",
+							 "Whether an order line may be split across locations when no single one can fill it.",
+							 NULL, &oms_allow_split, true, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("oms.hold_ttl",
+							"Default time to live of a cart hold.",
+							NULL, &oms_hold_ttl, 900, 1, OMS_HOLD_TTL_MAX_DAYS * 24 * 3600,
+							PGC_USERSET, GUC_UNIT_S, NULL, NULL, NULL);
+
+	/* api/returns.c */
+	DefineCustomIntVariable("oms.return_window_days",
+							"Days after delivery within which a return may be requested (0: no limit).",
+							NULL, &oms_return_window_days, 30, 0, 3650,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("oms.refund_shipping",
+							 "Whether a refund includes shipping: none, or proportional to the value returned.",
+							 NULL, &oms_refund_shipping, 0, oms_refund_shipping_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+
+	/* api/purchasing.c */
+	DefineCustomRealVariable("oms.over_receipt_tolerance",
+							 "Percent of a purchase-order line that may be received above the quantity ordered.",
+							 "0 (the default) refuses any over-receipt with OM005; 5 accepts up to 5% more "
+							 "than ordered (rounded down to whole units).",
+							 &oms_over_receipt_tolerance,
+							 0.0, 0.0, 1000.0,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	/* engine/transitions.c */
 	DefineCustomStringVariable("oms.reason",
 							   "Reason recorded with the status changes of the current transaction.",
 							   "Every status change writes it to oms.status_history and to its event's payload. "
@@ -54,54 +92,39 @@ _PG_init(void)
 							   0,
 							   NULL, NULL, NULL);
 
-	oms_notifier_define_gucs();
-
-	MarkGUCPrefixReserved("oms");
+	/* engine/notifier.c */
+	DefineCustomEnumVariable("oms.notify_events",
+							 "How LISTEN oms_events consumers are woken when events commit.",
+							 "on: through the database's notifier when oms is preloaded (commits do not serialize), "
+							 "else by a NOTIFY in each transaction; commit: always by a NOTIFY in each transaction "
+							 "(payload: each event id); off: never (consumers poll oms.claim_events()).",
+							 &oms_notify_mode,
+							 OMS_NOTIFY_ON,
+							 oms_notify_mode_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
+	DefineCustomIntVariable("oms.notifier_idle_timeout",
+							"Seconds a database's notifier waits for events before it exits.",
+							"It starts again with the next event.  While it runs, the database cannot be dropped; "
+							"DROP DATABASE waits 5 s for other sessions to leave, so keep this below that.",
+							&oms_notifier_idle_timeout_s,
+							2, 1, 3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL, NULL, NULL);
 }
 
 /*
- * Set oms.reason until the end of the current transaction (or of the
- * current subtransaction, if it aborts), as SET LOCAL would.
+ * The engine guard (base/spi_plan.c) is cleared whenever a (sub)transaction
+ * aborts and at every top-level end; a commit wakes the notifier.
  */
-void
-oms_set_reason(const char *reason)
-{
-	(void) set_config_option("oms.reason", reason ? reason : "",
-							 PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_LOCAL, true, 0, false);
-}
-
-/*
- * The guard is a depth counter so that engine functions may nest.  Callers
- * leave it in PG_FINALLY; the transaction callbacks are a second line that
- * clears it whenever a (sub)transaction aborts.
- */
-void
-oms_engine_enter(void)
-{
-	engine_depth++;
-}
-
-void
-oms_engine_leave(void)
-{
-	Assert(engine_depth > 0);
-	if (engine_depth > 0)
-		engine_depth--;
-}
-
-bool
-oms_engine_active(void)
-{
-	return engine_depth > 0;
-}
-
 static void
 oms_xact_callback(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT ||
 		event == XACT_EVENT_COMMIT || event == XACT_EVENT_PARALLEL_COMMIT)
-		engine_depth = 0;
+		oms_engine_reset();
 	oms_notifier_xact_end(event);
 }
 
@@ -111,63 +134,9 @@ oms_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB)
 	{
-		engine_depth = 0;
+		oms_engine_reset();
 		oms_status_event_members_reset();
 	}
-}
-
-void
-oms_require_positive(int64 qty, const char *argname)
-{
-	if (qty <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be greater than zero, got " INT64_FORMAT, argname, qty)));
-}
-
-/*
- * Text argument n as a C string: NULL when the SQL value is NULL and the
- * argument is optional, 22023 naming it when it is required.
- */
-char *
-oms_text_arg(FunctionCallInfo fcinfo, int n, const char *argname, bool required)
-{
-	if (PG_ARGISNULL(n))
-	{
-		if (required)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("%s must not be null", argname)));
-		return NULL;
-	}
-	return oms_check_text_length(text_to_cstring(PG_GETARG_TEXT_PP(n)), argname);
-}
-
-/*
- * Keys and references given as text (a sku, a location, an idempotency key,
- * a tracking number, a hold reference, ...) are at most OMS_MAX_KEY_LENGTH
- * characters (README, Bounds): several are unique in a btree index, whose
- * rows hold about 2.7 kB, and a longer one failed with 54000 from the index.
- * Free text (a reason, a reference, a note) is not bounded.  Returns s.
- */
-char *
-oms_check_text_length(char *s, const char *argname)
-{
-	size_t		bytes = strlen(s);
-	int			chars;
-
-	if (bytes <= OMS_MAX_KEY_LENGTH)
-		return s;				/* at most one byte per character */
-	if (strcmp(argname, "reason") == 0 || strcmp(argname, "reference") == 0 ||
-		strcmp(argname, "note") == 0)
-		return s;
-	chars = pg_mbstrlen_with_len(s, (int) Min(bytes, (size_t) PG_INT32_MAX));
-	if (chars > OMS_MAX_KEY_LENGTH)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s is %d characters long, more than the %d allowed", argname, chars,
-						OMS_MAX_KEY_LENGTH)));
-	return s;
 }
 
 PG_FUNCTION_INFO_V1(oms_version);

@@ -1,5 +1,5 @@
 -- ---------------------------------------------------------------------------
--- References without row locks (src/references.c).  A foreign-key check
+-- References without row locks (src/engine/references.c).  A foreign-key check
 -- locks its parent row FOR KEY SHARE; every order names the same channel,
 -- every shipment the same few locations and carriers, the orders of a hot
 -- sku the same item, so those shared locks became MultiXacts (a global lock
