@@ -44,6 +44,8 @@ CREATE TEMP TABLE valid_arg (fn text, arg text, typ text, value text);
 INSERT INTO valid_arg (fn, arg, typ, value) VALUES
     (NULL, 'order_id', NULL, :'o'), (NULL, 'shipment_id', NULL, :'s'), (NULL, 'rma_id', NULL, :'rma'),
     (NULL, 'po_id', NULL, :'po'), (NULL, 'line_id', NULL, :'line'),
+    -- the KPI capture's helper takes a shipment row
+    (NULL, 's', 'oms.shipment', '(SELECT s FROM oms.shipment s ORDER BY s.shipment_id LIMIT 1)'),
     ('refund', 'order_id', NULL, :'ro'), ('refundable_balance', 'order_id', NULL, :'ro'),
     ('request_return', 'order_id', NULL, :'ro'),
     ('deliver', 'shipment_id', NULL, :'rs'), ('return_to_sender', 'shipment_id', NULL, :'rs'),

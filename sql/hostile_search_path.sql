@@ -466,6 +466,35 @@ WHERE p.pronamespace = 'oms'::regnamespace
   AND NOT coalesce(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)
 ORDER BY 1;
 
+-- ---------------------------------------------------------------------------
+-- the install itself (the class of CVE-2023-39417): drop the extension and
+-- create it again while every twin is still in public, from a session whose
+-- search_path puts public first; then reference data, stock and one order's
+-- life through the API, as the administrator and the application
+-- ---------------------------------------------------------------------------
+SET client_min_messages = warning;
+SET search_path = public, pg_catalog;
+DROP EXTENSION oms CASCADE;
+CREATE EXTENSION oms;
+RESET client_min_messages;
+RESET search_path;
+SELECT count(*) AS hijacked_by_install FROM public.hijack;
+INSERT INTO oms.location (code, name) VALUES ('EAST', 'East');
+INSERT INTO oms.item (sku, name) VALUES ('MUG', 'Mug');
+INSERT INTO oms.channel (code, name) VALUES ('web', 'Web');
+INSERT INTO oms.carrier (code, name) VALUES ('UPS', 'UPS');
+INSERT INTO oms.carrier_service (carrier_id, service_level, transit_days, business_days)
+SELECT carrier_id, 'ground', 3, true FROM oms.carrier;
+SET ROLE hostile_ada;
+SELECT pg_temp.h($$SELECT (oms.receive_stock('MUG', 'EAST', 5) IS NOT NULL)::text$$) AS received;
+SET ROLE hostile_app;
+SELECT pg_temp.h($$SELECT oms.place_order('ivy@example.com', 'web', '[{"sku": "MUG", "qty": 2, "unit_price": "8.00"}]', '{"confirm": true}')::text$$) AS o9 \gset
+SELECT pg_temp.h($$SELECT pg_catalog.min(s)::text FROM oms.create_shipments($1) s$$, :o9) AS s9 \gset
+SELECT pg_temp.h($$SELECT (oms.ship($1, 'UPS', 'TRACK-9') IS NOT NULL)::text$$, :s9) AS shipped;
+RESET ROLE;
+SELECT status, fulfillment_status FROM oms.sales_order WHERE order_id = :o9;
+SELECT * FROM pg_temp.hijacked();
+
 -- clean up
 DROP CAST (public.hijack_qty AS bigint);
 DROP OWNED BY hostile_mallory, hostile_ada, hostile_app;
