@@ -2,7 +2,9 @@
 # database: with session_replication_role = replica and --exit-on-error
 # (README, Dump and restore) every row of every table of the extension
 # comes back, the forecast included (days_of_cover is not NULL before the
-# next refresh), the checks find nothing, and the copy works on.  Without
+# next refresh) and an exchange with its replacement order, the checks find
+# nothing, and the copy works on: it places, ships, delivers and takes back
+# an order.  Without
 # the setting pg_restore refuses rows the guards checked when they were
 # written, reports the errors and carries on with half a database.
 use strict;
@@ -40,6 +42,10 @@ SELECT oms.ship(oms.create_shipment(o, 'EAST'), 'UPS', '1Z' || o) FROM generate_
 SELECT oms.deliver(s) FROM generate_series(1, 4) s;
 SELECT oms.request_return(1, '[{"sku": "MUG", "qty": 1}]', 'refund', '{"authorize": true}');
 SELECT oms.receive_return(1, 'EAST');
+SELECT oms.request_return(2, '[{"sku": "MUG", "qty": 1, "reason": "size_fit"}]', 'exchange',
+                          '{"exchange": [{"sku": "MUG", "qty": 1}], "authorize": true}');
+SELECT oms.receive_return(2, 'EAST');
+SELECT oms.complete_return(2);
 SELECT oms.cancel_order(12);
 SELECT oms.place_order('late@example.com', 'web', '[{"sku": "TEE", "qty": 60, "unit_price": 9}]');
 SELECT oms.hold_stock('cart-1', '[{"sku": "MUG", "qty": 1}]', '1 hour');
@@ -98,13 +104,25 @@ is($node->safe_psql('dst', 'SELECT count(*) FROM oms.check_payments()'), '0', 'c
 my $new = $node->safe_psql('dst',
 	q{SELECT oms.place_order('new@example.com', 'web', '[{"sku": "MUG", "qty": 1, "unit_price": 8}]')});
 is($node->safe_psql('dst', "SELECT order_id || ':' || order_number FROM oms.sales_order WHERE order_id = $new"),
-	'14:SO-000014', 'a new order gets the next key and number');
+	'15:SO-000015', 'a new order gets the next key and number (13 was placed late, 14 by the exchange)');
 is($node->safe_psql('dst', q{SELECT oms.place_order('buyer3@example.com', 'web',
     '[{"sku": "MUG", "qty": 2, "unit_price": 8}, {"sku": "KIT", "qty": 1, "unit_price": 20}]',
     '{"confirm": true, "idempotency_key": "k3"}')}), '3', 'a restored idempotency key answers with its order');
 my ($ret, $out, $err) = $node->psql('dst', q{UPDATE oms.sales_order SET status = 'pending' WHERE order_id = 1});
 isnt($ret, 0, 'the status guard holds in the restored database');
+is($node->safe_psql('dst', 'SELECT exchange_order_id IS NOT NULL FROM oms.return_authorization WHERE rma_id = 2'),
+	't', 'the restored exchange still points at its replacement order');
+
+# and ships, delivers and takes back the new order
+$node->safe_psql('dst', "SELECT oms.confirm_order($new)");
+my $shipment = $node->safe_psql('dst', "SELECT oms.create_shipment($new, 'EAST')");
+$node->safe_psql('dst', "SELECT oms.ship($shipment, 'UPS', '1Z-NEW'); SELECT oms.deliver($shipment)");
+my $rma = $node->safe_psql('dst',
+	qq{SELECT oms.request_return($new, '[{"sku": "MUG", "qty": 1, "reason": "damaged"}]', 'refund', '{"authorize": true}')});
+is($node->safe_psql('dst', "SELECT oms.receive_return($rma, 'EAST')"), 'received',
+	'the new order ships, is delivered and comes back');
 is($node->safe_psql('dst', 'SELECT count(*) FROM oms.check_inventory()'), '0', 'and the checks still find nothing');
+is($node->safe_psql('dst', 'SELECT count(*) FROM oms.check_payments()'), '0', 'nor the payment checks');
 
 $node->stop;
 done_testing();
