@@ -21,7 +21,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 short=${PROFILE_SHORT:-100}
 long=${PROFILE_LONG:-600}
 workloads=${PROFILE_WORKLOADS:-po3 po15}
-bench_dir=$OMS_ROOT/bench
 db=oms_bench
 declare -A script=([po3]=place_order.sql [po15]=place_order_15.sql [client3]=place_order_client.sql)
 
@@ -30,15 +29,8 @@ oms_ensure_packages
 oms_lock
 oms_build_install
 oms_cluster_start postgres
-cp "$bench_dir"/*.sql "$OMS_TMP/"
-chmod 644 "$OMS_TMP"/*.sql
-q() { oms_psql -At -d "$db" -c "$1"; }
-
-echo "== set-up: the oms data set of bench/run.sh in database $db"
-oms_psql -q -c "CREATE DATABASE $db"
-oms_psql -q -d "$db" -f "$OMS_TMP/setup.sql" >/dev/null
-"$OMS_BINDIR/pgbench" -n -M prepared -c 4 -j 2 -t 500 -f "$OMS_TMP/place_order.sql" "$db" >/dev/null
-oms_psql -q -d "$db" -c 'VACUUM ANALYZE' -c 'CHECKPOINT'
+oms_bench_data "$db"
+oms_psql -q -d "$db" -c 'CHECKPOINT'
 
 echo "== restarting the postmaster under callgrind"
 oms_as_pg "$OMS_BINDIR/pg_ctl" -D "$OMS_TMP/data" -m fast -w stop >/dev/null

@@ -24,7 +24,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 orders=${BENCH_ORDERS:-200}
 seconds=${BENCH_SECONDS:-10}
 mx_clients=${BENCH_MX_CLIENTS:-8 32}
-bench_dir=$OMS_ROOT/bench
 db=oms_bench
 OMS_CLUSTER_CONF="shared_preload_libraries = 'pg_cron,oms,pg_stat_statements'
 pg_stat_statements.track = all
@@ -35,15 +34,9 @@ oms_ensure_packages
 oms_lock
 oms_build_install
 oms_cluster_start postgres
-cp "$bench_dir"/*.sql "$OMS_TMP/"
-chmod 644 "$OMS_TMP"/*.sql
+oms_bench_data "$db"
+oms_psql -q -d "$db" -c 'CREATE EXTENSION pg_stat_statements'
 q() { oms_psql -At -d "$db" -c "$1"; }
-
-echo "== set-up: the oms data set of bench/run.sh in database $db"
-oms_psql -q -c "CREATE DATABASE $db"
-oms_psql -q -d "$db" -f "$OMS_TMP/setup.sql" >/dev/null
-"$OMS_BINDIR/pgbench" -n -M prepared -c 4 -j 2 -t 500 -f "$OMS_TMP/place_order.sql" "$db" >/dev/null
-oms_psql -q -d "$db" -c 'VACUUM ANALYZE' -c 'CREATE EXTENSION pg_stat_statements'
 echo "   $(q 'SELECT version()')"
 echo "   pg_stat_statements.track = $(q "SELECT current_setting('pg_stat_statements.track')")"
 

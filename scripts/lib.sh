@@ -6,6 +6,7 @@
 #   oms_cluster_start     initdb + start a private cluster with pg_cron
 #   oms_cluster_stop      stop it and remove its directory (also on exit)
 #   oms_psql              psql against the private cluster
+#   oms_bench_data        bench/run.sh's oms data set in a new database
 #
 # The cluster listens only on a unix socket in a fresh temporary directory,
 # on a private port; it never touches a system cluster.  Postgres refuses to
@@ -140,4 +141,19 @@ oms_cluster_stop() {
 
 oms_psql() {
     "$OMS_BINDIR/psql" -X -v ON_ERROR_STOP=1 "$@"
+}
+
+# oms_bench_data DB: bench/run.sh's oms data set in a new database DB of the
+# running cluster (bench/setup.sql, 2000 warm-up orders from 4 clients,
+# VACUUM ANALYZE), for the scripts that measure one order (statements.sh,
+# profile.sh).  Copies bench/*.sql into $OMS_TMP, where pgbench reads them.
+oms_bench_data() {
+    local db=$1
+    cp "$OMS_ROOT"/bench/*.sql "$OMS_TMP/"
+    chmod 644 "$OMS_TMP"/*.sql
+    echo "== set-up: the oms data set of bench/run.sh in database $db"
+    oms_psql -q -c "CREATE DATABASE $db"
+    oms_psql -q -d "$db" -f "$OMS_TMP/setup.sql" >/dev/null
+    "$OMS_BINDIR/pgbench" -n -M prepared -c 4 -j 2 -t 500 -f "$OMS_TMP/place_order.sql" "$db" >/dev/null
+    oms_psql -q -d "$db" -c 'VACUUM ANALYZE'
 }
