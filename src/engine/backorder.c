@@ -42,6 +42,121 @@ static OmsPlan plan_fill_line_update = {
 	2, {INT8OID, INT8OID}
 };
 
+/* One backordered line of the item, oldest order first. */
+typedef struct BackorderedLine
+{
+	int64		line_id;
+	int64		wanted;
+	int64		order_id;
+	char	   *order_number;
+} BackorderedLine;
+
+/*
+ * Lock the level the movement moved and read it; false if it has no level
+ * row.
+ */
+static bool
+lock_fill_level(int64 item_id, int64 location_id, OmsLevel *level)
+{
+	Datum		args[2] = {Int64GetDatum(item_id), Int64GetDatum(location_id)};
+	bool		isnull;
+
+	if (oms_plan_exec(&plan_fill_level, args, NULL, false, 1, SPI_OK_SELECT) == 0)
+		return false;
+	memset(level, 0, sizeof(*level));
+	level->item_id = item_id;
+	level->location_id = location_id;
+	level->on_hand = oms_spi_int64(0, 1, &isnull);
+	level->reserved = oms_spi_int64(0, 2, &isnull);
+	level->safety_stock = oms_spi_int64(0, 3, &isnull);
+	level->active = true;
+	return true;
+}
+
+/* The item's backordered lines of open orders, locked, oldest first. */
+static int
+backordered_lines(int64 item_id, BackorderedLine **out)
+{
+	Datum		args[1] = {Int64GetDatum(item_id)};
+	BackorderedLine *lines;
+	bool		isnull;
+	int			n;
+	int			i;
+
+	n = oms_plan_exec(&plan_fill_lines, args, NULL, false, 0, SPI_OK_SELECT);
+	lines = palloc(sizeof(BackorderedLine) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		lines[i].line_id = oms_spi_int64(i, 1, &isnull);
+		lines[i].wanted = oms_spi_int64(i, 2, &isnull);
+		lines[i].order_id = oms_spi_int64(i, 3, &isnull);
+		lines[i].order_number = oms_spi_text(i, 4);
+	}
+	*out = lines;
+	return n;
+}
+
+/* Reserve qty of the level for one backordered line, and say so. */
+static void
+fill_line(OmsLevel *level, const BackorderedLine *line, int64 qty)
+{
+	OmsAlloc	a;
+	Datum		uargs[2];
+	char	   *payload;
+
+	a.item_id = level->item_id;
+	a.location_id = level->location_id;
+	a.qty = qty;
+	oms_reservations_insert(1, &line->line_id, 0, &a, 0);
+	level->reserved = oms_add_qty(level->reserved, qty, "reserved");
+	level->reserved_delta = oms_add_qty(level->reserved_delta, qty, "reserved");
+	uargs[0] = Int64GetDatum(line->line_id);
+	uargs[1] = Int64GetDatum(qty);
+	oms_plan_exec(&plan_fill_line_update, uargs, NULL, false, 0, SPI_OK_UPDATE);
+
+	payload = psprintf("{\"order_number\": \"%s\", \"line_id\": " INT64_FORMAT
+					   ", \"sku\": %s, \"location\": \"%s\", \"qty\": " INT64_FORMAT
+					   ", \"still_backordered\": " INT64_FORMAT "}",
+					   line->order_number, line->line_id,
+					   oms_json_quote(oms_item_sku(level->item_id)),
+					   oms_location_code(level->location_id), qty, line->wanted - qty);
+	oms_emit_event_json("order.backorder_filled", "order", line->order_id, payload);
+}
+
+/*
+ * Fill the item's backorders from the free units of one level, oldest order
+ * first, and write the level back.
+ */
+static void
+fill_backorders_at(int64 item_id, int64 location_id)
+{
+	OmsLevels	ls;
+	OmsLevel	level;
+	BackorderedLine *lines;
+	int64		free_units;
+	int			n;
+	int			i;
+
+	if (!lock_fill_level(item_id, location_id, &level))
+		return;
+	free_units = oms_level_free(&level);
+	if (free_units <= 0)
+		return;
+
+	n = backordered_lines(item_id, &lines);
+	for (i = 0; i < n && free_units > 0; i++)
+	{
+		int64		qty = Min(free_units, lines[i].wanted);
+
+		CHECK_FOR_INTERRUPTS();
+		fill_line(&level, &lines[i], qty);
+		free_units -= qty;
+	}
+	ls.n = 1;
+	ls.v = &level;
+	oms_levels_flush(&ls);
+}
+
 /* ----------------------------------------------------------------
  * Backorder filling (AFTER INSERT trigger on the ledger)
  * ----------------------------------------------------------------
@@ -63,16 +178,6 @@ oms_backorder_fill(PG_FUNCTION_ARGS)
 	bool		isnull;
 	int64		item_id;
 	int64		location_id;
-	Datum		args[2];
-	int64		free_units;
-	OmsLevels	ls;
-	OmsLevel	level;
-	int			n;
-	int			i;
-	int64	   *line_ids;
-	int64	   *wanted;
-	int64	   *order_ids;
-	char	  **order_numbers;
 	OmsSavedUser saved;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
@@ -93,71 +198,7 @@ oms_backorder_fill(PG_FUNCTION_ARGS)
 	 * backorders it has no right to write itself.
 	 */
 	oms_become_owner(oms_relation_owner(oms_relid("reservation")), &saved);
-	args[0] = Int64GetDatum(item_id);
-	args[1] = Int64GetDatum(location_id);
-	if (oms_plan_exec(&plan_fill_level, args, NULL, false, 1, SPI_OK_SELECT) == 0)
-	{
-		oms_restore_user(&saved);
-		oms_spi_finish();
-		return PointerGetDatum(NULL);
-	}
-	memset(&level, 0, sizeof(level));
-	level.item_id = item_id;
-	level.location_id = location_id;
-	level.on_hand = oms_spi_int64(0, 1, &isnull);
-	level.reserved = oms_spi_int64(0, 2, &isnull);
-	level.safety_stock = oms_spi_int64(0, 3, &isnull);
-	level.active = true;
-	ls.n = 1;
-	ls.v = &level;
-
-	free_units = oms_level_free(&level);
-	if (free_units <= 0)
-	{
-		oms_restore_user(&saved);
-		oms_spi_finish();
-		return PointerGetDatum(NULL);
-	}
-
-	n = oms_plan_exec(&plan_fill_lines, args, NULL, false, 0, SPI_OK_SELECT);
-	line_ids = palloc(sizeof(int64) * Max(n, 1));
-	wanted = palloc(sizeof(int64) * Max(n, 1));
-	order_ids = palloc(sizeof(int64) * Max(n, 1));
-	order_numbers = palloc(sizeof(char *) * Max(n, 1));
-	for (i = 0; i < n; i++)
-	{
-		line_ids[i] = oms_spi_int64(i, 1, &isnull);
-		wanted[i] = oms_spi_int64(i, 2, &isnull);
-		order_ids[i] = oms_spi_int64(i, 3, &isnull);
-		order_numbers[i] = oms_spi_text(i, 4);
-	}
-
-	for (i = 0; i < n && free_units > 0; i++)
-	{
-		OmsAlloc	a;
-		Datum		uargs[2];
-		char	   *payload;
-
-		CHECK_FOR_INTERRUPTS();
-		a.item_id = item_id;
-		a.location_id = location_id;
-		a.qty = Min(free_units, wanted[i]);
-		oms_reservations_insert(1, &line_ids[i], 0, &a, 0);
-		level.reserved = oms_add_qty(level.reserved, a.qty, "reserved");
-		level.reserved_delta = oms_add_qty(level.reserved_delta, a.qty, "reserved");
-		uargs[0] = Int64GetDatum(line_ids[i]);
-		uargs[1] = Int64GetDatum(a.qty);
-		oms_plan_exec(&plan_fill_line_update, uargs, NULL, false, 0, SPI_OK_UPDATE);
-		free_units -= a.qty;
-
-		payload = psprintf("{\"order_number\": \"%s\", \"line_id\": " INT64_FORMAT
-						   ", \"sku\": %s, \"location\": \"%s\", \"qty\": " INT64_FORMAT
-						   ", \"still_backordered\": " INT64_FORMAT "}",
-						   order_numbers[i], line_ids[i], oms_json_quote(oms_item_sku(item_id)),
-						   oms_location_code(location_id), a.qty, wanted[i] - a.qty);
-		oms_emit_event_json("order.backorder_filled", "order", order_ids[i], payload);
-	}
-	oms_levels_flush(&ls);
+	fill_backorders_at(item_id, location_id);
 	oms_restore_user(&saved);
 	oms_spi_finish();
 	return PointerGetDatum(NULL);

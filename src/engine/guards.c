@@ -95,73 +95,45 @@ trigger_arg_listed(Trigger *tg, int from, const char *name)
 	return false;
 }
 
-PG_FUNCTION_INFO_V1(oms_engine_guard);
-
-Datum
-oms_engine_guard(PG_FUNCTION_ARGS)
+/*
+ * A direct DELETE is allowed of a row whose 'DELETE:column' is set; true if
+ * this one is, an error if the table names such a column and it is not set,
+ * false if the table names none.
+ */
+static bool
+direct_delete_allowed(TriggerData *trigdata, const char *api)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	TriggerEvent ev;
-	Trigger    *tg;
-	Relation	rel;
-	const char *relname;
-	const char *api;
-	TupleDesc	desc;
+	Trigger    *tg = trigdata->tg_trigger;
+	Relation	rel = trigdata->tg_relation;
 	int			i;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		elog(ERROR, "oms_engine_guard: not called by trigger manager");
-	ev = trigdata->tg_event;
-	tg = trigdata->tg_trigger;
-	rel = trigdata->tg_relation;
-	relname = RelationGetRelationName(rel);
-	if (tg->tgnargs < 1)
-		elog(ERROR, "oms_engine_guard: needs the API to name as its first argument");
-	api = tg->tgargs[0];
-
-	if (TRIGGER_FIRED_BY_TRUNCATE(ev))
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_USE_API),
-				 errmsg("TRUNCATE of oms.%s is not allowed: use %s", relname, api),
-				 errdetail("Its rows carry invariants that the stock levels, the orders and the other tables depend on.")));
-
-	if (!TRIGGER_FIRED_BEFORE(ev) || !TRIGGER_FIRED_FOR_ROW(ev))
-		elog(ERROR, "oms_engine_guard: must be fired BEFORE ... FOR EACH ROW or BEFORE TRUNCATE");
-
-	if (oms_engine_active())
-		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(ev) ?
-							   trigdata->tg_newtuple : trigdata->tg_trigtuple);
-
-	if (TRIGGER_FIRED_BY_INSERT(ev) && trigger_arg_listed(tg, 1, "INSERT"))
-		return PointerGetDatum(trigdata->tg_trigtuple);
-
-	if (TRIGGER_FIRED_BY_DELETE(ev))
+	for (i = 1; i < tg->tgnargs; i++)
 	{
-		for (i = 1; i < tg->tgnargs; i++)
-		{
-			if (strncmp(tg->tgargs[i], "DELETE:", 7) == 0)
-			{
-				const char *col = tg->tgargs[i] + 7;
+		const char *col;
 
-				if (oms_tuple_text(trigdata->tg_trigtuple, RelationGetDescr(rel), col) != NULL)
-					return PointerGetDatum(trigdata->tg_trigtuple);
-				ereport(ERROR,
-						(errcode(ERRCODE_OMS_USE_API),
-						 errmsg("direct DELETE from oms.%s is not allowed while %s is not set: use %s",
-								relname, col, api),
-						 errdetail("Only rows whose %s is set may be deleted directly.", col)));
-			}
-		}
-	}
-
-	if (!TRIGGER_FIRED_BY_UPDATE(ev))
+		if (strncmp(tg->tgargs[i], "DELETE:", 7) != 0)
+			continue;
+		col = tg->tgargs[i] + 7;
+		if (oms_tuple_text(trigdata->tg_trigtuple, RelationGetDescr(rel), col) != NULL)
+			return true;
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_USE_API),
-				 errmsg("direct %s oms.%s is not allowed: use %s", op_name(ev), relname, api),
-				 errdetail("Rows of oms.%s are written only by the oms API.", relname)));
+				 errmsg("direct DELETE from oms.%s is not allowed while %s is not set: use %s",
+						RelationGetRelationName(rel), col, api),
+				 errdetail("Only rows whose %s is set may be deleted directly.", col)));
+	}
+	return false;
+}
 
-	/* An UPDATE may change only the columns named. */
-	desc = RelationGetDescr(rel);
+/* A direct UPDATE may change only the columns the trigger names. */
+static void
+refuse_unlisted_columns(TriggerData *trigdata, const char *api)
+{
+	Trigger    *tg = trigdata->tg_trigger;
+	TupleDesc	desc = RelationGetDescr(trigdata->tg_relation);
+	const char *relname = RelationGetRelationName(trigdata->tg_relation);
+	int			i;
+
 	for (i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -190,6 +162,54 @@ oms_engine_guard(PG_FUNCTION_ARGS)
 					 errdetail("A plain UPDATE may change only %s.", direct_columns(tg)) :
 					 errdetail("Only the oms API writes oms.%s.", relname)));
 	}
+}
+
+PG_FUNCTION_INFO_V1(oms_engine_guard);
+
+Datum
+oms_engine_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerEvent ev;
+	Trigger    *tg;
+	const char *relname;
+	const char *api;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "oms_engine_guard: not called by trigger manager");
+	ev = trigdata->tg_event;
+	tg = trigdata->tg_trigger;
+	relname = RelationGetRelationName(trigdata->tg_relation);
+	if (tg->tgnargs < 1)
+		elog(ERROR, "oms_engine_guard: needs the API to name as its first argument");
+	api = tg->tgargs[0];
+
+	if (TRIGGER_FIRED_BY_TRUNCATE(ev))
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_USE_API),
+				 errmsg("TRUNCATE of oms.%s is not allowed: use %s", relname, api),
+				 errdetail("Its rows carry invariants that the stock levels, the orders and the other tables depend on.")));
+
+	if (!TRIGGER_FIRED_BEFORE(ev) || !TRIGGER_FIRED_FOR_ROW(ev))
+		elog(ERROR, "oms_engine_guard: must be fired BEFORE ... FOR EACH ROW or BEFORE TRUNCATE");
+
+	if (oms_engine_active())
+		return PointerGetDatum(TRIGGER_FIRED_BY_UPDATE(ev) ?
+							   trigdata->tg_newtuple : trigdata->tg_trigtuple);
+
+	if (TRIGGER_FIRED_BY_INSERT(ev) && trigger_arg_listed(tg, 1, "INSERT"))
+		return PointerGetDatum(trigdata->tg_trigtuple);
+
+	if (TRIGGER_FIRED_BY_DELETE(ev) && direct_delete_allowed(trigdata, api))
+		return PointerGetDatum(trigdata->tg_trigtuple);
+
+	if (!TRIGGER_FIRED_BY_UPDATE(ev))
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_USE_API),
+				 errmsg("direct %s oms.%s is not allowed: use %s", op_name(ev), relname, api),
+				 errdetail("Rows of oms.%s are written only by the oms API.", relname)));
+
+	refuse_unlisted_columns(trigdata, api);
 	return PointerGetDatum(trigdata->tg_newtuple);
 }
 
@@ -235,6 +255,66 @@ order_units(int64 order_id, int64 *open, int64 *delivered)
 	oms_spi_finish();
 }
 
+/* An order cancels or completes only through the API while units are open. */
+static void
+guard_order_move(const char *key, const char *from, const char *to)
+{
+	int64		open;
+	int64		delivered;
+
+	if (strcmp(to, "cancelled") != 0 && strcmp(to, "completed") != 0)
+		return;
+	order_units(pg_strtoint64(key), &open, &delivered);
+	if (strcmp(to, "cancelled") == 0 && open > 0)
+		refuse_move("order", key, from, to, psprintf("oms.cancel_order(%s)", key),
+					psprintf("The order has " INT64_FORMAT " units that are not cancelled; cancel_order() releases their reservations and backorders and cancels the open shipments, a plain UPDATE would leave them behind.", open));
+	if (strcmp(to, "completed") == 0 && delivered < open)
+		refuse_move("order", key, from, to,
+					psprintf("oms.deliver() for its shipments and oms.cancel_order(%s) for the rest", key),
+					psprintf("Only " INT64_FORMAT " of its " INT64_FORMAT " units that are not cancelled are delivered; the order completes by itself when every unit is delivered or cancelled.", delivered, open));
+}
+
+/* The shipment moves that move stock or order lines belong to the API. */
+static void
+guard_shipment_move(const char *key, const char *from, const char *to)
+{
+	static const char *const left[] = {"shipped", "in_transit", "delivered", "lost",
+	"returned_to_sender", "cancelled", NULL};
+	static const char *const open[] = {"pending", "picking", "packed", NULL};
+	const char *m = "shipment";
+
+	if (strcmp(to, "shipped") == 0)
+		refuse_move(m, key, from, to, psprintf("oms.ship(%s, carrier, tracking_number)", key),
+					"Shipping consumes the reservations and writes the shipment movements of the ledger.");
+	if (strcmp(to, "delivered") == 0)
+		refuse_move(m, key, from, to, psprintf("oms.deliver(%s)", key),
+					"Delivery records the delivered units on the order lines, derives the order's fulfillment status and completes the order.");
+	if (strcmp(to, "returned_to_sender") == 0)
+		refuse_move(m, key, from, to, psprintf("oms.return_to_sender(%s)", key),
+					"A return to sender restocks the units through the ledger and cancels or re-ships them on the order.");
+	if (strcmp(to, "lost") == 0)
+		refuse_move(m, key, from, to, psprintf("oms.advance_shipment(%s, 'lost')", key),
+					"The event of a lost shipment carries its numbers and tracking number, for oms.reship().");
+	if (strcmp(from, "lost") == 0 && strcmp(to, "cancelled") == 0)
+		refuse_move(m, key, from, to, psprintf("oms.advance_shipment(%s, 'cancelled')", key),
+					"Cancelling a lost shipment cancels its units on the order and lets the order complete.");
+	if (in_list(from, left) && in_list(to, open))
+		refuse_move(m, key, from, to, "oms.create_shipment() or oms.reship() for a new shipment",
+					"A shipment that left or was cancelled cannot take units again.");
+}
+
+/* Receiving and completing a return move stock and money. */
+static void
+guard_return_move(const char *key, const char *from, const char *to)
+{
+	if (strcmp(to, "received") == 0)
+		refuse_move("return", key, from, to, psprintf("oms.receive_return(%s, location)", key),
+					"Receiving restocks the units through the ledger and records them on the order lines.");
+	if (strcmp(to, "completed") == 0)
+		refuse_move("return", key, from, to, psprintf("oms.complete_return(%s)", key),
+					"Completion refunds the payment ledger or places the exchange order.");
+}
+
 PG_FUNCTION_INFO_V1(oms_status_api_guard);
 
 Datum
@@ -271,55 +351,11 @@ oms_status_api_guard(PG_FUNCTION_ARGS)
 	key = oms_tuple_text(trigdata->tg_trigtuple, desc, tg->tgargs[1]);
 
 	if (strcmp(machine, "order") == 0)
-	{
-		int64		open;
-		int64		delivered;
-
-		if (strcmp(to, "cancelled") != 0 && strcmp(to, "completed") != 0)
-			return PointerGetDatum(trigdata->tg_newtuple);
-		order_units(pg_strtoint64(key), &open, &delivered);
-		if (strcmp(to, "cancelled") == 0 && open > 0)
-			refuse_move(machine, key, from, to, psprintf("oms.cancel_order(%s)", key),
-						psprintf("The order has " INT64_FORMAT " units that are not cancelled; cancel_order() releases their reservations and backorders and cancels the open shipments, a plain UPDATE would leave them behind.", open));
-		if (strcmp(to, "completed") == 0 && delivered < open)
-			refuse_move(machine, key, from, to,
-						psprintf("oms.deliver() for its shipments and oms.cancel_order(%s) for the rest", key),
-						psprintf("Only " INT64_FORMAT " of its " INT64_FORMAT " units that are not cancelled are delivered; the order completes by itself when every unit is delivered or cancelled.", delivered, open));
-	}
+		guard_order_move(key, from, to);
 	else if (strcmp(machine, "shipment") == 0)
-	{
-		static const char *const left[] = {"shipped", "in_transit", "delivered", "lost",
-		"returned_to_sender", "cancelled", NULL};
-		static const char *const open[] = {"pending", "picking", "packed", NULL};
-
-		if (strcmp(to, "shipped") == 0)
-			refuse_move(machine, key, from, to, psprintf("oms.ship(%s, carrier, tracking_number)", key),
-						"Shipping consumes the reservations and writes the shipment movements of the ledger.");
-		if (strcmp(to, "delivered") == 0)
-			refuse_move(machine, key, from, to, psprintf("oms.deliver(%s)", key),
-						"Delivery records the delivered units on the order lines, derives the order's fulfillment status and completes the order.");
-		if (strcmp(to, "returned_to_sender") == 0)
-			refuse_move(machine, key, from, to, psprintf("oms.return_to_sender(%s)", key),
-						"A return to sender restocks the units through the ledger and cancels or re-ships them on the order.");
-		if (strcmp(to, "lost") == 0)
-			refuse_move(machine, key, from, to, psprintf("oms.advance_shipment(%s, 'lost')", key),
-						"The event of a lost shipment carries its numbers and tracking number, for oms.reship().");
-		if (strcmp(from, "lost") == 0 && strcmp(to, "cancelled") == 0)
-			refuse_move(machine, key, from, to, psprintf("oms.advance_shipment(%s, 'cancelled')", key),
-						"Cancelling a lost shipment cancels its units on the order and lets the order complete.");
-		if (in_list(from, left) && in_list(to, open))
-			refuse_move(machine, key, from, to, "oms.create_shipment() or oms.reship() for a new shipment",
-						"A shipment that left or was cancelled cannot take units again.");
-	}
+		guard_shipment_move(key, from, to);
 	else if (strcmp(machine, "return") == 0)
-	{
-		if (strcmp(to, "received") == 0)
-			refuse_move(machine, key, from, to, psprintf("oms.receive_return(%s, location)", key),
-						"Receiving restocks the units through the ledger and records them on the order lines.");
-		if (strcmp(to, "completed") == 0)
-			refuse_move(machine, key, from, to, psprintf("oms.complete_return(%s)", key),
-						"Completion refunds the payment ledger or places the exchange order.");
-	}
+		guard_return_move(key, from, to);
 	else
 		elog(ERROR, "oms_status_api_guard: unknown machine \"%s\"", machine);
 

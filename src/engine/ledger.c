@@ -266,19 +266,82 @@ apply_to_level(Movement *m)
 PG_FUNCTION_INFO_V1(oms_inventory_movement_apply);
 
 /*
+ * Read a new ledger row; false if its kind is NULL (left to the table's
+ * constraints).  Refuses engine-only kinds outside the engine and counts
+ * without a sane counted quantity.
+ */
+static bool
+read_movement(HeapTuple tuple, TupleDesc desc, bool engine_call, Movement *m)
+{
+	bool		isnull;
+
+	memset(m, 0, sizeof(Movement));
+	m->item_id = oms_tuple_int64(tuple, desc, "item_id", &isnull);
+	m->location_id = oms_tuple_int64(tuple, desc, "location_id", &isnull);
+	m->kind = SPI_getvalue(tuple, desc, SPI_fnumber(desc, "kind"));
+	m->on_hand_delta = oms_tuple_int64(tuple, desc, "on_hand_delta", &isnull);
+	m->damaged_delta = oms_tuple_int64(tuple, desc, "damaged_delta", &isnull);
+	m->counted = oms_tuple_int64(tuple, desc, "counted", &isnull);
+	m->is_count = (m->kind != NULL && strcmp(m->kind, "count") == 0);
+	if (m->kind == NULL)
+		return false;
+
+	if (engine_only_kind(m->kind) && !engine_call)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_LEDGER_VIOLATION),
+				 errmsg("movements of kind \"%s\" are written only by the oms API", m->kind),
+				 errhint("Use oms.transfer_stock(), shipments or returns instead of inserting into the ledger.")));
+	/* isnull is the counted column's */
+	if (m->is_count && isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a count movement needs the counted quantity")));
+	if (m->is_count && m->counted < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("counted quantity must not be negative, got " INT64_FORMAT, m->counted)));
+	return true;
+}
+
+/*
+ * Stamp the computed delta (counts) and the running balances, and draw the
+ * movement's id now that the level is locked.  The id the identity default
+ * drew before this trigger ran can be lower than the ids of movements that
+ * took the lock first (and committed first): the highest id of a level
+ * would then hold a stale running balance.  Drawn under the lock, which is
+ * held to commit, the ids of a level follow the order of its balances.
+ * (The first value is left unused.)
+ */
+static HeapTuple
+stamp_movement(Relation rel, HeapTuple tuple, const Movement *m)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			cols[4];
+	Datum		vals[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	cols[0] = SPI_fnumber(desc, "on_hand_delta");
+	cols[1] = SPI_fnumber(desc, "on_hand_after");
+	cols[2] = SPI_fnumber(desc, "damaged_after");
+	cols[3] = SPI_fnumber(desc, "movement_id");
+	vals[0] = Int64GetDatum(m->on_hand_delta);
+	vals[1] = Int64GetDatum(m->new_on_hand);
+	vals[2] = Int64GetDatum(m->new_damaged);
+	vals[3] = Int64GetDatum(nextval_internal(getIdentitySequence(RelationGetRelid(rel),
+																 (AttrNumber) cols[3], false),
+											 false));
+	return heap_modify_tuple_by_cols(tuple, desc, 4, cols, vals, nulls);
+}
+
+/*
  * BEFORE INSERT FOR EACH ROW on oms.inventory_movement.
  */
 Datum
 oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	TupleDesc	desc;
 	HeapTuple	tuple;
-	bool		isnull;
 	Movement	m;
-	int			cols[4];
-	Datum		vals[4];
-	bool		nulls[4] = {false, false, false, false};
 	bool		engine_call = oms_engine_active();
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
@@ -288,40 +351,9 @@ oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 		elog(ERROR, "oms_inventory_movement_apply: must be fired BEFORE INSERT FOR EACH ROW");
 
-	desc = trigdata->tg_relation->rd_att;
 	tuple = trigdata->tg_trigtuple;
-
-	memset(&m, 0, sizeof(Movement));
-	m.item_id = oms_tuple_int64(tuple, desc, "item_id", &isnull);
-	m.location_id = oms_tuple_int64(tuple, desc, "location_id", &isnull);
-	m.kind = SPI_getvalue(tuple, desc, SPI_fnumber(desc, "kind"));
-	m.on_hand_delta = oms_tuple_int64(tuple, desc, "on_hand_delta", &isnull);
-	m.damaged_delta = oms_tuple_int64(tuple, desc, "damaged_delta", &isnull);
-	m.counted = oms_tuple_int64(tuple, desc, "counted", &isnull);
-	m.is_count = (m.kind != NULL && strcmp(m.kind, "count") == 0);
-
-	/* NULL keys and unknown kinds are left to the table's constraints. */
-	if (m.kind == NULL)
+	if (!read_movement(tuple, trigdata->tg_relation->rd_att, engine_call, &m))
 		return PointerGetDatum(tuple);
-
-	if (engine_only_kind(m.kind) && !engine_call)
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_LEDGER_VIOLATION),
-				 errmsg("movements of kind \"%s\" are written only by the oms API", m.kind),
-				 errhint("Use oms.transfer_stock(), shipments or returns instead of inserting into the ledger.")));
-
-	if (m.is_count)
-	{
-		/* isnull is the counted column's */
-		if (isnull)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("a count movement needs the counted quantity")));
-		if (m.counted < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("counted quantity must not be negative, got " INT64_FORMAT, m.counted)));
-	}
 
 	oms_spi_connect();
 	if (!engine_call)
@@ -329,28 +361,7 @@ oms_inventory_movement_apply(PG_FUNCTION_ARGS)
 	apply_to_level(&m);
 	oms_spi_finish();
 
-	/*
-	 * Stamp the computed delta (counts) and the running balances, and draw
-	 * the movement's id now that the level is locked.  The id the identity
-	 * default drew before this trigger ran can be lower than the ids of
-	 * movements that took the lock first (and committed first): the highest
-	 * id of a level would then hold a stale running balance.  Drawn under
-	 * the lock, which is held to commit, the ids of a level follow the order
-	 * of its balances.  (The first value is left unused.)
-	 */
-	cols[0] = SPI_fnumber(desc, "on_hand_delta");
-	cols[1] = SPI_fnumber(desc, "on_hand_after");
-	cols[2] = SPI_fnumber(desc, "damaged_after");
-	cols[3] = SPI_fnumber(desc, "movement_id");
-	vals[0] = Int64GetDatum(m.on_hand_delta);
-	vals[1] = Int64GetDatum(m.new_on_hand);
-	vals[2] = Int64GetDatum(m.new_damaged);
-	vals[3] = Int64GetDatum(nextval_internal(getIdentitySequence(RelationGetRelid(trigdata->tg_relation),
-																 (AttrNumber) cols[3], false),
-											 false));
-	tuple = heap_modify_tuple_by_cols(tuple, desc, 4, cols, vals, nulls);
-
-	return PointerGetDatum(tuple);
+	return PointerGetDatum(stamp_movement(trigdata->tg_relation, tuple, &m));
 }
 
 PG_FUNCTION_INFO_V1(oms_inventory_movement_refuse);

@@ -634,6 +634,66 @@ oms_payment_guard(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();			/* not reached */
 }
 
+/* payment_status changes only in the engine. */
+static void
+refuse_direct_status_write(const char *old_status, const char *new_status)
+{
+	if ((old_status == NULL || new_status == NULL || strcmp(old_status, new_status) != 0) &&
+		!oms_engine_active())
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_LEDGER_VIOLATION),
+				 errmsg("direct write of payment_status in oms.sales_order is not allowed (\"%s\" to \"%s\")",
+						old_status ? old_status : "null", new_status ? new_status : "null"),
+				 errdetail("payment_status is derived from the payment ledger."),
+				 errhint("Use oms.record_payment() or oms.refund().")));
+}
+
+/*
+ * The order's total in a BEFORE trigger, where the generated total is not
+ * computed yet: the sum of its parts.  false if a part is NULL (left to the
+ * NOT NULL constraints).
+ */
+static bool
+order_total_of(HeapTuple tup, TupleDesc desc, Numeric *total)
+{
+	static const char *const money[] = {"subtotal", "tax", "shipping"};
+	int			i;
+
+	*total = int64_to_numeric(0);
+	for (i = 0; i < (int) lengthof(money); i++)
+	{
+		int			col = SPI_fnumber(desc, money[i]);
+		bool		isnull;
+		Datum		v;
+
+		if (col <= 0)
+			elog(ERROR, "oms_payment_status_guard: table has no column %s", money[i]);
+		v = heap_getattr(tup, col, desc, &isnull);
+		if (isnull)
+			return false;
+		*total = nadd(*total, DatumGetNumeric(v));
+	}
+	return true;
+}
+
+/* The payment_status the ledger gives an order of this total. */
+static const char *
+derive_status(int64 order_id, Numeric total)
+{
+	Numeric		sums[PK_COUNT];
+	OmsSavedUser saved;
+	const char *derived;
+
+	oms_spi_connect();
+	oms_become_owner(oms_relation_owner(oms_relid("payment")), &saved);
+	read_sums(order_id, sums);
+	oms_restore_user(&saved);
+	derived = oms_payment_status_for(total, sums[PK_AUTHORIZATION], sums[PK_CAPTURE],
+									 sums[PK_REFUND], sums[PK_VOID]);
+	oms_spi_finish();
+	return derived;
+}
+
 PG_FUNCTION_INFO_V1(oms_payment_status_guard);
 
 /*
@@ -653,6 +713,9 @@ oms_payment_status_guard(PG_FUNCTION_ARGS)
 	int			status_col;
 	bool		isnull;
 	char	   *new_status;
+	Numeric		old_total;
+	Numeric		new_total;
+	const char *derived;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "oms_payment_status_guard: not called by trigger manager");
@@ -676,72 +739,23 @@ oms_payment_status_guard(PG_FUNCTION_ARGS)
 					 errdetail("payment_status is derived from the payment ledger.")));
 		return PointerGetDatum(newtup);
 	}
+	refuse_direct_status_write(SPI_getvalue(trigdata->tg_trigtuple, desc, status_col), new_status);
 
+	/* A changed total derives the status again. */
+	if (new_status == NULL ||
+		!order_total_of(trigdata->tg_trigtuple, desc, &old_total) ||
+		!order_total_of(newtup, desc, &new_total) ||
+		ncmp(old_total, new_total) == 0)
+		return PointerGetDatum(newtup);
+	derived = derive_status(DatumGetInt64(heap_getattr(newtup, SPI_fnumber(desc, "order_id"), desc, &isnull)),
+							new_total);
+	if (strcmp(derived, new_status) != 0)
 	{
-		char	   *old_status = SPI_getvalue(trigdata->tg_trigtuple, desc, status_col);
+		Datum		v[1] = {CStringGetTextDatum(derived)};
+		bool		nulls[1] = {false};
+		int			cols[1] = {status_col};
 
-		if ((old_status == NULL || new_status == NULL || strcmp(old_status, new_status) != 0) &&
-			!oms_engine_active())
-			ereport(ERROR,
-					(errcode(ERRCODE_OMS_LEDGER_VIOLATION),
-					 errmsg("direct write of payment_status in oms.sales_order is not allowed (\"%s\" to \"%s\")",
-							old_status ? old_status : "null", new_status ? new_status : "null"),
-					 errdetail("payment_status is derived from the payment ledger."),
-					 errhint("Use oms.record_payment() or oms.refund().")));
-	}
-
-	/*
-	 * A changed total derives the status again.  The generated total is not
-	 * computed yet in a BEFORE trigger: add its parts.  NULLs are left to
-	 * the NOT NULL constraints.
-	 */
-	{
-		static const char *const money[] = {"subtotal", "tax", "shipping"};
-		Numeric		old_total = int64_to_numeric(0);
-		Numeric		new_total = int64_to_numeric(0);
-		int			i;
-
-		for (i = 0; i < (int) lengthof(money); i++)
-		{
-			int			col = SPI_fnumber(desc, money[i]);
-			Datum		o;
-			Datum		n;
-
-			if (col <= 0)
-				elog(ERROR, "oms_payment_status_guard: table has no column %s", money[i]);
-			o = heap_getattr(trigdata->tg_trigtuple, col, desc, &isnull);
-			if (isnull)
-				return PointerGetDatum(newtup);
-			n = heap_getattr(newtup, col, desc, &isnull);
-			if (isnull)
-				return PointerGetDatum(newtup);
-			old_total = nadd(old_total, DatumGetNumeric(o));
-			new_total = nadd(new_total, DatumGetNumeric(n));
-		}
-		if (ncmp(old_total, new_total) != 0 && new_status != NULL)
-		{
-			Numeric		sums[PK_COUNT];
-			OmsSavedUser saved;
-			const char *derived;
-			int64		order_id;
-
-			order_id = DatumGetInt64(heap_getattr(newtup, SPI_fnumber(desc, "order_id"), desc, &isnull));
-			oms_spi_connect();
-			oms_become_owner(oms_relation_owner(oms_relid("payment")), &saved);
-			read_sums(order_id, sums);
-			oms_restore_user(&saved);
-			derived = oms_payment_status_for(new_total, sums[PK_AUTHORIZATION], sums[PK_CAPTURE],
-											 sums[PK_REFUND], sums[PK_VOID]);
-			oms_spi_finish();
-			if (strcmp(derived, new_status) != 0)
-			{
-				Datum		v[1] = {CStringGetTextDatum(derived)};
-				bool		nulls[1] = {false};
-				int			cols[1] = {status_col};
-
-				newtup = heap_modify_tuple_by_cols(newtup, desc, 1, cols, v, nulls);
-			}
-		}
+		newtup = heap_modify_tuple_by_cols(newtup, desc, 1, cols, v, nulls);
 	}
 	return PointerGetDatum(newtup);
 }

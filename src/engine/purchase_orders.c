@@ -149,6 +149,95 @@ oms_po_incoming_add(int n, const int64 *items, int64 location_id, const int64 *d
  * Triggers
  * ----------------------------------------------------------------
  */
+/* Only drafts may be deleted. */
+static void
+refuse_po_delete(const char *po_number, const char *status)
+{
+	if (status == NULL || strcmp(status, "draft") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_NOT_EDITABLE),
+				 errmsg("purchase order %s is %s and cannot be deleted", po_number,
+						status ? status : "null"),
+				 errdetail("Only drafts may be deleted; the rest are part of the purchasing history."),
+				 errhint("Cancel it with oms.cancel_purchase_order() instead.")));
+}
+
+/* partially_received and received follow the receipts, never a hand. */
+static void
+refuse_received_by_hand(const char *po_number, const char *old_status, const char *new_status)
+{
+	if (new_status != NULL && (old_status == NULL || strcmp(old_status, new_status) != 0) &&
+		(strcmp(new_status, "partially_received") == 0 || strcmp(new_status, "received") == 0) &&
+		!oms_engine_active())
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_INVALID_TRANSITION),
+				 errmsg("purchase order %s cannot be moved to \"%s\" by hand", po_number, new_status),
+				 errdetail("partially_received and received follow the quantities received."),
+				 errhint("Receive the delivery with oms.receive_purchase_order().")));
+}
+
+/*
+ * Submitting, by oms.submit_purchase_order() or by a plain UPDATE: an order
+ * needs lines, and it is expected after the supplier's lead time unless a
+ * date was given.  Returns the new tuple, with expected_on filled in.
+ */
+static HeapTuple
+check_submission(TriggerData *trigdata, HeapTuple newtup, const char *po_number)
+{
+	TupleDesc	desc = trigdata->tg_relation->rd_att;
+	bool		isnull;
+	Datum		v[2] = {Int64GetDatum(oms_tuple_int64(newtup, desc, "po_id", &isnull)),
+	Int64GetDatum(oms_tuple_int64(newtup, desc, "supplier_id", &isnull))};
+	OmsSavedUser saved;
+	bool		has_lines;
+	bool		dnull;
+	Datum		expected;
+	int			col = SPI_fnumber(desc, "expected_on");
+
+	oms_spi_connect();
+	oms_become_owner(oms_relation_owner(RelationGetRelid(trigdata->tg_relation)), &saved);
+	oms_plan_exec(&plan_submit_check, v, NULL, true, 1, SPI_OK_SELECT);
+	oms_restore_user(&saved);
+	has_lines = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &dnull));
+	expected = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &dnull);
+	oms_spi_finish();
+	if (!has_lines)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("purchase order %s has no lines", po_number),
+				 errhint("Add lines to the draft before submitting it.")));
+	if (col > 0 && !dnull)
+	{
+		bool		cur_null;
+
+		(void) SPI_getbinval(newtup, desc, col, &cur_null);
+		if (cur_null)
+		{
+			bool		nulls[1] = {false};
+
+			newtup = heap_modify_tuple_by_cols(newtup, desc, 1, &col, &expected, nulls);
+		}
+	}
+	return newtup;
+}
+
+/* Supplier and location may change only while the order is a draft. */
+static void
+refuse_header_change(TupleDesc desc, HeapTuple oldtup, HeapTuple newtup,
+					 const char *po_number, const char *old_status)
+{
+	bool		isnull;
+
+	if (old_status != NULL && strcmp(old_status, "draft") != 0 &&
+		(oms_tuple_int64(oldtup, desc, "supplier_id", &isnull) != oms_tuple_int64(newtup, desc, "supplier_id", &isnull) ||
+		 oms_tuple_int64(oldtup, desc, "location_id", &isnull) != oms_tuple_int64(newtup, desc, "location_id", &isnull)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_NOT_EDITABLE),
+				 errmsg("purchase order %s is %s: its supplier and location can no longer change",
+						po_number, old_status),
+				 errdetail("Supplier and location may change only while the order is a draft.")));
+}
+
 PG_FUNCTION_INFO_V1(oms_purchase_order_guard);
 
 /*
@@ -164,7 +253,6 @@ oms_purchase_order_guard(PG_FUNCTION_ARGS)
 	char	   *old_status;
 	char	   *new_status;
 	char	   *po_number;
-	bool		isnull;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "oms_purchase_order_guard: not called by trigger manager");
@@ -179,79 +267,17 @@ oms_purchase_order_guard(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_DELETE(trigdata->tg_event))
 	{
-		if (old_status == NULL || strcmp(old_status, "draft") != 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OMS_NOT_EDITABLE),
-					 errmsg("purchase order %s is %s and cannot be deleted", po_number,
-							old_status ? old_status : "null"),
-					 errdetail("Only drafts may be deleted; the rest are part of the purchasing history."),
-					 errhint("Cancel it with oms.cancel_purchase_order() instead.")));
+		refuse_po_delete(po_number, old_status);
 		return PointerGetDatum(oldtup);
 	}
 
 	newtup = trigdata->tg_newtuple;
 	new_status = oms_tuple_text(newtup, desc, "status");
-
-	if (new_status != NULL && (old_status == NULL || strcmp(old_status, new_status) != 0) &&
-		(strcmp(new_status, "partially_received") == 0 || strcmp(new_status, "received") == 0) &&
-		!oms_engine_active())
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_INVALID_TRANSITION),
-				 errmsg("purchase order %s cannot be moved to \"%s\" by hand", po_number, new_status),
-				 errdetail("partially_received and received follow the quantities received."),
-				 errhint("Receive the delivery with oms.receive_purchase_order().")));
-
-	/*
-	 * Submitting, by oms.submit_purchase_order() or by a plain UPDATE: an
-	 * order needs lines, and it is expected after the supplier's lead time
-	 * unless a date was given.
-	 */
+	refuse_received_by_hand(po_number, old_status, new_status);
 	if (new_status != NULL && strcmp(new_status, "submitted") == 0 &&
 		old_status != NULL && strcmp(old_status, "draft") == 0)
-	{
-		Datum		v[2] = {Int64GetDatum(oms_tuple_int64(newtup, desc, "po_id", &isnull)),
-		Int64GetDatum(oms_tuple_int64(newtup, desc, "supplier_id", &isnull))};
-		OmsSavedUser saved;
-		bool		has_lines;
-		bool		dnull;
-		Datum		expected;
-		int			col = SPI_fnumber(desc, "expected_on");
-
-		oms_spi_connect();
-		oms_become_owner(oms_relation_owner(RelationGetRelid(trigdata->tg_relation)), &saved);
-		oms_plan_exec(&plan_submit_check, v, NULL, true, 1, SPI_OK_SELECT);
-		oms_restore_user(&saved);
-		has_lines = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &dnull));
-		expected = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &dnull);
-		oms_spi_finish();
-		if (!has_lines)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("purchase order %s has no lines", po_number),
-					 errhint("Add lines to the draft before submitting it.")));
-		if (col > 0 && !dnull)
-		{
-			bool		cur_null;
-
-			(void) SPI_getbinval(newtup, desc, col, &cur_null);
-			if (cur_null)
-			{
-				bool		nulls[1] = {false};
-
-				newtup = heap_modify_tuple_by_cols(newtup, desc, 1, &col, &expected, nulls);
-			}
-		}
-	}
-
-	if (old_status != NULL && strcmp(old_status, "draft") != 0 &&
-		(oms_tuple_int64(oldtup, desc, "supplier_id", &isnull) != oms_tuple_int64(newtup, desc, "supplier_id", &isnull) ||
-		 oms_tuple_int64(oldtup, desc, "location_id", &isnull) != oms_tuple_int64(newtup, desc, "location_id", &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_NOT_EDITABLE),
-				 errmsg("purchase order %s is %s: its supplier and location can no longer change",
-						po_number, old_status),
-				 errdetail("Supplier and location may change only while the order is a draft.")));
-
+		newtup = check_submission(trigdata, newtup, po_number);
+	refuse_header_change(desc, oldtup, newtup, po_number, old_status);
 	return PointerGetDatum(newtup);
 }
 
