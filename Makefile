@@ -35,6 +35,7 @@ OBJS = \
 	src/engine/purchase_orders.o \
 	src/engine/guards.o \
 	src/engine/references.o \
+	src/engine/serials.o \
 	src/api/inventory.o \
 	src/api/orders.o \
 	src/api/holds.o \
@@ -42,7 +43,8 @@ OBJS = \
 	src/api/payments.o \
 	src/api/returns.o \
 	src/api/purchasing.o \
-	src/api/reorder.o
+	src/api/reorder.o \
+	src/api/serials.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
@@ -64,6 +66,7 @@ SQL_PARTS = \
 	src/sql/93_analytics.sql \
 	src/sql/95_guards.sql \
 	src/sql/96_references.sql \
+	src/sql/97_serials.sql \
 	src/sql/99_privileges.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql

@@ -288,6 +288,28 @@ SELECT row_number() OVER (ORDER BY at, seq) AS step, entity_ref, what,
 FROM oms.order_timeline WHERE order_id = :maya AND source = 'event' ORDER BY at, seq;
 
 \echo
+\echo '== 15b. A serialized unit: received, shipped and returned by its serial number'
+\echo 'Headphones carry serial numbers: the receipt names each unit, and so does every movement after it.'
+INSERT INTO oms.item (sku, name, serialized) VALUES ('HEADPHONES', 'Noise-cancelling headphones', true);
+SELECT oms.receive_serials('HEADPHONES', 'WH-EAST', ARRAY['HP-0001', 'HP-0002', 'HP-0003'], 'ASN-7790') AS receipt;
+SELECT oms.place_order('liam@example.com', 'web', '[{"sku": "HEADPHONES", "qty": 1, "unit_price": "199.00"}]',
+                       '{"confirm": true, "payment_required": "none"}') AS liam \gset
+SELECT oms.create_shipment(:liam, 'WH-EAST') AS liam_parcel \gset
+\echo 'The packer scans the unit into the parcel; a parcel of a serialized item does not ship without it.'
+SELECT oms.assign_serials(:liam_parcel, '[{"sku": "HEADPHONES", "serials": ["HP-0002"]}]') AS assigned;
+SELECT oms.ship(:liam_parcel, 'UPS', '1Z8812HP') AS eta, oms.deliver(:liam_parcel) AS delivered;
+SELECT oms.request_return(:liam, '[{"sku": "HEADPHONES", "qty": 1, "reason": "defective"}]', 'refund',
+                          '{"authorize": true}') AS liam_rma \gset
+\echo 'The box that comes back holds another unit (HP-0003 never left the warehouse): refused, OM013.'
+SELECT pg_temp.refused(format($$SELECT oms.receive_return(%s, 'WH-EAST', '[{"sku": "HEADPHONES", "qty": 1, "serials": ["HP-0003"]}]')$$, :liam_rma));
+\echo 'The unit that was shipped comes back, graded damaged.'
+SELECT oms.receive_return(:liam_rma, 'WH-EAST',
+                          '[{"sku": "HEADPHONES", "qty": 1, "condition": "damaged", "serials": ["HP-0002"]}]') AS received;
+SELECT serial, event, location, shipment_number, order_number, reference
+FROM oms.serial_history WHERE serial = 'HP-0002' ORDER BY seq;
+SELECT (SELECT count(*) FROM oms.check_serials()) AS serial_disagreements;
+
+\echo
 \echo '== 16. Jobs'
 \echo 'The DBA opts in to the jobs with pg_cron: expiring cart holds, purging old events and keys, reordering, forecasting.'
 SELECT jobname, schedule, command FROM oms.schedule_jobs() ORDER BY jobname;

@@ -37,6 +37,11 @@ SELECT oms.submit_purchase_order(:po);
 SELECT oms.hold_stock('cart-1', '[{"sku": "TEE", "qty": 1}]') > 0 AS held;
 SELECT count(*) AS claimed FROM oms.claim_events('c1', 5);
 SELECT min(line_id) AS line FROM oms.order_line WHERE order_id = :o \gset
+-- a serialized item in stock and an open shipment of it (issue 16)
+INSERT INTO oms.item (sku, name, serialized) VALUES ('SN', 'Serialized', true);
+SELECT oms.receive_serials('SN', 'EAST', '{SN-1,SN-2}') > 0 AS received_serials;
+SELECT oms.create_shipment(oms.place_order('sn@example.com', 'web', '[{"sku": "SN", "qty": 1, "unit_price": "5"}]',
+                                           '{"confirm": true}'), 'EAST') AS sns \gset
 
 -- A valid value for each argument, by name (and by function where a name
 -- means different things), else by type.
@@ -48,6 +53,9 @@ INSERT INTO valid_arg (fn, arg, typ, value) VALUES
     (NULL, 's', 'oms.shipment', '(SELECT s FROM oms.shipment s ORDER BY s.shipment_id LIMIT 1)'),
     ('refund', 'order_id', NULL, :'ro'), ('refundable_balance', 'order_id', NULL, :'ro'),
     ('request_return', 'order_id', NULL, :'ro'),
+    ('assign_serials', 'shipment_id', NULL, :'sns'), ('receive_serials', 'sku', NULL, '''SN'''),
+    ('receive_serials', 'serials', NULL, '''{SN-9}'''),
+    ('assign_serials', 'lines', NULL, '''[{"sku": "SN", "serials": ["SN-1"]}]'''),
     ('deliver', 'shipment_id', NULL, :'rs'), ('return_to_sender', 'shipment_id', NULL, :'rs'),
     (NULL, 'sku', NULL, '''TEE'''), (NULL, 'location', NULL, '''EAST'''),
     (NULL, 'from_location', NULL, '''EAST'''), (NULL, 'to_location', NULL, '''WEST'''),

@@ -33,6 +33,7 @@
 #include "engine/ledger.h"
 #include "engine/order.h"
 #include "engine/payment_ledger.h"
+#include "engine/serials.h"
 #include "engine/transitions.h"
 
 /* The shipment row as read under lock. */
@@ -55,6 +56,7 @@ typedef struct ShipLine
 	int64		line_id;
 	int64		item_id;
 	int64		qty;
+	bool		serialized;		/* its units ship with their serials */
 } ShipLine;
 
 static const char *const service_levels[] = {"ground", "air", "express", "same_day", NULL};
@@ -69,7 +71,8 @@ static OmsPlan plan_shipment_lock = {
 	1, {INT8OID}
 };
 static OmsPlan plan_shipment_lines = {
-	"SELECT line_id, item_id, qty FROM oms.shipment_line WHERE shipment_id = $1 ORDER BY line_id",
+	"SELECT sl.line_id, sl.item_id, sl.qty, i.serialized FROM oms.shipment_line sl"
+	" JOIN oms.item i ON i.item_id = sl.item_id WHERE sl.shipment_id = $1 ORDER BY sl.line_id",
 	1, {INT8OID}
 };
 static OmsPlan plan_carrier = {
@@ -241,6 +244,7 @@ read_shipment_lines(int64 shipment_id, ShipLine **out)
 		v[i].line_id = oms_spi_int64(i, 1, &isnull);
 		v[i].item_id = oms_spi_int64(i, 2, &isnull);
 		v[i].qty = oms_spi_int64(i, 3, &isnull);
+		v[i].serialized = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 4, &isnull));
 	}
 	*out = v;
 	return n;
@@ -554,6 +558,7 @@ units_chosen(const OmsOrder *o, const char *loc, const AtLine *lines, int n, Shi
 			chosen[nout].line_id = lines[i].line_id;
 			chosen[nout].item_id = lines[i].item_id;
 			chosen[nout].qty = lines[i].take;
+			chosen[nout].serialized = false;	/* not read here */
 			nout++;
 		}
 	if (nout == 0)
@@ -756,8 +761,13 @@ ship_units(const ShipRow *s)
 		for (j = i + 1; j < n; j++)
 			if (lines[j].item_id == lines[i].item_id)
 				qty = oms_add_qty(qty, lines[j].qty, "shipment quantity");
-		(void) oms_insert_movement(lines[i].item_id, s->location_id, "shipment", -qty, 0,
-								   NULL, s->number, 0, NULL);
+		/* a serialized item ships the serials assigned to the shipment */
+		(void) oms_insert_movement_serials(lines[i].item_id, s->location_id, "shipment", -qty, 0,
+										   NULL, s->number, 0, NULL,
+										   lines[i].serialized ?
+										   oms_serials_of_shipment(s->shipment_id, s->number,
+																   lines[i].item_id, "in_stock", qty) :
+										   (Datum) 0);
 	}
 	return loc;
 }
@@ -964,6 +974,9 @@ oms_advance_shipment(PG_FUNCTION_ARGS)
 
 	oms_spi_connect();
 	lock_shipment(PG_GETARG_INT64(0), &o, &s);
+	/* units of a lost parcel cannot also be on a return (issue 16, item 7) */
+	if (strcmp(to, "lost") == 0 && (strcmp(s.status, "shipped") == 0 || strcmp(s.status, "in_transit") == 0))
+		check_not_returned(&o, &s, "marked lost");
 	if (strcmp(to, "lost") == 0)
 		oms_status_event_members("shipment", s.shipment_id,
 								 psprintf("\"shipment_number\": \"%s\", \"order_number\": \"%s\", \"tracking_number\": %s",
@@ -1144,10 +1157,27 @@ oms_return_to_sender(PG_FUNCTION_ARGS)
 				  args, NULL, false, 0, SPI_OK_UPDATE);
 	for (i = 0; i < n; i++)
 	{
+		int64		qty = lines[i].qty;
+		Datum		serials = (Datum) 0;
+		int			j;
+
 		CHECK_FOR_INTERRUPTS();
-		(void) oms_insert_movement(lines[i].item_id, s.location_id, "return_restock",
-								   lines[i].qty, 0, reason ? reason : "returned to sender",
-								   s.number, 0, NULL);
+		if (lines[i].serialized)
+		{
+			/* the serials that went out come back: one movement per item */
+			for (j = 0; j < i; j++)
+				if (lines[j].item_id == lines[i].item_id)
+					break;
+			if (j < i)
+				continue;
+			for (j = i + 1; j < n; j++)
+				if (lines[j].item_id == lines[i].item_id)
+					qty = oms_add_qty(qty, lines[j].qty, "returned quantity");
+			serials = oms_serials_of_shipment(s.shipment_id, s.number, lines[i].item_id, "shipped", qty);
+		}
+		(void) oms_insert_movement_serials(lines[i].item_id, s.location_id, "return_restock",
+										   qty, 0, reason ? reason : "returned to sender",
+										   s.number, 0, NULL, serials);
 	}
 	if (!reship)
 	{

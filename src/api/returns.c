@@ -35,6 +35,7 @@
 #include "engine/order.h"
 #include "engine/payment_ledger.h"
 #include "engine/placement.h"
+#include "engine/serials.h"
 #include "engine/transitions.h"
 
 int			oms_return_window_days = 30;
@@ -70,7 +71,8 @@ typedef struct RetLine
 	char		kind;			/* 'i'tem, 'b'undle, 'c'omponent */
 	int64		parent_line_id;
 	int64		ordered;
-	int64		returnable;		/* shipped - returned - on open RMAs */
+	int64		returnable;		/* shipped - returned - on open RMAs - lost */
+	int64		lost;			/* in lost shipments neither re-shipped nor written off */
 	bool		window_closed;
 	char	   *window_closed_on;
 	char	   *delivered_on;
@@ -90,6 +92,7 @@ typedef struct RmaLine
 	int64		damaged;
 	int64		new_resellable; /* scratch: receipt or inspection */
 	int64		new_damaged;
+	bool		serialized;		/* its units come back with their serials */
 } RmaLine;
 
 static OmsPlan plan_rma_order = {
@@ -105,7 +108,7 @@ static OmsPlan plan_rma_lock = {
 /* Elements of a jsonb array of objects, as text (parsed and checked in C). */
 static OmsPlan plan_elements = {
 	"SELECT e->>'sku', e->>'qty', e->>'reason', e->>'condition', e->>'resellable', e->>'damaged',"
-	" e->>'unit_price', pg_catalog.jsonb_typeof(e)"
+	" e->>'unit_price', pg_catalog.jsonb_typeof(e), e->'serials'"
 	" FROM pg_catalog.jsonb_array_elements($1) WITH ORDINALITY AS t(e, n) ORDER BY n",
 	1, {JSONBOID}
 };
@@ -119,14 +122,20 @@ static OmsPlan plan_ret_lines = {
 	"SELECT l.line_id, l.item_id, i.sku, l.kind, l.parent_line_id, l.qty_ordered,"
 	" l.qty_shipped - l.qty_returned - COALESCE((SELECT sum(rl.qty) FROM oms.return_line rl"
 	"   JOIN oms.return_authorization r ON r.rma_id = rl.rma_id"
-	"   WHERE rl.line_id = l.line_id AND r.status IN ('requested', 'authorized')), 0)::bigint,"
+	"   WHERE rl.line_id = l.line_id AND r.status IN ('requested', 'authorized')), 0)::bigint"
+	" - COALESCE(lost.qty, 0),"
 	" $2 > 0 AND d.at + pg_catalog.make_interval(days => $2) < pg_catalog.now(),"
 	" pg_catalog.to_char(d.at + pg_catalog.make_interval(days => $2), 'YYYY-MM-DD'),"
-	" pg_catalog.to_char(d.at, 'YYYY-MM-DD')"
+	" pg_catalog.to_char(d.at, 'YYYY-MM-DD'), COALESCE(lost.qty, 0)::bigint"
 	" FROM oms.order_line l JOIN oms.item i ON i.item_id = l.item_id"
 	" LEFT JOIN LATERAL (SELECT max(s.delivered_at) AS at FROM oms.shipment_line sl"
 	"   JOIN oms.shipment s ON s.shipment_id = sl.shipment_id"
 	"   WHERE sl.line_id = l.line_id AND s.status = 'delivered') d ON true"
+	/* units of a lost parcel come back only once re-shipped or written off */
+	" LEFT JOIN LATERAL (SELECT sum(sl.qty)::bigint AS qty FROM oms.shipment_line sl"
+	"   JOIN oms.shipment s ON s.shipment_id = sl.shipment_id"
+	"   WHERE sl.line_id = l.line_id AND s.status = 'lost' AND NOT EXISTS"
+	"   (SELECT FROM oms.shipment x WHERE x.replaces_shipment_id = s.shipment_id)) lost ON true"
 	" WHERE l.order_id = $1 ORDER BY l.line_no",
 	2, {INT8OID, INT4OID}
 };
@@ -151,8 +160,8 @@ static OmsPlan plan_rma_status = {
 	2, {INT8OID, TEXTOID}
 };
 static OmsPlan plan_rma_lines = {
-	"SELECT rl.line_id, rl.item_id, i.sku, rl.qty, rl.qty_received, rl.qty_resellable, rl.qty_damaged"
-	" FROM oms.return_line rl JOIN oms.item i ON i.item_id = rl.item_id"
+	"SELECT rl.line_id, rl.item_id, i.sku, rl.qty, rl.qty_received, rl.qty_resellable, rl.qty_damaged,"
+	" i.serialized FROM oms.return_line rl JOIN oms.item i ON i.item_id = rl.item_id"
 	" WHERE rl.rma_id = $1 ORDER BY rl.line_id",
 	1, {INT8OID}
 };
@@ -324,7 +333,7 @@ parse_count(const char *text, const char *field, int index, int64 min_value)
 
 /* The keys each jsonb argument of the return API knows. */
 static const char *const request_keys[] = {"sku", "qty", "reason", NULL};
-static const char *const receive_keys[] = {"sku", "qty", "condition", NULL};
+static const char *const receive_keys[] = {"sku", "qty", "condition", "serials", NULL};
 static const char *const inspect_keys[] = {"sku", "resellable", "damaged", NULL};
 static const char *const request_options[] = {"exchange", "note", "authorize", NULL};
 
@@ -337,6 +346,7 @@ typedef struct RetInput
 	char	   *resellable;
 	char	   *damaged;
 	char	   *unit_price;
+	Jsonb	   *serials;		/* NULL when not given */
 } RetInput;
 
 /* A non-empty jsonb array of objects, element by element as text. */
@@ -380,6 +390,12 @@ read_elements(Jsonb *lines, const char *argname, const char *const *allowed, Ret
 		v[i].resellable = oms_spi_text(i, 5);
 		v[i].damaged = oms_spi_text(i, 6);
 		v[i].unit_price = oms_spi_text(i, 7);
+		{
+			bool		snull;
+			Datum		sd = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 9, &snull);
+
+			v[i].serials = snull ? NULL : DatumGetJsonbPCopy(sd);
+		}
 		if (v[i].sku == NULL)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -409,6 +425,7 @@ read_rma_lines(int64 rma_id, RmaLine **out)
 		v[i].received = oms_spi_int64(i, 5, &isnull);
 		v[i].resellable = oms_spi_int64(i, 6, &isnull);
 		v[i].damaged = oms_spi_int64(i, 7, &isnull);
+		v[i].serialized = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 8, &isnull));
 	}
 	*out = v;
 	return n;
@@ -522,6 +539,7 @@ take_units(const OmsOrder *o, RetLine *lines, int n, const char *sku,
 {
 	int64		left = qty;
 	int64		returnable = 0;
+	int64		lost = 0;
 	bool		found = false;
 	int			i;
 
@@ -534,6 +552,7 @@ take_units(const OmsOrder *o, RetLine *lines, int n, const char *sku,
 			(parent_line_id != 0 && l->parent_line_id != parent_line_id))
 			continue;
 		found = true;
+		lost = oms_add_qty(lost, l->lost, "lost units");
 		t = Min(left, l->returnable - l->take);
 		if (t <= 0)
 			continue;
@@ -558,6 +577,13 @@ take_units(const OmsOrder *o, RetLine *lines, int n, const char *sku,
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
 				 errmsg("order %s has no line of sku \"%s\"", o->number, sku)));
+	if (left > 0 && lost > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+				 errmsg("cannot return " INT64_FORMAT " units of sku \"%s\" on order %s: only " INT64_FORMAT " returnable, " INT64_FORMAT " are in a lost shipment",
+						qty, sku, o->number, returnable, lost),
+				 errdetail("Units of a lost shipment cannot be returned until they are re-shipped or written off."),
+				 errhint("Call oms.reship(shipment_id) or oms.advance_shipment(shipment_id, 'cancelled') first.")));
 	if (left > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
@@ -771,6 +797,7 @@ read_returnable_lines(ReturnRequest *rq)
 			l->window_closed = false;
 		l->window_closed_on = oms_spi_text(i, 9);
 		l->delivered_on = oms_spi_text(i, 10);
+		l->lost = oms_spi_int64(i, 11, &isnull);
 	}
 }
 
@@ -1033,7 +1060,8 @@ oms_change_return(PG_FUNCTION_ARGS)
 
 /* Write the ledger movements that take the stock from old to new grading. */
 static void
-move_stock(const RmaRow *r, int64 location_id, RmaLine *l, int64 old_res, int64 old_dam)
+move_stock(const RmaRow *r, int64 location_id, RmaLine *l, int64 old_res, int64 old_dam,
+		   Datum res_serials, Datum dam_serials)
 {
 	int64		restock = l->resellable - old_res;
 	int64		damage = l->damaged - old_dam;
@@ -1043,11 +1071,11 @@ move_stock(const RmaRow *r, int64 location_id, RmaLine *l, int64 old_res, int64 
 	{
 		/* units arriving */
 		if (restock > 0)
-			(void) oms_insert_movement(l->item_id, location_id, "return_restock", restock, 0,
-									   why, r->number, 0, NULL);
+			(void) oms_insert_movement_serials(l->item_id, location_id, "return_restock", restock, 0,
+											   why, r->number, 0, NULL, res_serials);
 		if (damage > 0)
-			(void) oms_insert_movement(l->item_id, location_id, "return_damaged", 0, damage,
-									   why, r->number, 0, NULL);
+			(void) oms_insert_movement_serials(l->item_id, location_id, "return_damaged", 0, damage,
+											   why, r->number, 0, NULL, dam_serials);
 		return;
 	}
 	/* re-grading units already here: the received total does not change */
@@ -1058,6 +1086,135 @@ move_stock(const RmaRow *r, int64 location_id, RmaLine *l, int64 old_res, int64 
 	else if (damage > 0)
 		(void) oms_insert_movement(l->item_id, location_id, "damage", -damage, damage,
 								   psprintf("inspection of return %s", r->number), r->number, 0, NULL);
+}
+
+/*
+ * Serials named on receipt, per item and condition: every serialized unit
+ * that arrives is named, and must have shipped on the order (serials.h).
+ */
+typedef struct SerialPool
+{
+	int64		item_id;
+	char	   *sku;
+	bool		damaged;
+	OmsSerials *serials;
+	int			used;
+} SerialPool;
+
+static void
+serial_pool_add(SerialPool *pools, int *npools, const RmaLine *lines, int n,
+				const RetInput *in, int index, int64 qty, bool damaged)
+{
+	char	   *what = psprintf("lines[%d].serials", index);
+	OmsSerials *s = oms_serials_from_jsonb(in->serials, what);
+	int64		item_id = 0;
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(lines[i].sku, in->sku) == 0)
+		{
+			if (!lines[i].serialized)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("sku \"%s\" is not serialized: %s must not be given", in->sku, what)));
+			item_id = lines[i].item_id;
+		}
+	if (s->n != qty)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_SERIAL_MISMATCH),
+				 errmsg("%s names %d serials for qty " INT64_FORMAT " of sku \"%s\"", what, s->n, qty, in->sku),
+				 errdetail("Every unit of a serialized item that comes back is named by its serial.")));
+	for (i = 0; i < *npools; i++)
+		if (pools[i].item_id == item_id && pools[i].damaged == damaged)
+		{
+			pools[i].serials = oms_serials_merge(pools[i].serials, s, what);
+			return;
+		}
+	pools[*npools].item_id = item_id;
+	pools[*npools].sku = in->sku;
+	pools[*npools].damaged = damaged;
+	pools[*npools].serials = s;
+	(*npools)++;
+}
+
+/* The next qty serials of an item's pool as a text[] datum (0 for none). */
+static Datum
+serial_pool_take(SerialPool *pools, int npools, int64 item_id, bool damaged, int64 qty)
+{
+	int			i;
+	Datum		d;
+
+	if (qty == 0)
+		return (Datum) 0;
+	for (i = 0; i < npools; i++)
+		if (pools[i].item_id == item_id && pools[i].damaged == damaged)
+		{
+			Assert(pools[i].used + qty <= pools[i].serials->n);
+			d = oms_serials_datum(pools[i].serials, pools[i].used, (int) qty);
+			pools[i].used += (int) qty;
+			return d;
+		}
+	elog(ERROR, "no serials for item " INT64_FORMAT, item_id);
+}
+
+/*
+ * Each serialized item's units received in each condition are named, no
+ * serial twice, and every serial shipped on the order (the fraud guard).
+ */
+static void
+check_returned_serials(const OmsOrder *o, const RmaRow *r, const RmaLine *lines, int n,
+					   SerialPool *pools, int npools)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < n; i++)
+	{
+		int64		res = 0;
+		int64		dam = 0;
+		int64		named_res = 0;
+		int64		named_dam = 0;
+
+		if (!lines[i].serialized)
+			continue;
+		for (j = 0; j < i; j++)
+			if (lines[j].item_id == lines[i].item_id)
+				break;
+		if (j < i)
+			continue;
+		for (j = i; j < n; j++)
+			if (lines[j].item_id == lines[i].item_id)
+			{
+				res += lines[j].new_resellable;
+				dam += lines[j].new_damaged;
+			}
+		for (j = 0; j < npools; j++)
+			if (pools[j].item_id == lines[i].item_id)
+			{
+				if (pools[j].damaged)
+					named_dam = pools[j].serials->n;
+				else
+					named_res = pools[j].serials->n;
+			}
+		if (res != named_res || dam != named_dam)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_SERIAL_MISMATCH),
+					 errmsg("sku \"%s\" is serialized: return %s receives " INT64_FORMAT " units of it but names " INT64_FORMAT " serials",
+							lines[i].sku, r->number, res + dam, named_res + named_dam),
+					 errhint("Name each unit that arrives: lines [{\"sku\", \"qty\", \"condition\", \"serials\": [...]}].")));
+	}
+	for (j = 0; j < npools; j++)
+	{
+		OmsSerials *all = pools[j].serials;
+		int			k;
+
+		/* a serial named in both conditions is named twice */
+		for (k = j + 1; k < npools; k++)
+			if (pools[k].item_id == pools[j].item_id)
+				all = oms_serials_merge(all, pools[k].serials, "lines[].serials");
+		oms_serials_check_return(o->order_id, o->number, pools[j].item_id, pools[j].sku, pools[j].serials);
+		(void) all;
+	}
 }
 
 PG_FUNCTION_INFO_V1(oms_receive_return);
@@ -1079,6 +1236,8 @@ oms_receive_return(PG_FUNCTION_ARGS)
 	int64		damaged = 0;
 	int64	   *ids;
 	int64	   *qtys;
+	SerialPool *pools = NULL;
+	int			npools = 0;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
@@ -1098,6 +1257,7 @@ oms_receive_return(PG_FUNCTION_ARGS)
 		RetInput   *in;
 		int			nin = read_elements(which, "lines", receive_keys, &in);
 
+		pools = palloc0(sizeof(SerialPool) * nin);
 		for (i = 0; i < nin; i++)
 		{
 			int64		qty = parse_count(in[i].qty, "qty", i, 1);
@@ -1109,10 +1269,14 @@ oms_receive_return(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("lines[%d].condition must be resellable or damaged, got \"%s\"", i, cond)));
 			receive_sku(lines, n, in[i].sku, qty, strcmp(cond, "damaged") == 0, &r);
+			if (in[i].serials != NULL)
+				serial_pool_add(pools, &npools, lines, n, &in[i], i, qty, strcmp(cond, "damaged") == 0);
 		}
 	}
 
 	lock_rma_levels(n, lines);
+	/* after the levels (serials.h lock order): the fraud guard */
+	check_returned_serials(&o, &r, lines, n, pools, npools);
 	ids = palloc(sizeof(int64) * Max(n, 1));
 	qtys = palloc(sizeof(int64) * Max(n, 1));
 	for (i = 0; i < n; i++)
@@ -1137,7 +1301,17 @@ oms_receive_return(PG_FUNCTION_ARGS)
 	args[1] = oms_int8_array(n, qtys);
 	oms_plan_exec(&plan_lines_returned, args, NULL, false, 0, SPI_OK_UPDATE);
 	for (i = 0; i < n; i++)
-		move_stock(&r, location_id, &lines[i], 0, 0);
+	{
+		Datum		res_serials = (Datum) 0;
+		Datum		dam_serials = (Datum) 0;
+
+		if (lines[i].serialized)
+		{
+			res_serials = serial_pool_take(pools, npools, lines[i].item_id, false, lines[i].resellable);
+			dam_serials = serial_pool_take(pools, npools, lines[i].item_id, true, lines[i].damaged);
+		}
+		move_stock(&r, location_id, &lines[i], 0, 0, res_serials, dam_serials);
+	}
 
 	oms_status_event_members("return", r.rma_id,
 							 psprintf("\"rma_number\": \"%s\", \"order_number\": \"%s\", \"location\": %s,"
@@ -1223,7 +1397,7 @@ oms_inspect_return(PG_FUNCTION_ARGS)
 	{
 		CHECK_FOR_INTERRUPTS();
 		if (lines[i].received > 0)
-			move_stock(&r, r.location_id, &lines[i], old_res[i], old_dam[i]);
+			move_stock(&r, r.location_id, &lines[i], old_res[i], old_dam[i], (Datum) 0, (Datum) 0);
 		appendStringInfo(&payload, "%s{\"sku\": %s, \"resellable\": " INT64_FORMAT ", \"damaged\": " INT64_FORMAT "}",
 						 i > 0 ? ", " : "", oms_json_quote(lines[i].sku), lines[i].resellable, lines[i].damaged);
 	}

@@ -49,6 +49,10 @@
 /* a direct write of an engine-owned table or column, or a status move with
  * side effects made by a plain UPDATE: the message names the API to call */
 #define ERRCODE_OMS_USE_API					MAKE_SQLSTATE('O','M','0','1','2')
+/* a serial that is unknown, not where the operation needs it (in stock at
+ * the location, assigned to another shipment, shipped on the order and not
+ * returned), or serials missing for the units of a serialized item */
+#define ERRCODE_OMS_SERIAL_MISMATCH			MAKE_SQLSTATE('O','M','0','1','3')
 
 /* ----------
  * Checked arithmetic on quantities (bigint).  Never wraps: raises 22003

@@ -40,14 +40,16 @@ typedef struct LevelRow
 	int64		reserved;
 	int64		safety_stock;
 	int64		damaged;
+	bool		serialized;		/* the item's: its movements name serials */
 } LevelRow;
 
 static void lock_level(int64 item_id, int64 location_id, LevelRow *row);
 static bool engine_only_kind(const char *kind);
 
 static OmsPlan plan_lock_level = {
-	"SELECT on_hand, reserved, safety_stock, damaged FROM oms.inventory_level"
-	" WHERE item_id = $1 AND location_id = $2 FOR UPDATE",
+	"SELECT v.on_hand, v.reserved, v.safety_stock, v.damaged, i.serialized"
+	" FROM oms.inventory_level v JOIN oms.item i ON i.item_id = v.item_id"
+	" WHERE v.item_id = $1 AND v.location_id = $2 FOR UPDATE OF v",
 	2, {INT8OID, INT8OID}
 };
 static OmsPlan plan_create_level = {
@@ -78,10 +80,10 @@ static OmsPlan plan_code_by_id = {
 };
 static OmsPlan plan_insert_movement = {
 	"INSERT INTO oms.inventory_movement (item_id, location_id, kind, on_hand_delta,"
-	" damaged_delta, counted, reason, reference, transfer_id)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+	" damaged_delta, counted, reason, reference, transfer_id, serials)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 	" RETURNING movement_id, on_hand_delta",
-	9, {INT8OID, INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, INT8OID}
+	10, {INT8OID, INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, INT8OID, TEXTARRAYOID}
 };
 
 /* ----------------------------------------------------------------
@@ -132,6 +134,7 @@ lock_level(int64 item_id, int64 location_id, LevelRow *row)
 	row->reserved = oms_spi_int64(0, 2, &isnull);
 	row->safety_stock = oms_spi_int64(0, 3, &isnull);
 	row->damaged = oms_spi_int64(0, 4, &isnull);
+	row->serialized = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5, &isnull));
 }
 
 static bool
@@ -159,6 +162,7 @@ typedef struct Movement
 	int64		damaged_delta;
 	int64		counted;
 	bool		is_count;
+	bool		has_serials;	/* the row names serials (serials.c moves them) */
 	LevelRow	lvl;			/* the level as locked */
 	int64		new_on_hand;
 	int64		new_damaged;
@@ -235,6 +239,29 @@ check_movement_fits(const Movement *m)
 }
 
 /*
+ * Step: a movement of a serialized item names its serials (serials.c moves
+ * them, one per unit); any other movement names none.  The flag comes with
+ * the level row, so an item that is not serialized pays nothing here.
+ */
+static void
+check_serials_named(const Movement *m)
+{
+	if (m->lvl.serialized && !m->has_serials &&
+		(m->on_hand_delta != 0 || m->damaged_delta != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_SERIAL_MISMATCH),
+				 errmsg("sku \"%s\" is serialized: its %s movement at \"%s\" must name its serials",
+						oms_item_sku(m->item_id), m->kind, oms_location_code(m->location_id)),
+				 errdetail("Every unit of a serialized item that moves is named by its serial."),
+				 errhint("Use oms.receive_serials(), oms.assign_serials() before shipping, serials in the lines of oms.receive_return(), or insert the movement with its serials.")));
+	if (!m->lvl.serialized && m->has_serials)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sku \"%s\" is not serialized: a movement of it names no serials",
+						oms_item_sku(m->item_id))));
+}
+
+/*
  * Step: lock the level, compute the new buckets, check them and write them,
  * as the owner of the tables: whoever may insert a movement (oms_admin,
  * README Roles) has no right to write the buckets, and this trigger is the
@@ -253,6 +280,7 @@ apply_to_level(Movement *m)
 	m->new_on_hand = oms_add_qty(m->lvl.on_hand, m->on_hand_delta, "on_hand");
 	m->new_damaged = oms_add_qty(m->lvl.damaged, m->damaged_delta, "damaged");
 	check_movement_fits(m);
+	check_serials_named(m);
 
 	/* Write the level (oms_plan_exec holds the engine guard). */
 	v[0] = Int64GetDatum(m->item_id);
@@ -283,6 +311,7 @@ read_movement(HeapTuple tuple, TupleDesc desc, bool engine_call, Movement *m)
 	m->damaged_delta = oms_tuple_int64(tuple, desc, "damaged_delta", &isnull);
 	m->counted = oms_tuple_int64(tuple, desc, "counted", &isnull);
 	m->is_count = (m->kind != NULL && strcmp(m->kind, "count") == 0);
+	m->has_serials = !heap_attisnull(tuple, SPI_fnumber(desc, "serials"), desc);
 	if (m->kind == NULL)
 		return false;
 
@@ -491,8 +520,18 @@ oms_insert_movement(int64 item_id, int64 location_id, const char *kind,
 					const char *reason, const char *reference,
 					int64 transfer_id, int64 *counted)
 {
-	Datum		v[9];
-	char		n[9];
+	return oms_insert_movement_serials(item_id, location_id, kind, on_hand_delta, damaged_delta,
+									   reason, reference, transfer_id, counted, (Datum) 0);
+}
+
+int64
+oms_insert_movement_serials(int64 item_id, int64 location_id, const char *kind,
+							int64 on_hand_delta, int64 damaged_delta,
+							const char *reason, const char *reference,
+							int64 transfer_id, int64 *counted, Datum serials)
+{
+	Datum		v[10];
+	char		n[10];
 	bool		isnull;
 	int64		movement_id;
 
@@ -510,6 +549,8 @@ oms_insert_movement(int64 item_id, int64 location_id, const char *kind,
 	n[7] = reference ? ' ' : 'n';
 	v[8] = Int64GetDatum(transfer_id);
 	n[8] = transfer_id > 0 ? ' ' : 'n';
+	v[9] = serials;
+	n[9] = serials ? ' ' : 'n';
 
 	oms_plan_exec(&plan_insert_movement, v, n, false, 0, SPI_OK_INSERT_RETURNING);
 

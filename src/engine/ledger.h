@@ -23,6 +23,11 @@ extern int64 oms_insert_movement(int64 item_id, int64 location_id, const char *k
 								 int64 on_hand_delta, int64 damaged_delta,
 								 const char *reason, const char *reference,
 								 int64 transfer_id, int64 *counted);
+/* The same, naming the serials that move (a text[] datum; 0 for none). */
+extern int64 oms_insert_movement_serials(int64 item_id, int64 location_id, const char *kind,
+										 int64 on_hand_delta, int64 damaged_delta,
+										 const char *reason, const char *reference,
+										 int64 transfer_id, int64 *counted, Datum serials);
 
 /*
  * Lock the level row of (item, location), creating it when missing; lock
