@@ -128,8 +128,8 @@ LANGUAGE sql AS $$
                                FROM oms.order_line l WHERE l.order_id = e.order_id AND l.kind <> 'component') s
     WHERE e.subtotal <> s.v
     UNION ALL
-    SELECT 'sales_order.total', order_id, total::text, (subtotal + tax + shipping)::text FROM e
-    WHERE total <> subtotal + tax + shipping
+    SELECT 'sales_order.total', order_id, total::text, (GREATEST(subtotal - discount, 0) + tax + shipping)::text FROM e
+    WHERE total <> GREATEST(subtotal - discount, 0) + tax + shipping
     UNION ALL
     -- payment_status from the ledger sums and the order total (README, Payments)
     SELECT 'sales_order.payment_status', p.order_id, p.payment_status, p.want

@@ -692,13 +692,17 @@ oms_payment_status_guard(PG_FUNCTION_ARGS)
 
 	/*
 	 * A changed total derives the status again.  The generated total is not
-	 * computed yet in a BEFORE trigger: add its parts.  NULLs are left to
-	 * the NOT NULL constraints.
+	 * computed yet in a BEFORE trigger: compute it from its parts as the
+	 * column does, GREATEST(subtotal - discount, 0) + tax + shipping.  NULLs
+	 * are left to the NOT NULL constraints.
 	 */
 	{
-		static const char *const money[] = {"subtotal", "tax", "shipping"};
-		Numeric		old_total = int64_to_numeric(0);
-		Numeric		new_total = int64_to_numeric(0);
+		static const char *const money[] = {"subtotal", "discount", "tax", "shipping"};
+		Numeric		old_part[lengthof(money)];
+		Numeric		new_part[lengthof(money)];
+		Numeric		old_total;
+		Numeric		new_total;
+		Numeric		zero = int64_to_numeric(0);
 		int			i;
 
 		for (i = 0; i < (int) lengthof(money); i++)
@@ -715,9 +719,17 @@ oms_payment_status_guard(PG_FUNCTION_ARGS)
 			n = heap_getattr(newtup, col, desc, &isnull);
 			if (isnull)
 				return PointerGetDatum(newtup);
-			old_total = nadd(old_total, DatumGetNumeric(o));
-			new_total = nadd(new_total, DatumGetNumeric(n));
+			old_part[i] = DatumGetNumeric(o);
+			new_part[i] = DatumGetNumeric(n);
 		}
+		old_total = nsub(old_part[0], old_part[1]);
+		new_total = nsub(new_part[0], new_part[1]);
+		if (ncmp(old_total, zero) < 0)
+			old_total = zero;
+		if (ncmp(new_total, zero) < 0)
+			new_total = zero;
+		old_total = nadd(nadd(old_total, old_part[2]), old_part[3]);
+		new_total = nadd(nadd(new_total, new_part[2]), new_part[3]);
 		if (ncmp(old_total, new_total) != 0 && new_status != NULL)
 		{
 			Numeric		sums[PK_COUNT];
