@@ -73,7 +73,7 @@ CREATE FUNCTION pg_temp.mismatches() RETURNS TABLE (what text, entity bigint, st
 LANGUAGE sql AS $$
     WITH f AS (SELECT * FROM pg_temp.line_facts()),
     o AS (
-        SELECT so.order_id, so.status, so.fulfillment_status, so.order_type, so.subtotal, so.tax, so.shipping, so.total,
+        SELECT so.order_id, so.status, so.fulfillment_status, so.order_type, so.subtotal, so.discount, so.tax, so.shipping, so.total,
                COALESCE(sum(f.open), 0) AS open, COALESCE(sum(f.shipped), 0) AS shipped,
                COALESCE(sum(f.delivered), 0) AS delivered, COALESCE(sum(f.returned), 0) AS returned,
                COALESCE(sum(f.backordered), 0) AS backordered

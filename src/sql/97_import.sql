@@ -51,7 +51,7 @@ CREATE TABLE oms.import_payment_notice (
     provider          text,
     provider_ref      text,
     state             text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'applied', 'failed')),
-    payment_id        bigint REFERENCES oms.payment,
+    payment_id        bigint,
     error             text,
     received_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
     applied_at        timestamptz,
@@ -62,6 +62,10 @@ CREATE TABLE oms.import_payment_notice (
 );
 COMMENT ON TABLE oms.import_payment_notice IS 'Payment notices of platform orders (import_payment): applied to the order''s payment ledger once, at once when the order is there, else when import_order places it.';
 COMMENT ON COLUMN oms.import_payment_notice.notice_key IS 'What makes the notice one: transaction:<id> (Shopify), order:<id>:paid (WooCommerce).';
+-- payment_id has no foreign key: the payment ledger refuses TRUNCATE with
+-- its own OM008, which a referencing key would pre-empt; ledger rows are
+-- never deleted.
+COMMENT ON COLUMN oms.import_payment_notice.payment_id IS 'The oms.payment row the notice became, once applied.';
 COMMENT ON COLUMN oms.import_payment_notice.state IS 'pending (its order has not arrived), applied (payment_id is its ledger row) or failed (the ledger refused it when the order arrived: error says why).';
 CREATE INDEX import_payment_notice_order_idx ON oms.import_payment_notice (channel_id, platform_order_id)
     WHERE state = 'pending';
@@ -285,6 +289,15 @@ CREATE FUNCTION oms.import_lock(channel_id bigint, platform_order_id text, sourc
 DECLARE
     r oms.order_import;
 BEGIN
+    PERFORM oms.import_source(source, '{}');
+    IF platform_order_id IS NULL OR platform_order_id = '' OR length(platform_order_id) > 200 THEN
+        RAISE EXCEPTION 'platform order id must be 1 to 200 characters, got %',
+            coalesce(length(platform_order_id)::text || ' characters', 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT FROM oms.channel c WHERE c.channel_id = import_lock.channel_id) THEN
+        RAISE EXCEPTION 'unknown channel id %', coalesce(channel_id::text, 'NULL') USING ERRCODE = 'OM003';
+    END IF;
     INSERT INTO oms.order_import (channel_id, platform_order_id, source)
     VALUES (import_lock.channel_id, import_lock.platform_order_id, import_lock.source)
     ON CONFLICT DO NOTHING;
