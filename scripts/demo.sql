@@ -309,19 +309,19 @@ SELECT oms.set_sku_map('shopify', 'TSHIRT-BLACK-M', 'TEE-BLK-M'), oms.set_sku_ma
 \set shopify_sale '{"id": 7300112233, "order_id": 5820398712345, "kind": "sale", "status": "success", "amount": "62.84", "currency": "USD", "gateway": "shopify_payments", "authorization": "pi_3Qx81"}'
 \echo 'The payment webhook overtakes the order webhook: the notice is kept (no payment yet).'
 SELECT oms.import_payment('shopify', :'shopify_sale') AS payment_id;
-\echo 'The order arrives: placed with its discount, tax, shipping and address (routed to the nearest DC), and the kept payment applied.'
-SELECT oms.import_order('shopify', :'shopify_order') AS shopify_order \gset
+\echo 'The order arrives: placed with its discount, tax, shipping and ship-to address, its stock reserved, and the kept payment applied.'
+SELECT oms.import_order('shopify', :'shopify_order') AS shopify_id \gset
 SELECT order_number, channel_order_ref, subtotal, discount, tax, shipping, total, payment_status,
        ship_to->>'region' AS region
-FROM oms.sales_order WHERE order_id = :shopify_order;
+FROM oms.sales_order WHERE order_id = :shopify_id;
 SELECT l.line_no, i.sku, l.qty_ordered, l.unit_price, r.location
 FROM oms.order_line l JOIN oms.item i USING (item_id)
 LEFT JOIN LATERAL (SELECT string_agg(DISTINCT lo.code, ', ') AS location FROM oms.reservation rv
                    JOIN oms.location lo USING (location_id) WHERE rv.line_id = l.line_id) r ON true
-WHERE l.order_id = :shopify_order ORDER BY l.line_no;
+WHERE l.order_id = :shopify_id ORDER BY l.line_no;
 \echo 'Shopify retries the webhook: the same order comes back, nothing is placed twice. A sku nobody mapped is refused by name.'
-SELECT oms.import_order('shopify', :'shopify_order') = :shopify_order AS same_order,
-       (SELECT count(*) FROM oms.payment WHERE order_id = :shopify_order AND kind = 'capture') AS captures;
+SELECT oms.import_order('shopify', :'shopify_order') = :shopify_id AS same_order,
+       (SELECT count(*) FROM oms.payment WHERE order_id = :shopify_id AND kind = 'capture') AS captures;
 \pset tuples_only on
 SELECT pg_temp.refused(format($$SELECT oms.import_order('shopify', %L)$$,
     jsonb_set(:'shopify_order'::jsonb || '{"id": 5820398712346}', '{line_items,1,sku}', '"MUG-ENAMEL"')));
