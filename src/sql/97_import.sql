@@ -24,9 +24,12 @@ COMMENT ON COLUMN oms.sku_map.item_id IS 'Our item (a bundle too: place_order ex
 
 -- Per channel, every platform order the import has heard of: by its order
 -- or by a payment notice that came first.  Its row is the lock that orders
--- an order's import and its payment notices.
+-- an order's import and its payment notices.  channel_id has no foreign
+-- key, as sales_order's (96_references.sql): every import of a channel
+-- would lock the one channel row FOR KEY SHARE; import_lock() checks the
+-- channel with a plain read, and channel rows are never deleted.
 CREATE TABLE oms.order_import (
-    channel_id          bigint NOT NULL REFERENCES oms.channel,
+    channel_id          bigint NOT NULL,
     platform_order_id   text NOT NULL CHECK (platform_order_id <> '' AND pg_catalog.length(platform_order_id) <= 200),
     source              text NOT NULL CHECK (source IN ('shopify', 'woocommerce', 'amazon')),
     order_id            bigint UNIQUE REFERENCES oms.sales_order,
