@@ -67,6 +67,10 @@ SQL_PARTS = \
 	src/sql/95_guards.sql \
 	src/sql/96_references.sql \
 	src/sql/97_serials.sql \
+	src/sql/97_import.sql \
+	src/sql/97_import_shopify.sql \
+	src/sql/97_import_woocommerce.sql \
+	src/sql/97_import_amazon.sql \
 	src/sql/99_privileges.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql

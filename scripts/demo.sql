@@ -321,3 +321,32 @@ SELECT (SELECT count(*) FROM oms.check_inventory()) AS inventory_disagreements,
        (SELECT count(*) FROM oms.check_payments()) AS payment_problems;
 SELECT order_number, customer, status, payment_status, fulfillment_status, units_ordered, units_delivered
 FROM oms.order_tracking ORDER BY order_number;
+
+\echo
+\echo '== 18. A Shopify order imported'
+\echo 'The shop also sells on Shopify. Its skus map to ours; the webhooks post the order JSON as Shopify sends it.'
+INSERT INTO oms.channel (code, name, kind) VALUES ('shopify', 'Shopify store', 'web');
+SELECT oms.set_sku_map('shopify', 'TSHIRT-BLACK-M', 'TEE-BLK-M'), oms.set_sku_map('shopify', 'MUG-STONEWARE', 'MUG-12OZ');
+\set shopify_order '{"id": 5820398712345, "name": "#1042", "email": "Lena.Fischer@example.com", "currency": "USD", "financial_status": "paid", "taxes_included": false, "customer": {"first_name": "Lena", "last_name": "Fischer", "email": "Lena.Fischer@example.com"}, "line_items": [{"id": 1, "sku": "TSHIRT-BLACK-M", "quantity": 2, "price": "24.00", "total_discount": "4.80", "tax_lines": [{"price": "3.07", "rate": 0.08}]}, {"id": 2, "sku": "MUG-STONEWARE", "quantity": 1, "price": "12.00", "total_discount": "1.20", "tax_lines": [{"price": "0.77", "rate": 0.08}]}], "total_discounts": "6.00", "total_tax": "3.84", "shipping_lines": [{"code": "Standard", "price": "5.00", "discounted_price": "5.00"}], "shipping_address": {"name": "Lena Fischer", "address1": "250 Broad St", "city": "Newark", "province_code": "NJ", "zip": "07104", "country_code": "US", "latitude": 40.74, "longitude": -74.17}, "total_price": "62.84"}'
+\set shopify_sale '{"id": 7300112233, "order_id": 5820398712345, "kind": "sale", "status": "success", "amount": "62.84", "currency": "USD", "gateway": "shopify_payments", "authorization": "pi_3Qx81"}'
+\echo 'The payment webhook overtakes the order webhook: the notice is kept (no payment yet).'
+SELECT oms.import_payment('shopify', :'shopify_sale') AS payment_id;
+\echo 'The order arrives: placed with its discount, tax, shipping and ship-to address, its stock reserved, and the kept payment applied.'
+SELECT oms.import_order('shopify', :'shopify_order') AS shopify_id \gset
+SELECT order_number, channel_order_ref, subtotal, discount, tax, shipping, total, payment_status,
+       ship_to->>'region' AS region
+FROM oms.sales_order WHERE order_id = :shopify_id;
+SELECT l.line_no, i.sku, l.qty_ordered, l.unit_price, r.location
+FROM oms.order_line l JOIN oms.item i USING (item_id)
+LEFT JOIN LATERAL (SELECT string_agg(DISTINCT lo.code, ', ') AS location FROM oms.reservation rv
+                   JOIN oms.location lo USING (location_id) WHERE rv.line_id = l.line_id) r ON true
+WHERE l.order_id = :shopify_id ORDER BY l.line_no;
+\echo 'Shopify retries the webhook: the same order comes back, nothing is placed twice. A sku nobody mapped is refused by name.'
+SELECT oms.import_order('shopify', :'shopify_order') = :shopify_id AS same_order,
+       (SELECT count(*) FROM oms.payment WHERE order_id = :shopify_id AND kind = 'capture') AS captures;
+\pset tuples_only on
+SELECT pg_temp.refused(format($$SELECT oms.import_order('shopify', %L)$$,
+    jsonb_set(:'shopify_order'::jsonb || '{"id": 5820398712346}', '{line_items,1,sku}', '"MUG-ENAMEL"')));
+\pset tuples_only off
+SELECT (SELECT count(*) FROM oms.check_inventory()) AS inventory_disagreements,
+       (SELECT count(*) FROM oms.check_payments()) AS payment_problems;

@@ -42,6 +42,7 @@ INSERT INTO oms.item (sku, name, serialized) VALUES ('SN', 'Serialized', true);
 SELECT oms.receive_serials('SN', 'EAST', '{SN-1,SN-2}') > 0 AS received_serials;
 SELECT oms.create_shipment(oms.place_order('sn@example.com', 'web', '[{"sku": "SN", "qty": 1, "unit_price": "5"}]',
                                            '{"confirm": true}'), 'EAST') AS sns \gset
+SELECT oms.set_sku_map('web', 'EXT-TEE', 'TEE');
 
 -- A valid value for each argument, by name (and by function where a name
 -- means different things), else by type.
@@ -77,6 +78,18 @@ INSERT INTO valid_arg (fn, arg, typ, value) VALUES
     ('create_purchase_order', 'lines', NULL, '''[{"sku": "MUG", "qty": 1, "unit_cost": "1"}]'''),
     ('receive_purchase_order', 'lines', NULL, '''[{"sku": "MUG", "qty": 1}]'''),
     (NULL, 'exchange', NULL, '''[{"sku": "TEE", "qty": 1}]'''),
+    -- marketplace import: a minimal Shopify order of a mapped sku, and a payment notice
+    ('import_order', 'source', NULL, '''shopify'''), ('import_payment', 'source', NULL, '''shopify'''),
+    ('import_source', 'source', NULL, '''shopify'''), ('import_lock', 'source', NULL, '''shopify'''),
+    ('import_order', 'payload', NULL, $v$'{"id": 1, "email": "imp@example.com", "currency": "USD", "line_items": [{"sku": "EXT-TEE", "quantity": 1, "price": "10.00"}]}'$v$),
+    ('import_map_shopify', 'p', NULL, $v$'{"id": 1, "email": "imp@example.com", "currency": "USD", "line_items": [{"sku": "EXT-TEE", "quantity": 1, "price": "10.00"}]}'$v$),
+    ('import_map_woocommerce', 'p', NULL, $v$'{"id": 1, "currency": "USD", "billing": {"email": "imp@example.com"}, "line_items": [{"sku": "EXT-TEE", "quantity": 1, "subtotal": "10.00"}]}'$v$),
+    ('import_map_amazon', 'p', NULL, $v$'{"AmazonOrderId": "1", "BuyerInfo": {"BuyerEmail": "imp@example.com"}, "OrderItems": [{"SellerSKU": "EXT-TEE", "QuantityOrdered": 1, "ItemPrice": {"CurrencyCode": "USD", "Amount": "10.00"}}]}'$v$),
+    ('import_payment', 'payload', NULL, $v$'{"id": 2, "order_id": 1, "kind": "sale", "status": "success", "amount": "10.00", "currency": "USD"}'$v$),
+    ('import_map_shopify_payment', 'p', NULL, $v$'{"id": 2, "order_id": 1, "kind": "sale", "status": "success", "amount": "10.00", "currency": "USD"}'$v$),
+    ('import_map_woocommerce_payment', 'p', NULL, $v$'{"id": 1, "currency": "USD", "total": "10.00", "date_paid": "2024-01-01T00:00:00"}'$v$),
+    ('import_text', 'v', NULL, '''"x"'''), ('import_amount', 'v', NULL, '''"1.00"'''), ('import_qty', 'v', NULL, '''1'''),
+    ('import_lock', 'platform_order_id', NULL, '''1'''),
     (NULL, 'event_ids', NULL, '''{1,2}'''), (NULL, 'dow_factors', NULL, '''{1,1,1,1,1,1,1}'''),
     (NULL, 'amount', NULL, '1.00'), (NULL, 'reorder_point', NULL, '10'), (NULL, 'reorder_qty', NULL, '20'),
     (NULL, 'lead_time_days', NULL, '5'), (NULL, 'days', NULL, '3'), (NULL, 'n', NULL, '1'),

@@ -73,7 +73,7 @@ CREATE FUNCTION pg_temp.mismatches() RETURNS TABLE (what text, entity bigint, st
 LANGUAGE sql AS $$
     WITH f AS (SELECT * FROM pg_temp.line_facts()),
     o AS (
-        SELECT so.order_id, so.status, so.fulfillment_status, so.order_type, so.subtotal, so.tax, so.shipping, so.total,
+        SELECT so.order_id, so.status, so.fulfillment_status, so.order_type, so.subtotal, so.discount, so.tax, so.shipping, so.total,
                COALESCE(sum(f.open), 0) AS open, COALESCE(sum(f.shipped), 0) AS shipped,
                COALESCE(sum(f.delivered), 0) AS delivered, COALESCE(sum(f.returned), 0) AS returned,
                COALESCE(sum(f.backordered), 0) AS backordered
@@ -128,8 +128,8 @@ LANGUAGE sql AS $$
                                FROM oms.order_line l WHERE l.order_id = e.order_id AND l.kind <> 'component') s
     WHERE e.subtotal <> s.v
     UNION ALL
-    SELECT 'sales_order.total', order_id, total::text, (subtotal + tax + shipping)::text FROM e
-    WHERE total <> subtotal + tax + shipping
+    SELECT 'sales_order.total', order_id, total::text, (GREATEST(subtotal - discount, 0) + tax + shipping)::text FROM e
+    WHERE total <> GREATEST(subtotal - discount, 0) + tax + shipping
     UNION ALL
     -- payment_status from the ledger sums and the order total (README, Payments)
     SELECT 'sales_order.payment_status', p.order_id, p.payment_status, p.want

@@ -38,7 +38,7 @@ static OmsPlan plan_subtotal = {
 	1, {INT8OID}
 };
 static OmsPlan plan_order_lock = {
-	"SELECT order_number, status, currency, subtotal + tax + shipping, service_level,"
+	"SELECT order_number, status, currency, total, service_level,"
 	" payment_required, payment_status, allocation_strategy, ship_to"
 	" FROM oms.sales_order WHERE order_id = $1 FOR UPDATE",
 	1, {INT8OID}

@@ -29,7 +29,7 @@ typedef struct OmsOrder
 	char	   *number;
 	char	   *status;
 	char	   *currency;
-	Numeric		total;			/* subtotal + tax + shipping */
+	Numeric		total;			/* the generated total: subtotal - discount + tax + shipping */
 	char	   *service_level;
 	char	   *payment_required;
 	char	   *payment_status;

@@ -650,16 +650,18 @@ refuse_direct_status_write(const char *old_status, const char *new_status)
 
 /*
  * The order's total in a BEFORE trigger, where the generated total is not
- * computed yet: the sum of its parts.  false if a part is NULL (left to the
- * NOT NULL constraints).
+ * computed yet: from its parts as the column does,
+ * GREATEST(subtotal - discount, 0) + tax + shipping.  false if a part is
+ * NULL (left to the NOT NULL constraints).
  */
 static bool
 order_total_of(HeapTuple tup, TupleDesc desc, Numeric *total)
 {
-	static const char *const money[] = {"subtotal", "tax", "shipping"};
+	static const char *const money[] = {"subtotal", "discount", "tax", "shipping"};
+	Numeric		part[lengthof(money)];
+	Numeric		zero = int64_to_numeric(0);
 	int			i;
 
-	*total = int64_to_numeric(0);
 	for (i = 0; i < (int) lengthof(money); i++)
 	{
 		int			col = SPI_fnumber(desc, money[i]);
@@ -671,8 +673,12 @@ order_total_of(HeapTuple tup, TupleDesc desc, Numeric *total)
 		v = heap_getattr(tup, col, desc, &isnull);
 		if (isnull)
 			return false;
-		*total = nadd(*total, DatumGetNumeric(v));
+		part[i] = DatumGetNumeric(v);
 	}
+	*total = nsub(part[0], part[1]);
+	if (ncmp(*total, zero) < 0)
+		*total = zero;
+	*total = nadd(nadd(*total, part[2]), part[3]);
 	return true;
 }
 

@@ -56,7 +56,7 @@ static const char *const ship_to_text_keys[] = {
 static const char *const place_order_keys[] = {
 	"idempotency_key", "channel_order_ref", "ship_to", "service_level", "currency", "tax",
 	"shipping", "strategy", "allow_split", "hold", "payment_required", "confirm",
-	"customer_name", "promised_at", NULL
+	"customer_name", "promised_at", "discount", NULL
 };
 
 static OmsPlan plan_order_number = {
@@ -86,11 +86,12 @@ static OmsPlan plan_hold_convert = {
 };
 static OmsPlan plan_order_insert = {
 	"INSERT INTO oms.sales_order (channel_id, channel_order_ref, customer_id, payment_required,"
-	" ship_to, service_level, currency, subtotal, tax, shipping, allocation_strategy, promised_at)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+	" ship_to, service_level, currency, subtotal, tax, shipping, allocation_strategy, promised_at,"
+	" discount)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
 	" ON CONFLICT (channel_id, channel_order_ref) DO NOTHING RETURNING order_id, order_number",
-	12, {INT8OID, TEXTOID, INT8OID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, NUMERICOID,
-	NUMERICOID, NUMERICOID, TEXTOID, TIMESTAMPTZOID}
+	13, {INT8OID, TEXTOID, INT8OID, TEXTOID, JSONBOID, TEXTOID, TEXTOID, NUMERICOID,
+	NUMERICOID, NUMERICOID, TEXTOID, TIMESTAMPTZOID, NUMERICOID}
 };
 static OmsPlan plan_order_by_ref = {
 	"SELECT order_id FROM oms.sales_order WHERE channel_id = $1 AND channel_order_ref = $2",
@@ -252,6 +253,7 @@ typedef struct PlaceRequest
 	Numeric		subtotal;
 	Numeric		tax;
 	Numeric		shipping;
+	Numeric		discount;		/* NULL for none */
 } PlaceRequest;
 
 /* What placing has found, locked and decided so far. */
@@ -366,6 +368,7 @@ parse_place_options(PlaceRequest *req)
 	validate_ship_to(req->ship_to_json, &req->ship_to);
 	req->tax = oms_option_money(o, "tax");
 	req->shipping = oms_option_money(o, "shipping");
+	req->discount = oms_option_money(o, "discount");
 }
 
 /* The sum of unit price times quantity over the lines that have a price. */
@@ -440,6 +443,15 @@ parse_place_request(const char *customer, const char *channel, Jsonb *lines,
 	parse_place_options(req);
 	req->subtotal = lines_subtotal(req->nin, req->in);
 	oms_check_order_total(req->subtotal, req->tax, req->shipping, NULL);
+	if (req->discount &&
+		DatumGetBool(DirectFunctionCall2(numeric_gt, NumericGetDatum(req->discount),
+										 NumericGetDatum(req->subtotal))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("discount %s exceeds the subtotal %s",
+						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(req->discount))),
+						DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(req->subtotal)))),
+				 errdetail("A discount comes off the lines' subtotal, at most all of it.")));
 	parse_promised_at(req);
 }
 
@@ -561,12 +573,12 @@ lock_placement_levels(Placement *p)
 static bool
 insert_order_row(const PlaceRequest *req, Placement *p)
 {
-	Datum		args[12];
-	char		nulls[13];
+	Datum		args[13];
+	char		nulls[14];
 	bool		isnull;
 
 	memset(nulls, ' ', sizeof(nulls));
-	nulls[12] = '\0';
+	nulls[13] = '\0';
 	args[0] = Int64GetDatum(p->channel_id);
 	args[1] = req->channel_ref ? CStringGetTextDatum(req->channel_ref) : (Datum) 0;
 	nulls[1] = req->channel_ref ? ' ' : 'n';
@@ -582,6 +594,7 @@ insert_order_row(const PlaceRequest *req, Placement *p)
 	args[10] = CStringGetTextDatum(oms_strategy_name(req->strategy));
 	args[11] = TimestampTzGetDatum(req->promised_at);
 	nulls[11] = req->has_promised_at ? ' ' : 'n';
+	args[12] = NumericGetDatum(req->discount ? req->discount : int64_to_numeric(0));
 	oms_set_reason("placed");
 	if (oms_plan_exec(&plan_order_insert, args, nulls, false, 0, SPI_OK_INSERT_RETURNING) == 1)
 	{
@@ -886,8 +899,8 @@ finish_placement(const PlaceRequest *req, const Placement *p)
  * Connects to SPI itself.  Returns the order id.
  *
  * options: channel_order_ref, idempotency_key, ship_to, service_level,
- * currency, tax, shipping, strategy, allow_split, hold, payment_required,
- * confirm, customer_name, promised_at.
+ * currency, tax, shipping, discount, strategy, allow_split, hold,
+ * payment_required, confirm, customer_name, promised_at.
  */
 int64
 oms_place_order_internal(const char *customer, const char *channel, Jsonb *lines,

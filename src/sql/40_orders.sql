@@ -50,7 +50,9 @@ CREATE TABLE oms.sales_order (
     subtotal          numeric(14,2) NOT NULL DEFAULT 0 CHECK (subtotal >= 0),
     tax               numeric(14,2) NOT NULL DEFAULT 0 CHECK (tax >= 0),
     shipping          numeric(14,2) NOT NULL DEFAULT 0 CHECK (shipping >= 0),
-    total             numeric(14,2) GENERATED ALWAYS AS (subtotal + tax + shipping) STORED,
+    discount          numeric(14,2) NOT NULL DEFAULT 0 CHECK (discount >= 0),
+    total             numeric(14,2) GENERATED ALWAYS AS
+                      (GREATEST(subtotal - discount, 0) + tax + shipping) STORED,
     allocation_strategy text,
     promised_at       timestamptz,
     placed_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
@@ -65,7 +67,8 @@ COMMENT ON COLUMN oms.sales_order.status_changed_at IS 'When status last changed
 COMMENT ON COLUMN oms.sales_order.order_type IS 'normal; backorder when a line waits for stock; preorder when a pre-order item waits for stock.';
 COMMENT ON COLUMN oms.sales_order.payment_required IS 'What payment must exist before the order may ship: none, authorized or captured.';
 COMMENT ON COLUMN oms.sales_order.ship_to IS 'Ship-to address: name, line1, city, postal_code, country (ISO 3166-1 alpha-2) required; region, latitude, longitude used for routing.';
-COMMENT ON COLUMN oms.sales_order.total IS 'subtotal (sum of line unit_price x qty) + tax + shipping.';
+COMMENT ON COLUMN oms.sales_order.discount IS 'Discount off the subtotal given at placing (a place_order option; an imported order''s platform discounts), at most the subtotal then.';
+COMMENT ON COLUMN oms.sales_order.total IS 'subtotal (sum of line unit_price x qty) - discount (down to 0 when cancellations take the subtotal below it) + tax + shipping.';
 CREATE INDEX sales_order_customer_idx ON oms.sales_order (customer_id);
 CREATE INDEX sales_order_open_idx ON oms.sales_order (placed_at)
     WHERE status NOT IN ('completed', 'cancelled');
