@@ -34,6 +34,7 @@
 #include "engine/order.h"
 #include "engine/payment_ledger.h"
 #include "engine/transitions.h"
+#include "engine/idempotency.h"
 
 /* The shipment row as read under lock. */
 typedef struct ShipRow
@@ -650,6 +651,9 @@ oms_create_shipment(PG_FUNCTION_ARGS)
 	int64		shipment_id;
 	char	   *number;
 
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "create_shipment", 4, 0, oms_create_shipment);
+
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("order_id must not be null")));
 	oms_check_options(options, "options", shipment_options);
@@ -793,6 +797,9 @@ oms_ship(PG_FUNCTION_ARGS)
 	Datum		eta;
 	char	   *loc;
 
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "ship", 4, 0, oms_ship);
+
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("shipment_id must not be null")));
 	check_tracking(tracking);
@@ -862,6 +869,9 @@ oms_deliver(PG_FUNCTION_ARGS)
 	Datum		args[2];
 	TimestampTz at;
 	char	   *fstatus;
+
+	if (OMS_IDEM_KEYED(fcinfo, 2))
+		return oms_idem_call(fcinfo, "deliver", 2, UINT32_C(1) << 1, oms_deliver);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("shipment_id must not be null")));
@@ -952,6 +962,9 @@ oms_advance_shipment(PG_FUNCTION_ARGS)
 	OmsOrder	o;
 	ShipRow		s;
 
+	if (OMS_IDEM_KEYED(fcinfo, 3))
+		return oms_idem_call(fcinfo, "advance_shipment", 3, 0, oms_advance_shipment);
+
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("shipment_id must not be null")));
 	if (strcmp(to, "shipped") == 0 || strcmp(to, "delivered") == 0 ||
@@ -1010,6 +1023,9 @@ oms_reship(PG_FUNCTION_ARGS)
 	int64	   *its;
 	int64	   *qtys;
 	bool		isnull;
+
+	if (OMS_IDEM_KEYED(fcinfo, 2))
+		return oms_idem_call(fcinfo, "reship", 2, 0, oms_reship);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("shipment_id must not be null")));
@@ -1112,6 +1128,9 @@ oms_return_to_sender(PG_FUNCTION_ARGS)
 	OmsLevels	ls;
 	Datum		args[2];
 	char	   *fstatus;
+
+	if (OMS_IDEM_KEYED(fcinfo, 3))
+		return oms_idem_call(fcinfo, "return_to_sender", 3, 0, oms_return_to_sender);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("shipment_id must not be null")));

@@ -36,6 +36,7 @@
 #include "engine/payment_ledger.h"
 #include "engine/placement.h"
 #include "engine/transitions.h"
+#include "engine/idempotency.h"
 
 int			oms_return_window_days = 30;
 int			oms_refund_shipping = 0;
@@ -908,6 +909,9 @@ oms_request_return(PG_FUNCTION_ARGS)
 {
 	ReturnRequest rq;
 
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "request_return", 4, 0, oms_request_return);
+
 	parse_return_request(fcinfo, &rq);
 	oms_spi_connect();
 	oms_order_lock(PG_GETARG_INT64(0), &rq.o);
@@ -935,6 +939,9 @@ oms_advance_return(PG_FUNCTION_ARGS)
 	char	   *reason = oms_text_arg(fcinfo, 2, "reason", false);
 	OmsOrder	o;
 	RmaRow		r;
+
+	if (OMS_IDEM_KEYED(fcinfo, 3))
+		return oms_idem_call(fcinfo, "advance_return", 3, 0, oms_advance_return);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
@@ -973,6 +980,9 @@ oms_change_return(PG_FUNCTION_ARGS)
 	bool		received;
 	char	   *value;
 	int64		units;
+
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "change_return", 4, 0, oms_change_return);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
@@ -1080,6 +1090,9 @@ oms_receive_return(PG_FUNCTION_ARGS)
 	int64	   *ids;
 	int64	   *qtys;
 
+	if (OMS_IDEM_KEYED(fcinfo, 3))
+		return oms_idem_call(fcinfo, "receive_return", 3, 0, oms_receive_return);
+
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
 	oms_spi_connect();
@@ -1173,6 +1186,9 @@ oms_inspect_return(PG_FUNCTION_ARGS)
 	int64	   *old_res;
 	int64	   *old_dam;
 	StringInfoData payload;
+
+	if (OMS_IDEM_KEYED(fcinfo, 2))
+		return oms_idem_call(fcinfo, "inspect_return", 2, 0, oms_inspect_return);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
@@ -1415,6 +1431,9 @@ Datum
 oms_complete_return(PG_FUNCTION_ARGS)
 {
 	ReturnCompletion c;
+
+	if (OMS_IDEM_KEYED(fcinfo, 2))
+		return oms_idem_call(fcinfo, "complete_return", 2, 0, oms_complete_return);
 
 	memset(&c, 0, sizeof(ReturnCompletion));
 	c.reason = oms_text_arg(fcinfo, 1, "reason", false);
