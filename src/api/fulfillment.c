@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 #include "utils/timestamp.h"
 
 #include "base/jsonb_input.h"
@@ -351,6 +352,35 @@ carrier_code(int64 carrier_id)
 	return oms_spi_text(0, 1);
 }
 
+/*
+ * An order that must be captured and is paid in part (the replacement order
+ * of an exchange worth more than what came back, credited with it): OM009
+ * naming what it still owes.
+ */
+static void
+check_amount_owed(const OmsOrder *o)
+{
+	Numeric		paid;
+	Datum		owed;
+
+	if (strcmp(o->payment_required, "captured") != 0)
+		return;
+	paid = oms_payment_refundable(o->order_id);
+	if (!DatumGetBool(DirectFunctionCall2(numeric_gt, NumericGetDatum(paid),
+										  NumericGetDatum(int64_to_numeric(0)))))
+		return;
+	owed = DirectFunctionCall2(numeric_sub, NumericGetDatum(o->total), NumericGetDatum(paid));
+	ereport(ERROR,
+			(errcode(ERRCODE_OMS_PAYMENT_REQUIRED),
+			 errmsg("order %s owes %s %s before it ships (payment status %s)",
+					o->number, DatumGetCString(DirectFunctionCall1(numeric_out, owed)), o->currency,
+					o->payment_status),
+			 errdetail("Its total is %s %s, of which %s is paid.",
+					   DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(o->total))),
+					   o->currency, DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(paid)))),
+			 errhint("Authorize and capture the difference with oms.record_payment().")));
+}
+
 /* Shipments are made for confirmed and processing orders only. */
 static void
 check_order_ships(const OmsOrder *o, bool check_payment)
@@ -361,11 +391,14 @@ check_order_ships(const OmsOrder *o, bool check_payment)
 				 errmsg("order %s is %s: it cannot ship", o->number, o->status),
 				 errdetail("Orders ship when they are confirmed or processing.")));
 	if (check_payment && !oms_payment_satisfies(o->payment_required, o->payment_status))
+	{
+		check_amount_owed(o);
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_PAYMENT_REQUIRED),
 				 errmsg("order %s needs a payment %s before it ships (payment status %s)",
 						o->number, o->payment_required, o->payment_status),
 				 errhint("Record the payment with oms.record_payment() first.")));
+	}
 }
 
 /*

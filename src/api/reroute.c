@@ -201,7 +201,13 @@ oms_reroute_line(PG_FUNCTION_ARGS)
 
 	open = open_units_at(l.line_id, from_id);
 	qty = PG_ARGISNULL(3) ? open : PG_GETARG_INT64(3);
-	if (qty == 0 || qty > open)
+	if (open == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
+				 errmsg("line %d (sku \"%s\") of order %s has no reserved units at \"%s\" outside its open shipments",
+						l.line_no, l.sku, l.o.number, from),
+				 errdetail("Units in an open shipment move only after it is cancelled.")));
+	if (qty > open)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
 				 errmsg("line %d (sku \"%s\") of order %s has " INT64_FORMAT " reserved units at \"%s\" in no shipment, not " INT64_FORMAT,
