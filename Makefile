@@ -44,7 +44,9 @@ OBJS = \
 	src/api/returns.o \
 	src/api/purchasing.o \
 	src/api/reorder.o \
-	src/api/serials.o
+	src/api/serials.o \
+	src/api/idempotency.o \
+	src/api/reroute.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
@@ -54,6 +56,7 @@ SQL_PARTS = \
 	src/sql/30_events.sql \
 	src/sql/40_orders.sql \
 	src/sql/50_reserve.sql \
+	src/sql/54_reroute.sql \
 	src/sql/60_fulfillment.sql \
 	src/sql/62_payments.sql \
 	src/sql/66_returns.sql \

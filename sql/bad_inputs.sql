@@ -98,6 +98,8 @@ INSERT INTO valid_arg (fn, arg, typ, value) VALUES
     (NULL, 'delta', NULL, '1'), (NULL, 'qty', NULL, '1'), (NULL, 'total', NULL, '10'),
     (NULL, 'ttl', NULL, '''15 minutes'''), (NULL, 'visibility_timeout', NULL, '''5 minutes'''),
     (NULL, 'older_than', NULL, '''7 days'''), (NULL, 'delivered_at', NULL, 'now()'),
+    -- calls without a key; the key's own bad values are tried one by one
+    (NULL, 'idempotency_key', NULL, 'NULL'),
     (NULL, NULL, 'text', '''x'''), (NULL, NULL, 'bigint', '1'), (NULL, NULL, 'integer', '1'),
     (NULL, NULL, 'numeric', '1'), (NULL, NULL, 'double precision', '1'), (NULL, NULL, 'boolean', 'false'),
     (NULL, NULL, 'jsonb', '''{}'''), (NULL, NULL, 'date', 'current_date'),

@@ -24,6 +24,7 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 #include "utils/timestamp.h"
 
 #include "base/jsonb_input.h"
@@ -35,6 +36,7 @@
 #include "engine/payment_ledger.h"
 #include "engine/serials.h"
 #include "engine/transitions.h"
+#include "engine/idempotency.h"
 
 /* The shipment row as read under lock. */
 typedef struct ShipRow
@@ -354,6 +356,35 @@ carrier_code(int64 carrier_id)
 	return oms_spi_text(0, 1);
 }
 
+/*
+ * An order that must be captured and is paid in part (the replacement order
+ * of an exchange worth more than what came back, credited with it): OM009
+ * naming what it still owes.
+ */
+static void
+check_amount_owed(const OmsOrder *o)
+{
+	Numeric		paid;
+	Datum		owed;
+
+	if (strcmp(o->payment_required, "captured") != 0)
+		return;
+	paid = oms_payment_refundable(o->order_id);
+	if (!DatumGetBool(DirectFunctionCall2(numeric_gt, NumericGetDatum(paid),
+										  NumericGetDatum(int64_to_numeric(0)))))
+		return;
+	owed = DirectFunctionCall2(numeric_sub, NumericGetDatum(o->total), NumericGetDatum(paid));
+	ereport(ERROR,
+			(errcode(ERRCODE_OMS_PAYMENT_REQUIRED),
+			 errmsg("order %s owes %s %s before it ships (payment status %s)",
+					o->number, DatumGetCString(DirectFunctionCall1(numeric_out, owed)), o->currency,
+					o->payment_status),
+			 errdetail("Its total is %s %s, of which %s is paid.",
+					   DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(o->total))),
+					   o->currency, DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(paid)))),
+			 errhint("Authorize and capture the difference with oms.record_payment().")));
+}
+
 /* Shipments are made for confirmed and processing orders only. */
 static void
 check_order_ships(const OmsOrder *o, bool check_payment)
@@ -364,11 +395,14 @@ check_order_ships(const OmsOrder *o, bool check_payment)
 				 errmsg("order %s is %s: it cannot ship", o->number, o->status),
 				 errdetail("Orders ship when they are confirmed or processing.")));
 	if (check_payment && !oms_payment_satisfies(o->payment_required, o->payment_status))
+	{
+		check_amount_owed(o);
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_PAYMENT_REQUIRED),
 				 errmsg("order %s needs a payment %s before it ships (payment status %s)",
 						o->number, o->payment_required, o->payment_status),
 				 errhint("Record the payment with oms.record_payment() first.")));
+	}
 }
 
 /*
@@ -655,6 +689,9 @@ oms_create_shipment(PG_FUNCTION_ARGS)
 	int64		shipment_id;
 	char	   *number;
 
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "create_shipment", 4, 0, oms_create_shipment);
+
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("order_id must not be null")));
 	oms_check_options(options, "options", shipment_options);
@@ -803,6 +840,9 @@ oms_ship(PG_FUNCTION_ARGS)
 	Datum		eta;
 	char	   *loc;
 
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "ship", 4, 0, oms_ship);
+
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("shipment_id must not be null")));
 	check_tracking(tracking);
@@ -872,6 +912,9 @@ oms_deliver(PG_FUNCTION_ARGS)
 	Datum		args[2];
 	TimestampTz at;
 	char	   *fstatus;
+
+	if (OMS_IDEM_KEYED(fcinfo, 2))
+		return oms_idem_call(fcinfo, "deliver", 2, UINT32_C(1) << 1, oms_deliver);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("shipment_id must not be null")));
@@ -962,6 +1005,9 @@ oms_advance_shipment(PG_FUNCTION_ARGS)
 	OmsOrder	o;
 	ShipRow		s;
 
+	if (OMS_IDEM_KEYED(fcinfo, 3))
+		return oms_idem_call(fcinfo, "advance_shipment", 3, 0, oms_advance_shipment);
+
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("shipment_id must not be null")));
 	if (strcmp(to, "shipped") == 0 || strcmp(to, "delivered") == 0 ||
@@ -1023,6 +1069,9 @@ oms_reship(PG_FUNCTION_ARGS)
 	int64	   *its;
 	int64	   *qtys;
 	bool		isnull;
+
+	if (OMS_IDEM_KEYED(fcinfo, 2))
+		return oms_idem_call(fcinfo, "reship", 2, 0, oms_reship);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("shipment_id must not be null")));
@@ -1125,6 +1174,9 @@ oms_return_to_sender(PG_FUNCTION_ARGS)
 	OmsLevels	ls;
 	Datum		args[2];
 	char	   *fstatus;
+
+	if (OMS_IDEM_KEYED(fcinfo, 3))
+		return oms_idem_call(fcinfo, "return_to_sender", 3, 0, oms_return_to_sender);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("shipment_id must not be null")));

@@ -24,6 +24,7 @@
 #include "engine/allocation.h"
 #include "engine/catalog.h"
 #include "engine/ledger.h"
+#include "engine/idempotency.h"
 
 /* Settings (defined by module init, oms.c). */
 int			oms_hold_ttl = 900;
@@ -102,6 +103,9 @@ oms_hold_stock(PG_FUNCTION_ARGS)
 	OmsAlloc   *allocs;
 	int			nallocs;
 	int			i;
+
+	if (OMS_IDEM_KEYED(fcinfo, 3))
+		return oms_idem_call(fcinfo, "hold_stock", 3, 0, oms_hold_stock);
 
 	hold_ref = oms_text_arg(fcinfo, 0, "hold_ref", true);
 	if (PG_ARGISNULL(1))
@@ -186,6 +190,9 @@ oms_release_hold(PG_FUNCTION_ARGS)
 	int64		released;
 	bool		isnull;
 	OmsLevels	ls;
+
+	if (OMS_IDEM_KEYED(fcinfo, 1))
+		return oms_idem_call(fcinfo, "release_hold", 1, 0, oms_release_hold);
 
 	hold_ref = oms_text_arg(fcinfo, 0, "hold_ref", true);
 

@@ -17,6 +17,7 @@
 
 #include "base/oms.h"
 #include "engine/ledger.h"
+#include "engine/idempotency.h"
 
 static int64 resolve_item(const char *sku);
 static int64 int64_arg(FunctionCallInfo fcinfo, int n, const char *argname);
@@ -86,6 +87,9 @@ oms_receive_stock(PG_FUNCTION_ARGS)
 	int64		location_id;
 	int64		movement_id;
 
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "receive_stock", 4, 0, oms_receive_stock);
+
 	oms_require_positive(qty, "qty");
 	oms_spi_connect();
 	item_id = resolve_item(sku);
@@ -108,6 +112,9 @@ oms_adjust_stock(PG_FUNCTION_ARGS)
 	int64		item_id;
 	int64		location_id;
 	int64		movement_id;
+
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "adjust_stock", 4, 0, oms_adjust_stock);
 
 	if (delta == 0)
 		ereport(ERROR,
@@ -138,6 +145,9 @@ oms_count_stock(PG_FUNCTION_ARGS)
 	int64		item_id;
 	int64		location_id;
 
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "count_stock", 4, 0, oms_count_stock);
+
 	if (counted < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -167,6 +177,9 @@ oms_transfer_stock(PG_FUNCTION_ARGS)
 	int64		to_id;
 	int64		transfer_id;
 	bool		isnull;
+
+	if (OMS_IDEM_KEYED(fcinfo, 5))
+		return oms_idem_call(fcinfo, "transfer_stock", 5, 0, oms_transfer_stock);
 
 	oms_require_positive(qty, "qty");
 	if (strcmp(from, to) == 0)
@@ -224,6 +237,9 @@ PG_FUNCTION_INFO_V1(oms_damage_stock);
 Datum
 oms_damage_stock(PG_FUNCTION_ARGS)
 {
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "damage_stock", 4, 0, oms_damage_stock);
+
 	return move_between_buckets(fcinfo, "damage", -1, 1, false);
 }
 
@@ -232,6 +248,9 @@ PG_FUNCTION_INFO_V1(oms_scrap_stock);
 Datum
 oms_scrap_stock(PG_FUNCTION_ARGS)
 {
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "scrap_stock", 4, 0, oms_scrap_stock);
+
 	return move_between_buckets(fcinfo, "scrap", 0, -1, false);
 }
 
@@ -240,6 +259,9 @@ PG_FUNCTION_INFO_V1(oms_restore_stock);
 Datum
 oms_restore_stock(PG_FUNCTION_ARGS)
 {
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "restore_stock", 4, 0, oms_restore_stock);
+
 	return move_between_buckets(fcinfo, "restore", 1, -1, true);
 }
 
@@ -256,6 +278,9 @@ oms_set_safety_stock(PG_FUNCTION_ARGS)
 	int64		available;
 	bool		isnull;
 	Datum		v[3];
+
+	if (OMS_IDEM_KEYED(fcinfo, 3))
+		return oms_idem_call(fcinfo, "set_safety_stock", 3, 0, oms_set_safety_stock);
 
 	if (qty < 0)
 		ereport(ERROR,

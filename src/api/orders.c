@@ -289,6 +289,9 @@ PG_FUNCTION_INFO_V1(oms_confirm_order);
 Datum
 oms_confirm_order(PG_FUNCTION_ARGS)
 {
+	if (OMS_IDEM_KEYED(fcinfo, 2))
+		return oms_idem_call(fcinfo, "confirm_order", 2, 0, oms_confirm_order);
+
 	return move_order(fcinfo, "confirmed");
 }
 
@@ -297,6 +300,9 @@ PG_FUNCTION_INFO_V1(oms_hold_order);
 Datum
 oms_hold_order(PG_FUNCTION_ARGS)
 {
+	if (OMS_IDEM_KEYED(fcinfo, 2))
+		return oms_idem_call(fcinfo, "hold_order", 2, 0, oms_hold_order);
+
 	return move_order(fcinfo, "on_hold");
 }
 
@@ -305,6 +311,9 @@ PG_FUNCTION_INFO_V1(oms_release_order);
 Datum
 oms_release_order(PG_FUNCTION_ARGS)
 {
+	if (OMS_IDEM_KEYED(fcinfo, 2))
+		return oms_idem_call(fcinfo, "release_order", 2, 0, oms_release_order);
+
 	return move_order(fcinfo, NULL);
 }
 
@@ -461,6 +470,9 @@ oms_cancel_order(PG_FUNCTION_ARGS)
 	OmsLevels	ls;
 	int64		cancelled = 0;
 	int			j;
+
+	if (OMS_IDEM_KEYED(fcinfo, 3))
+		return oms_idem_call(fcinfo, "cancel_order", 3, 0, oms_cancel_order);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("order_id must not be null")));
@@ -650,6 +662,9 @@ oms_edit_order(PG_FUNCTION_ARGS)
 	int64	   *extra;
 	int			i;
 	int			max_no = 0;
+
+	if (OMS_IDEM_KEYED(fcinfo, 3))
+		return oms_idem_call(fcinfo, "edit_order", 3, 0, oms_edit_order);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("order_id must not be null")));

@@ -34,6 +34,7 @@
 #include "engine/ledger.h"
 #include "engine/purchase_orders.h"
 #include "engine/reorder.h"
+#include "engine/idempotency.h"
 
 /* oms.over_receipt_tolerance: percent of a line that may be received on top */
 double		oms_over_receipt_tolerance = 0.0;
@@ -379,6 +380,9 @@ oms_receive_purchase_order(PG_FUNCTION_ARGS)
 	Jsonb	   *lines_arg = PG_ARGISNULL(1) ? NULL : PG_GETARG_JSONB_P(1);
 	char	   *reference = oms_text_arg(fcinfo, 2, "reference", false);
 	Receipt		rc;
+
+	if (OMS_IDEM_KEYED(fcinfo, 3))
+		return oms_idem_call(fcinfo, "receive_purchase_order", 3, 0, oms_receive_purchase_order);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,

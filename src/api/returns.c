@@ -37,6 +37,7 @@
 #include "engine/placement.h"
 #include "engine/serials.h"
 #include "engine/transitions.h"
+#include "engine/idempotency.h"
 
 int			oms_return_window_days = 30;
 int			oms_refund_shipping = 0;
@@ -252,8 +253,8 @@ static OmsPlan plan_rma_exchange = {
 static OmsPlan plan_exchange_request = {
 	"SELECT $1::jsonb, pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object("
 	" 'channel_order_ref', $2, 'ship_to', $3::jsonb, 'service_level', $4, 'currency', $5,"
-	" 'confirm', true, 'payment_required', 'none'))",
-	5, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID}
+	" 'confirm', true, 'payment_required', $6::text))",
+	6, {TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID}
 };
 static OmsPlan plan_order_number = {
 	"SELECT order_number FROM oms.sales_order WHERE order_id = $1",
@@ -693,16 +694,17 @@ check_exchange(const OmsOrder *o, Jsonb *priced, const char *value, const char *
 						oms_spi_text(0, 2), o->number),
 				 errhint("Ask for a refund instead, or activate the channel.")));
 
+	/*
+	 * Worth more than the units it replaces: accepted, the replacement order
+	 * will owe the difference (place_replacement); money values are checked
+	 * in range by placement itself.
+	 */
 	args[0] = JsonbPGetDatum(priced);
 	args[1] = CStringGetTextDatum(value);
 	oms_plan_exec(&plan_exchange_value, args, NULL, false, 1, SPI_OK_SELECT);
 	xvalue = oms_spi_text(0, 1);
-	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
-				 errmsg("the replacement items of return %s are worth %s, more than the %s of the units they replace",
-						rma_number, xvalue, value),
-				 errhint("Place a new order for the difference, or exchange for less.")));
+	(void) xvalue;
+	(void) rma_number;
 }
 
 /*
@@ -935,6 +937,9 @@ oms_request_return(PG_FUNCTION_ARGS)
 {
 	ReturnRequest rq;
 
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "request_return", 4, 0, oms_request_return);
+
 	parse_return_request(fcinfo, &rq);
 	oms_spi_connect();
 	oms_order_lock(PG_GETARG_INT64(0), &rq.o);
@@ -962,6 +967,9 @@ oms_advance_return(PG_FUNCTION_ARGS)
 	char	   *reason = oms_text_arg(fcinfo, 2, "reason", false);
 	OmsOrder	o;
 	RmaRow		r;
+
+	if (OMS_IDEM_KEYED(fcinfo, 3))
+		return oms_idem_call(fcinfo, "advance_return", 3, 0, oms_advance_return);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
@@ -1000,6 +1008,9 @@ oms_change_return(PG_FUNCTION_ARGS)
 	bool		received;
 	char	   *value;
 	int64		units;
+
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "change_return", 4, 0, oms_change_return);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
@@ -1239,6 +1250,9 @@ oms_receive_return(PG_FUNCTION_ARGS)
 	SerialPool *pools = NULL;
 	int			npools = 0;
 
+	if (OMS_IDEM_KEYED(fcinfo, 3))
+		return oms_idem_call(fcinfo, "receive_return", 3, 0, oms_receive_return);
+
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
 	oms_spi_connect();
@@ -1348,6 +1362,9 @@ oms_inspect_return(PG_FUNCTION_ARGS)
 	int64	   *old_dam;
 	StringInfoData payload;
 
+	if (OMS_IDEM_KEYED(fcinfo, 2))
+		return oms_idem_call(fcinfo, "inspect_return", 2, 0, oms_inspect_return);
+
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("rma_id must not be null")));
 	oms_spi_connect();
@@ -1417,11 +1434,11 @@ oms_inspect_return(PG_FUNCTION_ARGS)
 static int64
 place_exchange(const char *xlines, const char *email, const char *channel,
 			   const char *rma_number, const char *ship_to,
-			   const char *service_level, const char *currency)
+			   const char *service_level, const char *currency, const char *payment_required)
 {
-	const char *text[5] = {xlines, rma_number, ship_to, service_level, currency};
-	Datum		args[5];
-	char		nulls[5];
+	const char *text[6] = {xlines, rma_number, ship_to, service_level, currency, payment_required};
+	Datum		args[6];
+	char		nulls[6];
 	bool		lines_null;
 	bool		options_null;
 	Jsonb	   *lines;
@@ -1430,7 +1447,7 @@ place_exchange(const char *xlines, const char *email, const char *channel,
 	int64		order_id;
 	int			i;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 	{
 		args[i] = text[i] ? CStringGetTextDatum(text[i]) : (Datum) 0;
 		nulls[i] = text[i] ? ' ' : 'n';
@@ -1464,6 +1481,7 @@ typedef struct ReturnCompletion
 	char	   *xvalue;			/* the replacement items' value ("0" for a refund RMA) */
 	char	   *value;
 	char	   *owed;
+	char	   *upcharge;		/* what the replacement order owes (exchange worth more) */
 	char	   *refund;
 	int64		payment_id;		/* 0: no refund */
 	int64		exchange_id;	/* 0: no replacement order */
@@ -1471,8 +1489,35 @@ typedef struct ReturnCompletion
 } ReturnCompletion;
 
 /*
+ * An exchange worth more than what came back (issue 16): the replacement
+ * order was placed with payment_required captured; the value of the units
+ * received is credited to it as a capture (provider "exchange", reference
+ * the RMA number), so it is partially_paid and owes the difference, and
+ * the shipping gate (OM009, naming the amount) holds it until the customer
+ * pays the rest with oms.record_payment().  Returns the amount owed.
+ */
+static char *
+exchange_upcharge(ReturnCompletion *c)
+{
+	Numeric		credit = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(c->value),
+															 ObjectIdGetDatum(InvalidOid),
+															 Int32GetDatum(-1)));
+	Numeric		xvalue = DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(c->xvalue),
+															 ObjectIdGetDatum(InvalidOid),
+															 Int32GetDatum(-1)));
+
+	if (DatumGetBool(DirectFunctionCall2(numeric_gt, NumericGetDatum(credit),
+										 NumericGetDatum(int64_to_numeric(0)))))
+		(void) oms_payment_record(c->exchange_id, "capture", credit, NULL, "exchange", c->r.number,
+								  psprintf("credit of return %s", c->r.number), NULL);
+	return DatumGetCString(DirectFunctionCall1(numeric_out,
+											   DirectFunctionCall2(numeric_sub, NumericGetDatum(xvalue),
+																   NumericGetDatum(credit))));
+}
+
+/*
  * Step (exchange RMAs): the replacement order, placed like any order (it
- * reserves stock), worth no more than what came back.
+ * reserves stock); worth more than what came back, it owes the difference.
  */
 static void
 place_replacement(ReturnCompletion *c)
@@ -1485,6 +1530,7 @@ place_replacement(ReturnCompletion *c)
 	char	   *ship_to;
 	char	   *service_level;
 	char	   *currency;
+	bool		upcharge;
 
 	args[0] = Int64GetDatum(c->r.rma_id);
 	if (oms_plan_exec(&plan_rma_exchange, args, NULL, false, 1, SPI_OK_SELECT) != 1)
@@ -1508,21 +1554,20 @@ place_replacement(ReturnCompletion *c)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("order %s has no customer or channel to place the replacement order of return %s with",
 						c->o.number, c->r.number)));
-	if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
-				 errmsg("the replacement items of return %s are worth %s, more than the %s received",
-						c->r.number, c->xvalue, c->value),
-				 errhint("Exchange for less or turn the return into a refund with oms.change_return(), then complete it.")));
+	upcharge = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 9, &isnull));
 	c->exchange_id = place_exchange(xlines, email, channel, c->r.number, ship_to,
-									service_level, currency);
+									service_level, currency, upcharge ? "captured" : "none");
 	args[0] = Int64GetDatum(c->exchange_id);
 	oms_plan_exec(&plan_order_number, args, NULL, false, 1, SPI_OK_SELECT);
 	c->exchange_number = oms_spi_text(0, 1);
+	if (upcharge)
+		c->upcharge = exchange_upcharge(c);
 	oms_emit_event_json("exchange.created", "return", c->r.rma_id,
 						psprintf("{\"rma_number\": \"%s\", \"order_number\": \"%s\","
-								 " \"replacement_order_number\": \"%s\", \"value\": \"%s\"}",
-								 c->r.number, c->o.number, c->exchange_number, c->xvalue));
+								 " \"replacement_order_number\": \"%s\", \"value\": \"%s\"%s}",
+								 c->r.number, c->o.number, c->exchange_number, c->xvalue,
+								 upcharge ? psprintf(", \"credit\": \"%s\", \"owed\": \"%s\"",
+													 c->value, c->upcharge) : ""));
 }
 
 /*
@@ -1589,6 +1634,9 @@ Datum
 oms_complete_return(PG_FUNCTION_ARGS)
 {
 	ReturnCompletion c;
+
+	if (OMS_IDEM_KEYED(fcinfo, 2))
+		return oms_idem_call(fcinfo, "complete_return", 2, 0, oms_complete_return);
 
 	memset(&c, 0, sizeof(ReturnCompletion));
 	c.reason = oms_text_arg(fcinfo, 1, "reason", false);

@@ -29,6 +29,8 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
+
 typedef enum OmsIdemOutcome
 {
 	OMS_IDEM_NEW,
@@ -47,5 +49,37 @@ extern OmsIdemOutcome oms_idem_claim(const char *scope, const char *key,
 /* Store the call's result, {result_field: id}, on the key it claimed. */
 extern void oms_idem_store(const char *scope, const char *key,
 						   const char *result_field, int64 id);
+
+/*
+ * The key of every other mutating API function, one line at the top of its
+ * entry point (before it checks or locks anything):
+ *
+ *	 if (OMS_IDEM_KEYED(fcinfo, 4))
+ *		 return oms_idem_call(fcinfo, "create_shipment", 4, 0, oms_create_shipment);
+ *
+ * The key is argument key_arg (text, NULL = no key: the check above is all
+ * such a call pays).  oms_idem_call() claims it in scope (the function's
+ * name) for the text forms of the other arguments, less those whose bit is
+ * set in unhashed (an argument whose default is the time of the call).  A
+ * new key: it calls body with the key argument set NULL and stores the
+ * result's text form on the key.  A replay: it returns the first result,
+ * read back through the return type's input function, and calls nothing.
+ * Other arguments: OM004.  Connects to SPI itself.
+ */
+#define OMS_IDEM_KEYED(fcinfo, key_arg) \
+	((fcinfo)->nargs > (key_arg) && !(fcinfo)->args[(key_arg)].isnull)
+
+/*
+ * The same claim for callers that render their own request and keep the
+ * result as text (the SQL functions behind oms.idempotency_claim()): on
+ * REPLAY *first is the first result (NULL for NULL); a conflict raises
+ * OM004 itself.  Callers are connected to SPI.
+ */
+extern OmsIdemOutcome oms_idem_claim_text(const char *scope, const char *key,
+										  const char *request, char **first);
+extern bool oms_idem_store_text(const char *scope, const char *key, const char *result);
+
+extern Datum oms_idem_call(FunctionCallInfo fcinfo, const char *scope, int key_arg,
+						   uint32 unhashed, PGFunction body);
 
 #endif							/* OMS_IDEMPOTENCY_H */

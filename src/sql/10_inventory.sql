@@ -183,63 +183,71 @@ CREATE TRIGGER inventory_level_guard_truncate
 -- naming the argument.
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION oms.receive_stock(sku text, location text, qty bigint,
-                                  reference text DEFAULT NULL)
+                                  reference text DEFAULT NULL,
+                                  idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_receive_stock';
-COMMENT ON FUNCTION oms.receive_stock(text, text, bigint, text) IS 'Receive qty units of sku at location (ledger kind receipt).  Returns the movement id.';
+COMMENT ON FUNCTION oms.receive_stock(text, text, bigint, text, text) IS 'Receive qty units of sku at location (ledger kind receipt).  Returns the movement id.';
 
-CREATE FUNCTION oms.adjust_stock(sku text, location text, delta bigint, reason text)
+CREATE FUNCTION oms.adjust_stock(sku text, location text, delta bigint, reason text,
+                                 idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_adjust_stock';
-COMMENT ON FUNCTION oms.adjust_stock(text, text, bigint, text) IS 'Add (delta > 0) or remove (delta < 0) units with a reason (ledger kind adjustment).  Returns the movement id.';
+COMMENT ON FUNCTION oms.adjust_stock(text, text, bigint, text, text) IS 'Add (delta > 0) or remove (delta < 0) units with a reason (ledger kind adjustment).  Returns the movement id.';
 
 CREATE FUNCTION oms.count_stock(sku text, location text, counted bigint,
-                                reason text DEFAULT 'cycle count')
+                                reason text DEFAULT 'cycle count',
+                                idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_count_stock';
-COMMENT ON FUNCTION oms.count_stock(text, text, bigint, text) IS 'Record a cycle count: on_hand becomes counted.  Returns the adjustment (counted - previous on_hand).';
+COMMENT ON FUNCTION oms.count_stock(text, text, bigint, text, text) IS 'Record a cycle count: on_hand becomes counted.  Returns the adjustment (counted - previous on_hand).';
 
 CREATE FUNCTION oms.transfer_stock(sku text, from_location text, to_location text,
-                                   qty bigint, reference text DEFAULT NULL)
+                                   qty bigint, reference text DEFAULT NULL,
+                                   idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_transfer_stock';
-COMMENT ON FUNCTION oms.transfer_stock(text, text, text, bigint, text) IS 'Move qty available units between locations: both ledger legs in one call.  Returns the transfer id.';
+COMMENT ON FUNCTION oms.transfer_stock(text, text, text, bigint, text, text) IS 'Move qty available units between locations: both ledger legs in one call.  Returns the transfer id.';
 
-CREATE FUNCTION oms.damage_stock(sku text, location text, qty bigint, reason text)
+CREATE FUNCTION oms.damage_stock(sku text, location text, qty bigint, reason text,
+                                 idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_damage_stock';
-COMMENT ON FUNCTION oms.damage_stock(text, text, bigint, text) IS 'Move qty units from on_hand to damaged (ledger kind damage).  Returns the movement id.';
+COMMENT ON FUNCTION oms.damage_stock(text, text, bigint, text, text) IS 'Move qty units from on_hand to damaged (ledger kind damage).  Returns the movement id.';
 
-CREATE FUNCTION oms.scrap_stock(sku text, location text, qty bigint, reason text)
+CREATE FUNCTION oms.scrap_stock(sku text, location text, qty bigint, reason text,
+                                idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_scrap_stock';
-COMMENT ON FUNCTION oms.scrap_stock(text, text, bigint, text) IS 'Dispose of qty damaged units (ledger kind scrap).  Returns the movement id.';
+COMMENT ON FUNCTION oms.scrap_stock(text, text, bigint, text, text) IS 'Dispose of qty damaged units (ledger kind scrap).  Returns the movement id.';
 
-CREATE FUNCTION oms.restore_stock(sku text, location text, qty bigint, reason text)
+CREATE FUNCTION oms.restore_stock(sku text, location text, qty bigint, reason text,
+                                  idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_restore_stock';
-COMMENT ON FUNCTION oms.restore_stock(text, text, bigint, text) IS 'Move qty damaged units back to on_hand (ledger kind restore: repaired, or passed inspection).  Returns the movement id.';
+COMMENT ON FUNCTION oms.restore_stock(text, text, bigint, text, text) IS 'Move qty damaged units back to on_hand (ledger kind restore: repaired, or passed inspection).  Returns the movement id.';
 
-CREATE FUNCTION oms.set_safety_stock(sku text, location text, qty bigint)
+CREATE FUNCTION oms.set_safety_stock(sku text, location text, qty bigint,
+                                     idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_set_safety_stock';
-COMMENT ON FUNCTION oms.set_safety_stock(text, text, bigint) IS 'Set the units kept back from sale at a location.  Returns the new available quantity.';
+COMMENT ON FUNCTION oms.set_safety_stock(text, text, bigint, text) IS 'Set the units kept back from sale at a location.  Returns the new available quantity.';
 
 -- ---------------------------------------------------------------------------
 -- Privileges
@@ -249,19 +257,19 @@ GRANT SELECT ON oms.location, oms.item, oms.bundle_component,
 GRANT INSERT, UPDATE, DELETE ON oms.location, oms.item, oms.bundle_component TO oms_admin;
 GRANT INSERT, UPDATE (safety_stock) ON oms.inventory_level TO oms_admin;
 GRANT INSERT ON oms.inventory_movement TO oms_admin;
-REVOKE ALL ON FUNCTION oms.receive_stock(text, text, bigint, text),
-                       oms.adjust_stock(text, text, bigint, text),
-                       oms.count_stock(text, text, bigint, text),
-                       oms.transfer_stock(text, text, text, bigint, text),
-                       oms.damage_stock(text, text, bigint, text),
-                       oms.scrap_stock(text, text, bigint, text),
-                       oms.restore_stock(text, text, bigint, text),
-                       oms.set_safety_stock(text, text, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION oms.receive_stock(text, text, bigint, text),
-                          oms.adjust_stock(text, text, bigint, text),
-                          oms.count_stock(text, text, bigint, text),
-                          oms.transfer_stock(text, text, text, bigint, text),
-                          oms.damage_stock(text, text, bigint, text),
-                          oms.scrap_stock(text, text, bigint, text),
-                          oms.restore_stock(text, text, bigint, text),
-                          oms.set_safety_stock(text, text, bigint) TO oms_admin, oms_app;
+REVOKE ALL ON FUNCTION oms.receive_stock(text, text, bigint, text, text),
+                       oms.adjust_stock(text, text, bigint, text, text),
+                       oms.count_stock(text, text, bigint, text, text),
+                       oms.transfer_stock(text, text, text, bigint, text, text),
+                       oms.damage_stock(text, text, bigint, text, text),
+                       oms.scrap_stock(text, text, bigint, text, text),
+                       oms.restore_stock(text, text, bigint, text, text),
+                       oms.set_safety_stock(text, text, bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION oms.receive_stock(text, text, bigint, text, text),
+                          oms.adjust_stock(text, text, bigint, text, text),
+                          oms.count_stock(text, text, bigint, text, text),
+                          oms.transfer_stock(text, text, text, bigint, text, text),
+                          oms.damage_stock(text, text, bigint, text, text),
+                          oms.scrap_stock(text, text, bigint, text, text),
+                          oms.restore_stock(text, text, bigint, text, text),
+                          oms.set_safety_stock(text, text, bigint, text) TO oms_admin, oms_app;

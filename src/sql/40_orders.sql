@@ -152,40 +152,62 @@ CREATE FUNCTION oms.place_order(customer text, channel text, lines jsonb,
     AS 'MODULE_PATHNAME', 'oms_place_order';
 COMMENT ON FUNCTION oms.place_order(text, text, jsonb, jsonb) IS 'Create an order with its lines and reserve its stock in one call.  Returns the order id.  See README for lines and options.';
 
-CREATE FUNCTION oms.confirm_order(order_id bigint, reason text DEFAULT NULL)
+CREATE FUNCTION oms.confirm_order(order_id bigint, reason text DEFAULT NULL,
+                                  idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_confirm_order';
-COMMENT ON FUNCTION oms.confirm_order(bigint, text) IS 'Move a pending order to confirmed (verification passed).  Returns the new status.';
+COMMENT ON FUNCTION oms.confirm_order(bigint, text, text) IS 'Move a pending order to confirmed (verification passed).  Returns the new status.';
 
-CREATE FUNCTION oms.hold_order(order_id bigint, reason text DEFAULT NULL)
+CREATE FUNCTION oms.hold_order(order_id bigint, reason text DEFAULT NULL,
+                               idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_hold_order';
-COMMENT ON FUNCTION oms.hold_order(bigint, text) IS 'Put an open order on hold (fraud review, address check).  Its reservations stay.  Returns the new status.';
+COMMENT ON FUNCTION oms.hold_order(bigint, text, text) IS 'Put an open order on hold (fraud review, address check).  Its reservations stay.  Returns the new status.';
 
-CREATE FUNCTION oms.release_order(order_id bigint, reason text DEFAULT NULL)
+CREATE FUNCTION oms.release_order(order_id bigint, reason text DEFAULT NULL,
+                                  idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_release_order';
-COMMENT ON FUNCTION oms.release_order(bigint, text) IS 'Take an order off hold, back to the status it had before.  Returns the new status.';
+COMMENT ON FUNCTION oms.release_order(bigint, text, text) IS 'Take an order off hold, back to the status it had before.  Returns the new status.';
 
-CREATE FUNCTION oms.cancel_order(order_id bigint, lines jsonb DEFAULT NULL, reason text DEFAULT NULL)
+CREATE FUNCTION oms.cancel_order(order_id bigint, lines jsonb DEFAULT NULL, reason text DEFAULT NULL,
+                                 idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_cancel_order';
-COMMENT ON FUNCTION oms.cancel_order(bigint, jsonb, text) IS 'Cancel a whole order (lines NULL) or some units of some lines ([{"sku": ..., "qty": n}]), releasing exactly what they held.  Returns the units cancelled.';
+COMMENT ON FUNCTION oms.cancel_order(bigint, jsonb, text, text) IS 'Cancel a whole order (lines NULL) or some units of some lines ([{"sku": ..., "qty": n}]), releasing exactly what they held.  Returns the units cancelled.';
 
-CREATE FUNCTION oms.edit_order(order_id bigint, changes jsonb, reason text DEFAULT NULL)
+CREATE FUNCTION oms.edit_order(order_id bigint, changes jsonb, reason text DEFAULT NULL,
+                               idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_edit_order';
-COMMENT ON FUNCTION oms.edit_order(bigint, jsonb, text) IS 'Set line quantities ([{"sku": ..., "qty": n, "unit_price": ...}]): more reserves the difference, less releases it, 0 removes the line, a new sku adds a line.  Returns the order id.';
+COMMENT ON FUNCTION oms.edit_order(bigint, jsonb, text, text) IS 'Set line quantities ([{"sku": ..., "qty": n, "unit_price": ...}]): more reserves the difference, less releases it, 0 removes the line, a new sku adds a line.  Returns the order id.';
+
+-- The idempotency key of the API functions written in SQL (purchase order
+-- moves, create_shipments); the C ones claim theirs in C.  Internal: only
+-- the extension's own SECURITY DEFINER functions call these.
+CREATE FUNCTION oms.idempotency_claim(scope text, key text, request text)
+    RETURNS jsonb
+    LANGUAGE c VOLATILE PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'oms_idempotency_claim';
+COMMENT ON FUNCTION oms.idempotency_claim(text, text, text) IS 'Internal: claim an idempotency key of scope for request.  NULL when the key is new (claimed until this transaction ends), {"result": first result} for a repeat with the same request; OM004 for another request.';
+
+CREATE FUNCTION oms.idempotency_store(scope text, key text, result text)
+    RETURNS void
+    LANGUAGE c VOLATILE PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp
+    AS 'MODULE_PATHNAME', 'oms_idempotency_store';
+COMMENT ON FUNCTION oms.idempotency_store(text, text, text) IS 'Internal: store the result of the call that claimed an idempotency key.';
 
 CREATE FUNCTION oms.purge_idempotency_keys(older_than interval DEFAULT '7 days')
     RETURNS bigint
@@ -216,16 +238,16 @@ GRANT INSERT, UPDATE, DELETE ON oms.customer, oms.channel TO oms_admin;
 GRANT UPDATE (status) ON oms.sales_order TO oms_admin;
 GRANT SELECT ON oms.idempotency_key TO oms_admin;
 REVOKE ALL ON FUNCTION oms.place_order(text, text, jsonb, jsonb),
-                       oms.confirm_order(bigint, text),
-                       oms.hold_order(bigint, text),
-                       oms.release_order(bigint, text),
-                       oms.cancel_order(bigint, jsonb, text),
-                       oms.edit_order(bigint, jsonb, text),
+                       oms.confirm_order(bigint, text, text),
+                       oms.hold_order(bigint, text, text),
+                       oms.release_order(bigint, text, text),
+                       oms.cancel_order(bigint, jsonb, text, text),
+                       oms.edit_order(bigint, jsonb, text, text),
                        oms.purge_idempotency_keys(interval) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION oms.place_order(text, text, jsonb, jsonb),
-                          oms.confirm_order(bigint, text),
-                          oms.hold_order(bigint, text),
-                          oms.release_order(bigint, text),
-                          oms.cancel_order(bigint, jsonb, text),
-                          oms.edit_order(bigint, jsonb, text) TO oms_admin, oms_app;
+                          oms.confirm_order(bigint, text, text),
+                          oms.hold_order(bigint, text, text),
+                          oms.release_order(bigint, text, text),
+                          oms.cancel_order(bigint, jsonb, text, text),
+                          oms.edit_order(bigint, jsonb, text, text) TO oms_admin, oms_app;
 GRANT EXECUTE ON FUNCTION oms.purge_idempotency_keys(interval) TO oms_admin;

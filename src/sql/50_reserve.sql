@@ -64,19 +64,21 @@ CREATE TRIGGER backorder_fill
     WHEN (NEW.on_hand_delta > 0 AND NEW.kind IN ('receipt', 'transfer_in', 'return_restock', 'restore'))
     EXECUTE FUNCTION oms.backorder_fill();
 
-CREATE FUNCTION oms.hold_stock(hold_ref text, lines jsonb, ttl interval DEFAULT NULL)
+CREATE FUNCTION oms.hold_stock(hold_ref text, lines jsonb, ttl interval DEFAULT NULL,
+                               idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_hold_stock';
-COMMENT ON FUNCTION oms.hold_stock(text, jsonb, interval) IS 'Hold stock for a cart ([{"sku": ..., "qty": n}]) for ttl (default oms.hold_ttl).  Holding the same cart again replaces its lines.  Returns the hold id.';
+COMMENT ON FUNCTION oms.hold_stock(text, jsonb, interval, text) IS 'Hold stock for a cart ([{"sku": ..., "qty": n}]) for ttl (default oms.hold_ttl).  Holding the same cart again replaces its lines.  Returns the hold id.';
 
-CREATE FUNCTION oms.release_hold(hold_ref text)
+CREATE FUNCTION oms.release_hold(hold_ref text,
+                                 idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_release_hold';
-COMMENT ON FUNCTION oms.release_hold(text) IS 'Release a cart hold.  Returns the units released.';
+COMMENT ON FUNCTION oms.release_hold(text, text) IS 'Release a cart hold.  Returns the units released.';
 
 CREATE FUNCTION oms.expire_reservations()
     RETURNS bigint
@@ -141,9 +143,9 @@ $$;
 COMMENT ON FUNCTION oms.check_reservations() IS 'Proves reserved = the sum of active reservations per level and per line, and that no cancelled or completed order still holds reservations or backorders: no rows when all is well.';
 
 GRANT SELECT ON oms.cart_hold, oms.reservation TO oms_admin, oms_app, oms_reader;
-REVOKE ALL ON FUNCTION oms.hold_stock(text, jsonb, interval), oms.release_hold(text),
+REVOKE ALL ON FUNCTION oms.hold_stock(text, jsonb, interval, text), oms.release_hold(text, text),
                        oms.expire_reservations() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION oms.hold_stock(text, jsonb, interval), oms.release_hold(text)
+GRANT EXECUTE ON FUNCTION oms.hold_stock(text, jsonb, interval, text), oms.release_hold(text, text)
     TO oms_admin, oms_app;
 GRANT EXECUTE ON FUNCTION oms.expire_reservations() TO oms_admin;
 GRANT EXECUTE ON FUNCTION oms.check_reservations() TO oms_admin, oms_app, oms_reader;

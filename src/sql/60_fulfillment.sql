@@ -144,56 +144,79 @@ COMMENT ON FUNCTION oms.add_transit_days(date, integer, boolean) IS 'The deliver
 -- Fulfillment API (C)
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION oms.create_shipment(order_id bigint, location text,
-                                    lines jsonb DEFAULT NULL, options jsonb DEFAULT '{}')
+                                    lines jsonb DEFAULT NULL, options jsonb DEFAULT '{}',
+                                    idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_create_shipment';
-COMMENT ON FUNCTION oms.create_shipment(bigint, text, jsonb, jsonb) IS 'Create a pending shipment of what the order has reserved at a location: all of it (lines NULL) or [{"sku": ..., "qty": n}].  options: carrier, service_level.  Returns the shipment id.';
+COMMENT ON FUNCTION oms.create_shipment(bigint, text, jsonb, jsonb, text) IS 'Create a pending shipment of what the order has reserved at a location: all of it (lines NULL) or [{"sku": ..., "qty": n}].  options: carrier, service_level.  Returns the shipment id.';
 
 CREATE FUNCTION oms.ship(shipment_id bigint, carrier text, tracking_number text,
-                         service_level text DEFAULT NULL)
+                         service_level text DEFAULT NULL,
+                         idempotency_key text DEFAULT NULL)
     RETURNS date
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_ship';
-COMMENT ON FUNCTION oms.ship(bigint, text, text, text) IS 'Hand a shipment to the carrier: consumes its reserved units (a shipment movement in the ledger), records carrier and tracking number.  Returns the estimated delivery date.';
+COMMENT ON FUNCTION oms.ship(bigint, text, text, text, text) IS 'Hand a shipment to the carrier: consumes its reserved units (a shipment movement in the ledger), records carrier and tracking number.  Returns the estimated delivery date.';
 
-CREATE FUNCTION oms.deliver(shipment_id bigint, delivered_at timestamptz DEFAULT pg_catalog.now())
+CREATE FUNCTION oms.deliver(shipment_id bigint, delivered_at timestamptz DEFAULT pg_catalog.now(),
+                            idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_deliver';
-COMMENT ON FUNCTION oms.deliver(bigint, timestamptz) IS 'Confirm delivery of a shipped shipment; the order completes when every unit is delivered or cancelled.  Returns the order''s fulfillment status.';
+COMMENT ON FUNCTION oms.deliver(bigint, timestamptz, text) IS 'Confirm delivery of a shipped shipment; the order completes when every unit is delivered or cancelled.  Returns the order''s fulfillment status.';
 
-CREATE FUNCTION oms.advance_shipment(shipment_id bigint, to_status text, reason text DEFAULT NULL)
+CREATE FUNCTION oms.advance_shipment(shipment_id bigint, to_status text, reason text DEFAULT NULL,
+                                     idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_advance_shipment';
-COMMENT ON FUNCTION oms.advance_shipment(bigint, text, text) IS 'Move a shipment to picking, packed, in_transit, lost or cancelled (shipped, delivered and returned_to_sender have their own functions).  Returns the new status.';
+COMMENT ON FUNCTION oms.advance_shipment(bigint, text, text, text) IS 'Move a shipment to picking, packed, in_transit, lost or cancelled (shipped, delivered and returned_to_sender have their own functions).  Returns the new status.';
 
-CREATE FUNCTION oms.reship(shipment_id bigint, location text DEFAULT NULL)
+CREATE FUNCTION oms.reship(shipment_id bigint, location text DEFAULT NULL,
+                           idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_reship';
-COMMENT ON FUNCTION oms.reship(bigint, text) IS 'Replace a lost shipment: reserve its units again from available stock (at its location, or the one named) in a new pending shipment linked to it.  Returns the new shipment id.';
+COMMENT ON FUNCTION oms.reship(bigint, text, text) IS 'Replace a lost shipment: reserve its units again from available stock (at its location, or the one named) in a new pending shipment linked to it.  Returns the new shipment id.';
 
 CREATE FUNCTION oms.return_to_sender(shipment_id bigint, then_do text DEFAULT 'cancel',
-                                     reason text DEFAULT NULL)
+                                     reason text DEFAULT NULL,
+                                     idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_return_to_sender';
-COMMENT ON FUNCTION oms.return_to_sender(bigint, text, text) IS 'A shipment came back undelivered: its units restock at its location through the ledger, and the order''s units are cancelled (then_do cancel) or wait to ship again (then_do reship).  Returns the order''s fulfillment status.';
+COMMENT ON FUNCTION oms.return_to_sender(bigint, text, text, text) IS 'A shipment came back undelivered: its units restock at its location through the ledger, and the order''s units are cancelled (then_do cancel) or wait to ship again (then_do reship).  Returns the order''s fulfillment status.';
 
-CREATE FUNCTION oms.create_shipments(order_id bigint, options jsonb DEFAULT '{}')
+CREATE FUNCTION oms.create_shipments(order_id bigint, options jsonb DEFAULT '{}',
+                                     idempotency_key text DEFAULT NULL)
     RETURNS SETOF bigint
-    LANGUAGE sql VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS $$
-    SELECT oms.create_shipment(order_id, loc.code, NULL, options)
+DECLARE
+    replay jsonb;
+    ids bigint[];
+BEGIN
+    IF idempotency_key IS NOT NULL THEN
+        replay := oms.idempotency_claim('create_shipments', idempotency_key,
+                                        pg_catalog.jsonb_build_array(order_id, options)::text);
+        IF replay IS NOT NULL THEN
+            RETURN QUERY SELECT e::bigint
+                         FROM pg_catalog.jsonb_array_elements_text((replay->>'result')::jsonb)
+                              WITH ORDINALITY AS t(e, n)
+                         ORDER BY t.n;
+            RETURN;
+        END IF;
+    END IF;
+    ids := ARRAY(
+    SELECT oms.create_shipment(create_shipments.order_id, loc.code, NULL, options)
     FROM (SELECT DISTINCT h.location_id
           FROM (SELECT r.line_id, r.location_id, sum(r.qty) AS reserved
                 FROM oms.order_line l
@@ -205,9 +228,14 @@ CREATE FUNCTION oms.create_shipments(order_id bigint, options jsonb DEFAULT '{}'
                                        WHERE sl.line_id = h.line_id AND s.location_id = h.location_id
                                          AND s.status IN ('pending', 'picking', 'packed')), 0)) AS x
     JOIN oms.location loc ON loc.location_id = x.location_id
-    ORDER BY loc.code
+    ORDER BY loc.code);
+    IF idempotency_key IS NOT NULL THEN
+        PERFORM oms.idempotency_store('create_shipments', idempotency_key, pg_catalog.to_jsonb(ids)::text);
+    END IF;
+    RETURN QUERY SELECT u FROM pg_catalog.unnest(ids) WITH ORDINALITY AS t(u, n) ORDER BY t.n;
+END
 $$;
-COMMENT ON FUNCTION oms.create_shipments(bigint, jsonb) IS 'One pending shipment per location that holds reserved units of the order not yet in a shipment (a split shipment when there are several).  Returns the shipment ids.';
+COMMENT ON FUNCTION oms.create_shipments(bigint, jsonb, text) IS 'One pending shipment per location that holds reserved units of the order not yet in a shipment (a split shipment when there are several).  Returns the shipment ids.';
 
 -- ---------------------------------------------------------------------------
 -- Pick list
@@ -252,19 +280,19 @@ COMMENT ON FUNCTION oms.pick_list(text, boolean) IS 'What to pick at a location:
 
 GRANT SELECT ON oms.carrier, oms.carrier_service, oms.shipment, oms.shipment_line TO oms_admin, oms_app, oms_reader;
 GRANT INSERT, UPDATE, DELETE ON oms.carrier, oms.carrier_service TO oms_admin;
-REVOKE ALL ON FUNCTION oms.create_shipment(bigint, text, jsonb, jsonb),
-                       oms.create_shipments(bigint, jsonb),
-                       oms.ship(bigint, text, text, text),
-                       oms.deliver(bigint, timestamptz),
-                       oms.advance_shipment(bigint, text, text),
-                       oms.reship(bigint, text),
-                       oms.return_to_sender(bigint, text, text),
+REVOKE ALL ON FUNCTION oms.create_shipment(bigint, text, jsonb, jsonb, text),
+                       oms.create_shipments(bigint, jsonb, text),
+                       oms.ship(bigint, text, text, text, text),
+                       oms.deliver(bigint, timestamptz, text),
+                       oms.advance_shipment(bigint, text, text, text),
+                       oms.reship(bigint, text, text),
+                       oms.return_to_sender(bigint, text, text, text),
                        oms.pick_list(text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION oms.create_shipment(bigint, text, jsonb, jsonb),
-                          oms.create_shipments(bigint, jsonb),
-                          oms.ship(bigint, text, text, text),
-                          oms.deliver(bigint, timestamptz),
-                          oms.advance_shipment(bigint, text, text),
-                          oms.reship(bigint, text),
-                          oms.return_to_sender(bigint, text, text),
+GRANT EXECUTE ON FUNCTION oms.create_shipment(bigint, text, jsonb, jsonb, text),
+                          oms.create_shipments(bigint, jsonb, text),
+                          oms.ship(bigint, text, text, text, text),
+                          oms.deliver(bigint, timestamptz, text),
+                          oms.advance_shipment(bigint, text, text, text),
+                          oms.reship(bigint, text, text),
+                          oms.return_to_sender(bigint, text, text, text),
                           oms.pick_list(text, boolean) TO oms_admin, oms_app;

@@ -88,48 +88,54 @@ COMMENT ON FUNCTION oms.line_unit_value(bigint) IS 'What one unit of an order li
 -- Return API (C)
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION oms.request_return(order_id bigint, lines jsonb, kind text DEFAULT 'refund',
-                                   options jsonb DEFAULT '{}')
+                                   options jsonb DEFAULT '{}',
+                                   idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_request_return';
-COMMENT ON FUNCTION oms.request_return(bigint, jsonb, text, jsonb) IS 'Open an RMA for shipped units: lines [{"sku", "qty", "reason"}], kind refund or exchange.  options: exchange (replacement lines), note, authorize.  Returns the RMA id.';
+COMMENT ON FUNCTION oms.request_return(bigint, jsonb, text, jsonb, text) IS 'Open an RMA for shipped units: lines [{"sku", "qty", "reason"}], kind refund or exchange.  options: exchange (replacement lines), note, authorize.  Returns the RMA id.';
 
-CREATE FUNCTION oms.advance_return(rma_id bigint, to_status text, reason text DEFAULT NULL)
+CREATE FUNCTION oms.advance_return(rma_id bigint, to_status text, reason text DEFAULT NULL,
+                                   idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_advance_return';
-COMMENT ON FUNCTION oms.advance_return(bigint, text, text) IS 'Authorize, reject or cancel an RMA.  Cancelling a received RMA closes it with no refund and no replacement; the units that arrived stay returned and in stock.  Returns the new status.';
+COMMENT ON FUNCTION oms.advance_return(bigint, text, text, text) IS 'Authorize, reject or cancel an RMA.  Cancelling a received RMA closes it with no refund and no replacement; the units that arrived stay returned and in stock.  Returns the new status.';
 
 CREATE FUNCTION oms.change_return(rma_id bigint, kind text, exchange jsonb DEFAULT NULL,
-                                  reason text DEFAULT NULL)
+                                  reason text DEFAULT NULL,
+                                  idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_change_return';
-COMMENT ON FUNCTION oms.change_return(bigint, text, jsonb, text) IS 'Change what a requested, authorized or received RMA gives back: kind refund, or exchange with new replacement lines [{"sku", "qty", "unit_price"}], checked like a request against the value received (or asked back before receipt).  The way out of an exchange that cannot complete.  Returns the status.';
+COMMENT ON FUNCTION oms.change_return(bigint, text, jsonb, text, text) IS 'Change what a requested, authorized or received RMA gives back: kind refund, or exchange with new replacement lines [{"sku", "qty", "unit_price"}], checked like a request against the value received (or asked back before receipt).  The way out of an exchange that cannot complete.  Returns the status.';
 
-CREATE FUNCTION oms.receive_return(rma_id bigint, location text, lines jsonb DEFAULT NULL)
+CREATE FUNCTION oms.receive_return(rma_id bigint, location text, lines jsonb DEFAULT NULL,
+                                   idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_receive_return';
-COMMENT ON FUNCTION oms.receive_return(bigint, text, jsonb) IS 'Receive an authorized RMA at a location: lines [{"sku", "qty", "condition"}] (default: every unit resellable).  Resellable units restock to on_hand, damaged ones to damaged, through the ledger.  Returns the new status.';
+COMMENT ON FUNCTION oms.receive_return(bigint, text, jsonb, text) IS 'Receive an authorized RMA at a location: lines [{"sku", "qty", "condition"}] (default: every unit resellable).  Resellable units restock to on_hand, damaged ones to damaged, through the ledger.  Returns the new status.';
 
-CREATE FUNCTION oms.inspect_return(rma_id bigint, lines jsonb)
+CREATE FUNCTION oms.inspect_return(rma_id bigint, lines jsonb,
+                                   idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_inspect_return';
-COMMENT ON FUNCTION oms.inspect_return(bigint, jsonb) IS 'Change the condition of received units before completion: lines [{"sku", "resellable", "damaged"}]; the stock moves through the ledger (damage or restore).  Returns the status.';
+COMMENT ON FUNCTION oms.inspect_return(bigint, jsonb, text) IS 'Change the condition of received units before completion: lines [{"sku", "resellable", "damaged"}]; the stock moves through the ledger (damage or restore).  Returns the status.';
 
-CREATE FUNCTION oms.complete_return(rma_id bigint, reason text DEFAULT NULL)
+CREATE FUNCTION oms.complete_return(rma_id bigint, reason text DEFAULT NULL,
+                                    idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_complete_return';
-COMMENT ON FUNCTION oms.complete_return(bigint, text) IS 'Complete a received RMA: a refund RMA refunds the returned value to the payment ledger (never more than is refundable); an exchange creates the linked replacement order.  Returns the new status.';
+COMMENT ON FUNCTION oms.complete_return(bigint, text, text) IS 'Complete a received RMA: a refund RMA refunds the returned value to the payment ledger (never more than is refundable); an exchange creates the linked replacement order.  Returns the new status.';
 
 -- ---------------------------------------------------------------------------
 -- Views
@@ -181,15 +187,15 @@ COMMENT ON VIEW oms.returns_by_reason IS 'Returns per reason code (rejected and 
 
 GRANT SELECT ON oms.return_authorization, oms.return_line TO oms_admin, oms_app, oms_reader;
 GRANT SELECT ON oms.returns_overview, oms.returns_by_reason TO oms_admin, oms_app, oms_reader;
-REVOKE ALL ON FUNCTION oms.request_return(bigint, jsonb, text, jsonb),
-                       oms.advance_return(bigint, text, text),
-                       oms.change_return(bigint, text, jsonb, text),
-                       oms.receive_return(bigint, text, jsonb),
-                       oms.inspect_return(bigint, jsonb),
-                       oms.complete_return(bigint, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION oms.request_return(bigint, jsonb, text, jsonb),
-                          oms.advance_return(bigint, text, text),
-                          oms.change_return(bigint, text, jsonb, text),
-                          oms.receive_return(bigint, text, jsonb),
-                          oms.inspect_return(bigint, jsonb),
-                          oms.complete_return(bigint, text) TO oms_admin, oms_app;
+REVOKE ALL ON FUNCTION oms.request_return(bigint, jsonb, text, jsonb, text),
+                       oms.advance_return(bigint, text, text, text),
+                       oms.change_return(bigint, text, jsonb, text, text),
+                       oms.receive_return(bigint, text, jsonb, text),
+                       oms.inspect_return(bigint, jsonb, text),
+                       oms.complete_return(bigint, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION oms.request_return(bigint, jsonb, text, jsonb, text),
+                          oms.advance_return(bigint, text, text, text),
+                          oms.change_return(bigint, text, jsonb, text, text),
+                          oms.receive_return(bigint, text, jsonb, text),
+                          oms.inspect_return(bigint, jsonb, text),
+                          oms.complete_return(bigint, text, text) TO oms_admin, oms_app;

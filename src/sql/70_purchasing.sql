@@ -112,12 +112,14 @@ CREATE TRIGGER purchase_order_line_guard
 -- and is C.
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION oms.create_purchase_order(supplier text, location text,
-                                          lines jsonb DEFAULT NULL, note text DEFAULT NULL)
+                                          lines jsonb DEFAULT NULL, note text DEFAULT NULL,
+                                          idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
+    replay jsonb;
     sup oms.supplier;
     loc_id bigint;
     po bigint;
@@ -129,6 +131,13 @@ DECLARE
     cost numeric;
     before bigint;
 BEGIN
+    IF idempotency_key IS NOT NULL THEN
+        replay := oms.idempotency_claim('create_purchase_order', idempotency_key,
+                                        pg_catalog.jsonb_build_array(supplier, location, lines, note)::text);
+        IF replay IS NOT NULL THEN
+            RETURN (replay->>'result')::bigint;
+        END IF;
+    END IF;
     IF supplier IS NULL THEN
         RAISE EXCEPTION 'supplier must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -209,20 +218,32 @@ BEGIN
         VALUES (po, it.item_id, qty, cost)
         ON CONFLICT (po_id, item_id) DO UPDATE SET qty_ordered = l.qty_ordered + EXCLUDED.qty_ordered;
     END LOOP;
+    IF idempotency_key IS NOT NULL THEN
+        PERFORM oms.idempotency_store('create_purchase_order', idempotency_key, (po)::text);
+    END IF;
     RETURN po;
 END
 $$;
-COMMENT ON FUNCTION oms.create_purchase_order(text, text, jsonb, text) IS 'Create a draft purchase order to supplier for location with lines [{"sku": ..., "qty": n, "unit_cost": ...}] (a sku given twice adds up).  Returns the po_id.';
+COMMENT ON FUNCTION oms.create_purchase_order(text, text, jsonb, text, text) IS 'Create a draft purchase order to supplier for location with lines [{"sku": ..., "qty": n, "unit_cost": ...}] (a sku given twice adds up).  Returns the po_id.';
 
-CREATE FUNCTION oms.submit_purchase_order(po_id bigint, reason text DEFAULT NULL)
+CREATE FUNCTION oms.submit_purchase_order(po_id bigint, reason text DEFAULT NULL,
+                                          idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS $$
 DECLARE
+    replay jsonb;
     po oms.purchase_order;
     sup oms.supplier;
 BEGIN
+    IF idempotency_key IS NOT NULL THEN
+        replay := oms.idempotency_claim('submit_purchase_order', idempotency_key,
+                                        pg_catalog.jsonb_build_array(po_id, reason)::text);
+        IF replay IS NOT NULL THEN
+            RETURN (replay->>'result');
+        END IF;
+    END IF;
     IF po_id IS NULL THEN
         RAISE EXCEPTION 'po_id must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -241,17 +262,30 @@ BEGIN
     SET status = 'submitted',
         expected_on = COALESCE(p.expected_on, CURRENT_DATE + sup.lead_time_days)
     WHERE p.po_id = po.po_id;
+    IF idempotency_key IS NOT NULL THEN
+        PERFORM oms.idempotency_store('submit_purchase_order', idempotency_key, ('submitted')::text);
+    END IF;
     RETURN 'submitted';
 END
 $$;
-COMMENT ON FUNCTION oms.submit_purchase_order(bigint, text) IS 'Send a draft purchase order to its supplier: its quantities count as incoming from now on.  Returns the new status.';
+COMMENT ON FUNCTION oms.submit_purchase_order(bigint, text, text) IS 'Send a draft purchase order to its supplier: its quantities count as incoming from now on.  Returns the new status.';
 
-CREATE FUNCTION oms.cancel_purchase_order(po_id bigint, reason text DEFAULT NULL)
+CREATE FUNCTION oms.cancel_purchase_order(po_id bigint, reason text DEFAULT NULL,
+                                          idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS $$
+DECLARE
+    replay jsonb;
 BEGIN
+    IF idempotency_key IS NOT NULL THEN
+        replay := oms.idempotency_claim('cancel_purchase_order', idempotency_key,
+                                        pg_catalog.jsonb_build_array(po_id, reason)::text);
+        IF replay IS NOT NULL THEN
+            RETURN (replay->>'result');
+        END IF;
+    END IF;
     IF po_id IS NULL THEN
         RAISE EXCEPTION 'po_id must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -260,17 +294,30 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown purchase order %', po_id USING ERRCODE = 'OM003';
     END IF;
+    IF idempotency_key IS NOT NULL THEN
+        PERFORM oms.idempotency_store('cancel_purchase_order', idempotency_key, ('cancelled')::text);
+    END IF;
     RETURN 'cancelled';
 END
 $$;
-COMMENT ON FUNCTION oms.cancel_purchase_order(bigint, text) IS 'Cancel a draft or submitted purchase order (nothing received yet): its units no longer count as incoming.  Returns the new status.';
+COMMENT ON FUNCTION oms.cancel_purchase_order(bigint, text, text) IS 'Cancel a draft or submitted purchase order (nothing received yet): its units no longer count as incoming.  Returns the new status.';
 
-CREATE FUNCTION oms.close_purchase_order(po_id bigint, reason text DEFAULT NULL)
+CREATE FUNCTION oms.close_purchase_order(po_id bigint, reason text DEFAULT NULL,
+                                         idempotency_key text DEFAULT NULL)
     RETURNS text
     LANGUAGE plpgsql VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS $$
+DECLARE
+    replay jsonb;
 BEGIN
+    IF idempotency_key IS NOT NULL THEN
+        replay := oms.idempotency_claim('close_purchase_order', idempotency_key,
+                                        pg_catalog.jsonb_build_array(po_id, reason)::text);
+        IF replay IS NOT NULL THEN
+            RETURN (replay->>'result');
+        END IF;
+    END IF;
     IF po_id IS NULL THEN
         RAISE EXCEPTION 'po_id must not be null' USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -279,18 +326,22 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown purchase order %', po_id USING ERRCODE = 'OM003';
     END IF;
+    IF idempotency_key IS NOT NULL THEN
+        PERFORM oms.idempotency_store('close_purchase_order', idempotency_key, ('closed')::text);
+    END IF;
     RETURN 'closed';
 END
 $$;
-COMMENT ON FUNCTION oms.close_purchase_order(bigint, text) IS 'Close a received or partially received purchase order; a short delivery''s missing units stop counting as incoming.  Returns the new status.';
+COMMENT ON FUNCTION oms.close_purchase_order(bigint, text, text) IS 'Close a received or partially received purchase order; a short delivery''s missing units stop counting as incoming.  Returns the new status.';
 
 CREATE FUNCTION oms.receive_purchase_order(po_id bigint, lines jsonb DEFAULT NULL,
-                                           reference text DEFAULT NULL)
+                                           reference text DEFAULT NULL,
+                                           idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_receive_purchase_order';
-COMMENT ON FUNCTION oms.receive_purchase_order(bigint, jsonb, text) IS 'Receive a delivery against a submitted purchase order: lines [{"sku": ..., "qty": n}], or NULL for everything still expected.  Each unit moves from incoming to on_hand through the ledger (reference: the PO number) and fills backorders oldest first.  Returns the units received.';
+COMMENT ON FUNCTION oms.receive_purchase_order(bigint, jsonb, text, text) IS 'Receive a delivery against a submitted purchase order: lines [{"sku": ..., "qty": n}], or NULL for everything still expected.  Each unit moves from incoming to on_hand through the ledger (reference: the PO number) and fills backorders oldest first.  Returns the units received.';
 
 -- check_incoming: every level whose incoming differs from the units its
 -- open purchase orders still expect.  Part of check_inventory().
@@ -329,14 +380,14 @@ GRANT INSERT, DELETE, UPDATE (item_id, qty_ordered, unit_cost) ON oms.purchase_o
 GRANT USAGE ON SEQUENCE oms.po_number_seq TO oms_admin;
 REVOKE ALL ON FUNCTION oms.purchase_order_guard(), oms.purchase_order_incoming(),
                        oms.purchase_order_line_guard() FROM PUBLIC;
-REVOKE ALL ON FUNCTION oms.create_purchase_order(text, text, jsonb, text),
-                       oms.submit_purchase_order(bigint, text),
-                       oms.cancel_purchase_order(bigint, text),
-                       oms.close_purchase_order(bigint, text),
-                       oms.receive_purchase_order(bigint, jsonb, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION oms.create_purchase_order(text, text, jsonb, text),
-                          oms.submit_purchase_order(bigint, text),
-                          oms.cancel_purchase_order(bigint, text),
-                          oms.close_purchase_order(bigint, text),
-                          oms.receive_purchase_order(bigint, jsonb, text) TO oms_admin, oms_app;
+REVOKE ALL ON FUNCTION oms.create_purchase_order(text, text, jsonb, text, text),
+                       oms.submit_purchase_order(bigint, text, text),
+                       oms.cancel_purchase_order(bigint, text, text),
+                       oms.close_purchase_order(bigint, text, text),
+                       oms.receive_purchase_order(bigint, jsonb, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION oms.create_purchase_order(text, text, jsonb, text, text),
+                          oms.submit_purchase_order(bigint, text, text),
+                          oms.cancel_purchase_order(bigint, text, text),
+                          oms.close_purchase_order(bigint, text, text),
+                          oms.receive_purchase_order(bigint, jsonb, text, text) TO oms_admin, oms_app;
 GRANT EXECUTE ON FUNCTION oms.check_incoming() TO oms_admin, oms_app, oms_reader;
