@@ -35,6 +35,7 @@ OBJS = \
 	src/engine/purchase_orders.o \
 	src/engine/guards.o \
 	src/engine/references.o \
+	src/engine/kpi_capture.o \
 	src/api/inventory.o \
 	src/api/orders.o \
 	src/api/holds.o \
