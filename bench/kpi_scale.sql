@@ -69,6 +69,16 @@ ON CONFLICT DO NOTHING;
 INSERT INTO oms.kpi_duration_day (kind, day, hours, n)
 SELECT k, d.day, h, 1 + (h % 17) FROM d CROSS JOIN generate_series(1, 120) h CROSS JOIN unnest(ARRAY['S', 'D']) k
 ON CONFLICT DO NOTHING;
+-- the medians of every day, as refresh_kpis() keeps them
+INSERT INTO oms.kpi_duration_stats (kind, day, shipments, median_hours, p90_hours, max_hours)
+SELECT c.kind, c.day, max(c.total), min(c.hours) FILTER (WHERE c.running >= 0.5 * c.total),
+       min(c.hours) FILTER (WHERE c.running >= 0.9 * c.total), max(c.hours)
+FROM (SELECT d.kind, d.day, d.hours, sum(d.n) OVER (PARTITION BY d.kind, d.day ORDER BY d.hours) AS running,
+             sum(d.n) OVER (PARTITION BY d.kind, d.day) AS total
+      FROM oms.kpi_duration_day d) c
+GROUP BY c.kind, c.day
+ON CONFLICT (kind, day) DO UPDATE SET shipments = EXCLUDED.shipments, median_hours = EXCLUDED.median_hours,
+    p90_hours = EXCLUDED.p90_hours, max_hours = EXCLUDED.max_hours;
 -- the sliding-window summaries as refresh_kpis() keeps them, as of today
 UPDATE oms.kpi_window_state SET as_of = (now() AT TIME ZONE 'UTC')::date;
 INSERT INTO oms.kpi_item_window (item_id, currency, lines_30d, units_30d, revenue_30d, revenue_90d)

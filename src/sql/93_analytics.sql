@@ -88,10 +88,10 @@ CREATE TABLE oms.kpi_sales_hour (
     currency          text NOT NULL,
     orders            bigint NOT NULL DEFAULT 0,
     orders_cancelled  bigint NOT NULL DEFAULT 0,
-    subtotal          numeric NOT NULL DEFAULT 0,
-    tax               numeric NOT NULL DEFAULT 0,
-    shipping          numeric NOT NULL DEFAULT 0,
-    total             numeric NOT NULL DEFAULT 0,
+    subtotal          numeric(16,2) NOT NULL DEFAULT 0,
+    tax               numeric(16,2) NOT NULL DEFAULT 0,
+    shipping          numeric(16,2) NOT NULL DEFAULT 0,
+    total             numeric(16,2) NOT NULL DEFAULT 0,
     lines             bigint NOT NULL DEFAULT 0,
     units_ordered     bigint NOT NULL DEFAULT 0,
     units_cancelled   bigint NOT NULL DEFAULT 0,
@@ -138,7 +138,7 @@ CREATE TABLE oms.kpi_item_day (
     lines           bigint NOT NULL DEFAULT 0,
     units_ordered   bigint NOT NULL DEFAULT 0,
     units_cancelled bigint NOT NULL DEFAULT 0,
-    revenue         numeric NOT NULL DEFAULT 0,
+    revenue         numeric(16,2) NOT NULL DEFAULT 0,
     PRIMARY KEY (day, item_id, currency)
 );
 -- one item's history (kpi_item_sales_daily WHERE item_id = ...)
@@ -177,6 +177,17 @@ CREATE TABLE oms.kpi_duration_day (
     PRIMARY KEY (kind, day, hours)
 );
 COMMENT ON TABLE oms.kpi_duration_day IS 'Histogram of shipment durations in whole hours (rounded up) per kind and UTC day: the source of the medians and 90th percentiles.';
+
+CREATE TABLE oms.kpi_duration_stats (
+    kind         char(1) NOT NULL,
+    day          date NOT NULL,
+    shipments    bigint NOT NULL,
+    median_hours integer NOT NULL,
+    p90_hours    integer NOT NULL,
+    max_hours    integer NOT NULL,
+    PRIMARY KEY (kind, day)
+);
+COMMENT ON TABLE oms.kpi_duration_stats IS 'kpi_duration_day summed up per kind and UTC day (shipments, median, 90th percentile, maximum), recomputed by refresh_kpis() for the days it folds into: what kpi_shipping_times reads for the days the tail does not touch.';
 
 CREATE TABLE oms.kpi_stock_day (
     item_id        bigint NOT NULL,
@@ -220,8 +231,8 @@ CREATE TABLE oms.kpi_item_window (
     currency    text NOT NULL,
     lines_30d   bigint NOT NULL DEFAULT 0,
     units_30d   bigint NOT NULL DEFAULT 0,
-    revenue_30d numeric NOT NULL DEFAULT 0,
-    revenue_90d numeric NOT NULL DEFAULT 0,
+    revenue_30d numeric(16,2) NOT NULL DEFAULT 0,
+    revenue_90d numeric(16,2) NOT NULL DEFAULT 0,
     PRIMARY KEY (item_id, currency)
 );
 COMMENT ON TABLE oms.kpi_item_window IS 'Rolled-up order lines per item and currency on UTC days of placement after as_of - 30 (lines, units net of cancellations, revenue) and after as_of - 90 (revenue): the source of kpi_top_products and kpi_abc_classes.';
@@ -249,6 +260,7 @@ SELECT pg_catalog.pg_extension_config_dump('oms.kpi_item_day', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_item_total', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_shipment_day', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_duration_day', '');
+SELECT pg_catalog.pg_extension_config_dump('oms.kpi_duration_stats', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_stock_day', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_stock_last', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_window_state', '');
@@ -503,7 +515,8 @@ BEGIN
         FROM oms.kpi_item_day d
         CROSS JOIN LATERAL (SELECT (d.day > v_today - 30)::integer - (d.day > v_as_of - 30)::integer AS s30,
                                    (d.day > v_today - 90)::integer - (d.day > v_as_of - 90)::integer AS s90) m
-        WHERE d.day > LEAST(v_as_of, v_today) - 90 AND d.day <= GREATEST(v_as_of, v_today) - 30
+        WHERE (d.day > LEAST(v_as_of, v_today) - 30 AND d.day <= GREATEST(v_as_of, v_today) - 30)
+           OR (d.day > LEAST(v_as_of, v_today) - 90 AND d.day <= GREATEST(v_as_of, v_today) - 90)
         GROUP BY d.item_id, d.currency
         ON CONFLICT (item_id, currency) DO UPDATE SET
             lines_30d = t.lines_30d + EXCLUDED.lines_30d, units_30d = t.units_30d + EXCLUDED.units_30d,
@@ -513,7 +526,8 @@ BEGIN
             FROM oms.kpi_stock_day d
             CROSS JOIN LATERAL (SELECT (d.day > v_today - 30)::integer - (d.day > v_as_of - 30)::integer AS s30,
                                        (d.day > v_today - 90)::integer - (d.day > v_as_of - 90)::integer AS s90) m
-            WHERE d.day > LEAST(v_as_of, v_today) - 90 AND d.day <= GREATEST(v_as_of, v_today) - 30
+            WHERE (d.day > LEAST(v_as_of, v_today) - 30 AND d.day <= GREATEST(v_as_of, v_today) - 30)
+           OR (d.day > LEAST(v_as_of, v_today) - 90 AND d.day <= GREATEST(v_as_of, v_today) - 90)
             GROUP BY d.item_id, d.location_id),
         l AS (
             UPDATE oms.kpi_stock_last t SET shipped_30d = t.shipped_30d + c.s30, shipped_90d = t.shipped_90d + c.s90
@@ -680,6 +694,18 @@ BEGIN
     DELETE FROM oms.kpi_shipment_day t WHERE t.day = ANY (v_days)
        AND t.shipments = 0 AND t.with_promise = 0 AND t.on_time = 0 AND t.extra = 0 AND t.late = 0;
     DELETE FROM oms.kpi_duration_day t WHERE t.day = ANY (v_days) AND t.n = 0;
+    -- the medians and percentiles of the days folded into, recomputed
+    DELETE FROM oms.kpi_duration_stats t WHERE t.day = ANY (v_days);
+    INSERT INTO oms.kpi_duration_stats (kind, day, shipments, median_hours, p90_hours, max_hours)
+    SELECT c.kind, c.day, max(c.total),
+           min(c.hours) FILTER (WHERE c.running >= 0.5 * c.total),
+           min(c.hours) FILTER (WHERE c.running >= 0.9 * c.total),
+           max(c.hours)
+    FROM (SELECT d.kind, d.day, d.hours,
+                 sum(d.n) OVER (PARTITION BY d.kind, d.day ORDER BY d.hours) AS running,
+                 sum(d.n) OVER (PARTITION BY d.kind, d.day) AS total
+          FROM oms.kpi_duration_day d WHERE d.day = ANY (v_days)) c
+    GROUP BY c.kind, c.day;
 
     WITH d AS (DELETE FROM oms.kpi_stock_delta RETURNING *),
     s AS (
@@ -734,14 +760,15 @@ WITH t AS NOT MATERIALIZED (
     -- the tail, per bucket
     SELECT pg_catalog.date_trunc('hour', d.placed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour,
            COALESCE(d.channel_id, 0) AS channel_id, d.currency,
-           sum(d.orders) AS orders, sum(d.orders_cancelled) AS orders_cancelled,
-           sum(CASE WHEN d.is_component THEN 0 ELSE d.units_ordered END) AS units_ordered,
-           sum(CASE WHEN d.is_component THEN 0 ELSE d.units_cancelled END) AS units_cancelled,
-           sum(CASE WHEN d.is_component THEN 0 ELSE d.units_shipped END) AS units_shipped,
-           sum(CASE WHEN d.is_component THEN 0 ELSE d.units_returned END) AS units_returned,
-           sum(d.subtotal) AS subtotal, sum(d.tax) AS tax, sum(d.shipping) AS shipping, sum(d.total) AS total,
-           sum(d.stock_units) AS stock_units, sum(d.units_filled) AS units_filled,
-           sum(d.units_backordered) AS units_backordered
+           sum(d.orders)::bigint AS orders, sum(d.orders_cancelled)::bigint AS orders_cancelled,
+           sum(CASE WHEN d.is_component THEN 0 ELSE d.units_ordered END)::bigint AS units_ordered,
+           sum(CASE WHEN d.is_component THEN 0 ELSE d.units_cancelled END)::bigint AS units_cancelled,
+           sum(CASE WHEN d.is_component THEN 0 ELSE d.units_shipped END)::bigint AS units_shipped,
+           sum(CASE WHEN d.is_component THEN 0 ELSE d.units_returned END)::bigint AS units_returned,
+           sum(d.subtotal)::numeric(16,2) AS subtotal, sum(d.tax)::numeric(16,2) AS tax,
+           sum(d.shipping)::numeric(16,2) AS shipping, sum(d.total)::numeric(16,2) AS total,
+           sum(d.stock_units)::bigint AS stock_units, sum(d.units_filled)::bigint AS units_filled,
+           sum(d.units_backordered)::bigint AS units_backordered
     FROM oms.kpi_sales_delta d
     GROUP BY 1, 2, 3
 )
@@ -762,7 +789,8 @@ SELECT x.hour,
        x.units_filled::bigint AS units_filled,
        x.units_backordered::bigint AS units_backordered
 FROM (
-    -- every rolled-up hour with the tail of its bucket added ...
+    -- every rolled-up hour with the tail of its bucket added (money as
+    -- numeric(16,2) throughout, so the casts above cost nothing) ...
     SELECT h.hour, h.channel_id, h.currency,
            h.orders + COALESCE(t.orders, 0) AS orders,
            h.orders_cancelled + COALESCE(t.orders_cancelled, 0) AS orders_cancelled,
@@ -770,10 +798,10 @@ FROM (
            h.units_cancelled + COALESCE(t.units_cancelled, 0) AS units_cancelled,
            h.units_shipped + COALESCE(t.units_shipped, 0) AS units_shipped,
            h.units_returned + COALESCE(t.units_returned, 0) AS units_returned,
-           h.subtotal + COALESCE(t.subtotal, 0) AS subtotal,
-           h.tax + COALESCE(t.tax, 0) AS tax,
-           h.shipping + COALESCE(t.shipping, 0) AS shipping,
-           h.total + COALESCE(t.total, 0) AS total,
+           CASE WHEN t.hour IS NULL THEN h.subtotal ELSE (h.subtotal + t.subtotal)::numeric(16,2) END AS subtotal,
+           CASE WHEN t.hour IS NULL THEN h.tax ELSE (h.tax + t.tax)::numeric(16,2) END AS tax,
+           CASE WHEN t.hour IS NULL THEN h.shipping ELSE (h.shipping + t.shipping)::numeric(16,2) END AS shipping,
+           CASE WHEN t.hour IS NULL THEN h.total ELSE (h.total + t.total)::numeric(16,2) END AS total,
            h.stock_units + COALESCE(t.stock_units, 0) AS stock_units,
            h.units_filled + COALESCE(t.units_filled, 0) AS units_filled,
            h.units_backordered + COALESCE(t.units_backordered, 0) AS units_backordered
@@ -867,8 +895,8 @@ COMMENT ON VIEW oms.kpi_peak_hours IS 'When orders are placed: orders and units 
 CREATE VIEW oms.kpi_item_sales_daily AS
 WITH t AS NOT MATERIALIZED (
     SELECT (d.placed_at AT TIME ZONE 'UTC')::date AS day, d.item_id, d.currency,
-           sum(d.lines) AS lines, sum(d.units_ordered) AS units_ordered,
-           sum(d.units_cancelled) AS units_cancelled, sum(d.line_revenue) AS revenue
+           sum(d.lines)::bigint AS lines, sum(d.units_ordered)::bigint AS units_ordered,
+           sum(d.units_cancelled)::bigint AS units_cancelled, sum(d.line_revenue)::numeric(16,2) AS revenue
     FROM oms.kpi_sales_delta d
     WHERE d.item_id IS NOT NULL
     GROUP BY 1, 2, 3
@@ -886,7 +914,7 @@ FROM (
            r.lines + COALESCE(t.lines, 0) AS lines,
            r.units_ordered + COALESCE(t.units_ordered, 0) AS units_ordered,
            r.units_cancelled + COALESCE(t.units_cancelled, 0) AS units_cancelled,
-           r.revenue + COALESCE(t.revenue, 0) AS revenue
+           CASE WHEN t.day IS NULL THEN r.revenue ELSE (r.revenue + t.revenue)::numeric(16,2) END AS revenue
     FROM oms.kpi_item_day r
     LEFT JOIN t ON t.day = r.day AND t.item_id = r.item_id AND t.currency = r.currency
     UNION ALL
@@ -900,27 +928,35 @@ WHERE x.lines <> 0 OR x.units_ordered <> 0 OR x.revenue <> 0;
 COMMENT ON VIEW oms.kpi_item_sales_daily IS 'Units and revenue per UTC day of placement, item and currency (component lines count units, their bundle line carries the revenue).';
 
 CREATE VIEW oms.kpi_top_products AS
-WITH w AS (
-    SELECT x.item_id, x.currency,
-           sum(x.lines) AS lines, sum(x.units) AS units, sum(x.revenue) AS revenue
+WITH c AS NOT MATERIALIZED (
+    -- what the summary as of kpi_window_state.as_of lacks today: the
+    -- rolled-up days that entered (+) or left (-) the window since, and the
+    -- tail
+    SELECT x.item_id, x.currency, sum(x.lines) AS lines, sum(x.units) AS units, sum(x.revenue) AS revenue
     FROM (
-        -- the window as of kpi_window_state.as_of (rolled up) ...
-        SELECT s.item_id, s.currency, s.lines_30d AS lines, s.units_30d AS units, s.revenue_30d AS revenue
-        FROM oms.kpi_item_window s
-        UNION ALL
-        -- ... moved to today: rolled-up days that left (or entered) it since ...
-        SELECT d.item_id, d.currency, m.s * d.lines, m.s * (d.units_ordered - d.units_cancelled), m.s * d.revenue
+        SELECT d.item_id, d.currency, m.s * d.lines AS lines, m.s * (d.units_ordered - d.units_cancelled) AS units,
+               m.s * d.revenue AS revenue
         FROM oms.kpi_window_state k
         CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
         JOIN oms.kpi_item_day d ON d.day > LEAST(k.as_of, n.today) - 30 AND d.day <= GREATEST(k.as_of, n.today) - 30
         CROSS JOIN LATERAL (SELECT (d.day > n.today - 30)::integer - (d.day > k.as_of - 30)::integer AS s) m
         UNION ALL
-        -- ... and the tail
         SELECT t.item_id, t.currency, t.lines, t.units_ordered - t.units_cancelled, t.line_revenue
         FROM oms.kpi_sales_delta t
         WHERE t.item_id IS NOT NULL AND (t.placed_at AT TIME ZONE 'UTC')::date > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 30
     ) x
     GROUP BY x.item_id, x.currency
+), w AS (
+    SELECT s.item_id, s.currency,
+           s.lines_30d + COALESCE(c.lines, 0) AS lines,
+           s.units_30d + COALESCE(c.units, 0) AS units,
+           CASE WHEN c.item_id IS NULL THEN s.revenue_30d ELSE s.revenue_30d + c.revenue END AS revenue
+    FROM oms.kpi_item_window s
+    LEFT JOIN c ON c.item_id = s.item_id AND c.currency = s.currency
+    UNION ALL
+    SELECT c.item_id, c.currency, c.lines, c.units, c.revenue
+    FROM c
+    WHERE NOT EXISTS (SELECT 1 FROM oms.kpi_item_window s WHERE s.item_id = c.item_id AND s.currency = c.currency)
 )
 SELECT w.currency,
        rank() OVER (PARTITION BY w.currency ORDER BY w.revenue DESC, w.units DESC)::integer AS rank,
@@ -935,13 +971,10 @@ WHERE w.units <> 0 OR w.revenue <> 0;
 COMMENT ON VIEW oms.kpi_top_products IS 'Items ranked by revenue (then units) per currency over the last 30 UTC days of placement, today included; units are net of cancelled units.  ORDER BY currency, rank LIMIT n for the top n.';
 
 CREATE VIEW oms.kpi_abc_classes AS
-WITH w AS (
+WITH c AS NOT MATERIALIZED (
     SELECT x.item_id, x.currency, sum(x.revenue) AS revenue
     FROM (
-        SELECT s.item_id, s.currency, s.revenue_90d AS revenue
-        FROM oms.kpi_item_window s
-        UNION ALL
-        SELECT d.item_id, d.currency, m.s * d.revenue
+        SELECT d.item_id, d.currency, m.s * d.revenue AS revenue
         FROM oms.kpi_window_state k
         CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
         JOIN oms.kpi_item_day d ON d.day > LEAST(k.as_of, n.today) - 90 AND d.day <= GREATEST(k.as_of, n.today) - 90
@@ -952,25 +985,37 @@ WITH w AS (
         WHERE t.item_id IS NOT NULL AND (t.placed_at AT TIME ZONE 'UTC')::date > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 90
     ) x
     GROUP BY x.item_id, x.currency
-    HAVING sum(x.revenue) > 0
-), c AS (
+), w AS (
+    SELECT y.item_id, y.currency, y.revenue
+    FROM (
+        SELECT s.item_id, s.currency,
+               CASE WHEN c.item_id IS NULL THEN s.revenue_90d ELSE s.revenue_90d + c.revenue END AS revenue
+        FROM oms.kpi_item_window s
+        LEFT JOIN c ON c.item_id = s.item_id AND c.currency = s.currency
+        UNION ALL
+        SELECT c.item_id, c.currency, c.revenue
+        FROM c
+        WHERE NOT EXISTS (SELECT 1 FROM oms.kpi_item_window s WHERE s.item_id = c.item_id AND s.currency = c.currency)
+    ) y
+    WHERE y.revenue > 0
+), r AS (
     SELECT w.*,
            sum(w.revenue) OVER (PARTITION BY w.currency ORDER BY w.revenue DESC, w.item_id
                                 ROWS UNBOUNDED PRECEDING) AS running,
            sum(w.revenue) OVER (PARTITION BY w.currency) AS all_revenue
     FROM w
 )
-SELECT c.currency,
+SELECT r.currency,
        i.sku,
        i.name AS item_name,
-       c.revenue::numeric(16,2) AS revenue_90d,
-       round(c.revenue / c.all_revenue, 4) AS revenue_share,
-       round(c.running / c.all_revenue, 4) AS cumulative_share,
-       CASE WHEN c.running - c.revenue < 0.80 * c.all_revenue THEN 'A'
-            WHEN c.running - c.revenue < 0.95 * c.all_revenue THEN 'B'
+       r.revenue::numeric(16,2) AS revenue_90d,
+       round(r.revenue / r.all_revenue, 4) AS revenue_share,
+       round(r.running / r.all_revenue, 4) AS cumulative_share,
+       CASE WHEN r.running - r.revenue < 0.80 * r.all_revenue THEN 'A'
+            WHEN r.running - r.revenue < 0.95 * r.all_revenue THEN 'B'
             ELSE 'C' END AS abc_class,
-       c.item_id
-FROM c JOIN oms.item i ON i.item_id = c.item_id;
+       r.item_id
+FROM r JOIN oms.item i ON i.item_id = r.item_id;
 COMMENT ON VIEW oms.kpi_abc_classes IS 'ABC classes by revenue over the last 90 UTC days, per currency: items in falling revenue order; an item is A while the revenue before it is under 80% of the total, B under 95%, else C (so A holds about 80% of revenue, B 15%, C 5%).  Items without revenue are not listed.';
 
 CREATE VIEW oms.kpi_sales_by_region AS
@@ -1043,30 +1088,40 @@ WITH t AS NOT MATERIALIZED (
     WHERE s.hours IS NOT NULL
     GROUP BY 1, 2, 3
 ), h AS (
-    SELECT x.kind, x.day, x.hours, x.n
+    -- the days the tail touches: their histogram, rolled up plus tail
+    SELECT x.kind, x.day, x.hours, sum(x.n) AS n
     FROM (
-        SELECT d.kind, d.day, d.hours, d.n + COALESCE(t.n, 0) AS n
+        SELECT d.kind, d.day, d.hours, d.n
         FROM oms.kpi_duration_day d
-        LEFT JOIN t ON t.kind = d.kind AND t.day = d.day AND t.hours = d.hours
+        WHERE (d.kind, d.day) IN (SELECT t.kind, t.day FROM t)
         UNION ALL
-        SELECT t.kind, t.day, t.hours, t.n
-        FROM t
-        WHERE NOT EXISTS (SELECT 1 FROM oms.kpi_duration_day d
-                          WHERE d.kind = t.kind AND d.day = t.day AND d.hours = t.hours)
+        SELECT t.kind, t.day, t.hours, t.n FROM t
     ) x
-    WHERE x.n <> 0
+    GROUP BY x.kind, x.day, x.hours
+    HAVING sum(x.n) <> 0
 ), c AS (
     SELECT h.*,
            sum(h.n) OVER (PARTITION BY h.kind, h.day ORDER BY h.hours) AS running,
            sum(h.n) OVER (PARTITION BY h.kind, h.day) AS total
     FROM h
 )
+-- every other day as refresh_kpis() left it ...
+SELECT s.day,
+       CASE s.kind WHEN 'S' THEN 'placed_to_shipped' ELSE 'shipped_to_delivered' END AS measure,
+       s.shipments,
+       s.median_hours,
+       s.p90_hours,
+       s.max_hours
+FROM oms.kpi_duration_stats s
+WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.kind = s.kind AND t.day = s.day)
+UNION ALL
+-- ... and the days the tail touches, recomputed
 SELECT c.day,
-       CASE c.kind WHEN 'S' THEN 'placed_to_shipped' ELSE 'shipped_to_delivered' END AS measure,
-       max(c.total)::bigint AS shipments,
-       min(c.hours) FILTER (WHERE c.running >= 0.5 * c.total) AS median_hours,
-       min(c.hours) FILTER (WHERE c.running >= 0.9 * c.total) AS p90_hours,
-       max(c.hours) AS max_hours
+       CASE c.kind WHEN 'S' THEN 'placed_to_shipped' ELSE 'shipped_to_delivered' END,
+       max(c.total)::bigint,
+       min(c.hours) FILTER (WHERE c.running >= 0.5 * c.total),
+       min(c.hours) FILTER (WHERE c.running >= 0.9 * c.total),
+       max(c.hours)
 FROM c
 GROUP BY c.day, c.kind;
 COMMENT ON VIEW oms.kpi_shipping_times IS 'Placed-to-shipped (per ship day) and shipped-to-delivered (per delivery day) times in whole hours, rounded up: the median and 90th percentile are the smallest hour count that at least 50% / 90% of that day''s shipments took no longer than.';
@@ -1177,7 +1232,8 @@ LEFT JOIN (
                  NULL::timestamptz AS at
           FROM oms.kpi_window_state k
           CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
-          JOIN oms.kpi_stock_day d ON d.day > LEAST(k.as_of, n.today) - 90 AND d.day <= GREATEST(k.as_of, n.today) - 30
+          JOIN oms.kpi_stock_day d ON (d.day > LEAST(k.as_of, n.today) - 30 AND d.day <= GREATEST(k.as_of, n.today) - 30)
+                                   OR (d.day > LEAST(k.as_of, n.today) - 90 AND d.day <= GREATEST(k.as_of, n.today) - 90)
           CROSS JOIN LATERAL (SELECT (d.day > n.today - 30)::integer - (d.day > k.as_of - 30)::integer AS s30,
                                      (d.day > n.today - 90)::integer - (d.day > k.as_of - 90)::integer AS s90) m
           UNION ALL
@@ -1201,7 +1257,8 @@ WITH c AS NOT MATERIALIZED (
                  NULL::timestamptz AS at
           FROM oms.kpi_window_state k
           CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
-          JOIN oms.kpi_stock_day d ON d.day > LEAST(k.as_of, n.today) - 90 AND d.day <= GREATEST(k.as_of, n.today) - 30
+          JOIN oms.kpi_stock_day d ON (d.day > LEAST(k.as_of, n.today) - 30 AND d.day <= GREATEST(k.as_of, n.today) - 30)
+                                   OR (d.day > LEAST(k.as_of, n.today) - 90 AND d.day <= GREATEST(k.as_of, n.today) - 90)
           CROSS JOIN LATERAL (SELECT (d.day > n.today - 30)::integer - (d.day > k.as_of - 30)::integer AS s30,
                                      (d.day > n.today - 90)::integer - (d.day > k.as_of - 90)::integer AS s90) m
           UNION ALL
@@ -1395,7 +1452,7 @@ GRANT SELECT ON oms.kpi_sales_hourly, oms.kpi_sales_daily, oms.kpi_sales_by_chan
 GRANT SELECT ON oms.kpi_sales_delta, oms.kpi_shipment_delta, oms.kpi_stock_delta,
                 oms.kpi_sales_hour, oms.kpi_sales_day, oms.kpi_sales_weekhour, oms.kpi_region_day, oms.kpi_item_day, oms.kpi_item_total,
                 oms.kpi_shipment_day, oms.kpi_duration_day, oms.kpi_stock_day, oms.kpi_stock_last,
-                oms.kpi_window_state, oms.kpi_item_window, oms.kpi_item_stock
+                oms.kpi_window_state, oms.kpi_item_window, oms.kpi_item_stock, oms.kpi_duration_stats
     TO oms_admin;
 REVOKE ALL ON FUNCTION oms.refresh_kpis() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION oms.refresh_kpis() TO oms_admin;
