@@ -198,6 +198,8 @@ CREATE TABLE oms.kpi_stock_day (
     PRIMARY KEY (item_id, location_id, day)
 );
 COMMENT ON TABLE oms.kpi_stock_day IS 'Rollup of kpi_stock_delta per item, location and UTC day.';
+-- the days that leave the 30- and 90-day windows (kpi_inventory, kpi_slow_movers, refresh_kpis)
+CREATE INDEX kpi_stock_day_day_idx ON oms.kpi_stock_day (day);
 
 CREATE TABLE oms.kpi_stock_last (
     item_id          bigint NOT NULL,
@@ -497,6 +499,7 @@ DECLARE
     v_days date[];
     v_today date := (pg_catalog.now() AT TIME ZONE 'UTC')::date;
     v_as_of date;
+    v_sign integer;
 BEGIN
     -- one refresh at a time; a second caller has nothing to add
     IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('oms.refresh_kpis')) THEN
@@ -509,25 +512,27 @@ BEGIN
     -- folded so far.
     SELECT w.as_of INTO v_as_of FROM oms.kpi_window_state w FOR UPDATE;
     IF v_as_of <> v_today THEN
+        -- days in (as_of - N, today - N] leave the N-day window (-1);
+        -- when today is before as_of (a clock set back), days in
+        -- (today - N, as_of - N] enter it (+1)
+        v_sign := CASE WHEN v_as_of > v_today THEN 1 ELSE -1 END;
         INSERT INTO oms.kpi_item_window AS t (item_id, currency, lines_30d, units_30d, revenue_30d, revenue_90d)
         SELECT d.item_id, d.currency, sum(m.s30 * d.lines), sum(m.s30 * (d.units_ordered - d.units_cancelled)),
                sum(m.s30 * d.revenue), sum(m.s90 * d.revenue)
-        FROM oms.kpi_item_day d
-        CROSS JOIN LATERAL (SELECT (d.day > v_today - 30)::integer - (d.day > v_as_of - 30)::integer AS s30,
-                                   (d.day > v_today - 90)::integer - (d.day > v_as_of - 90)::integer AS s90) m
-        WHERE (d.day > LEAST(v_as_of, v_today) - 30 AND d.day <= GREATEST(v_as_of, v_today) - 30)
-           OR (d.day > LEAST(v_as_of, v_today) - 90 AND d.day <= GREATEST(v_as_of, v_today) - 90)
+        FROM (VALUES (LEAST(v_as_of, v_today) - 30, GREATEST(v_as_of, v_today) - 30, v_sign, 0),
+                     (LEAST(v_as_of, v_today) - 90, GREATEST(v_as_of, v_today) - 90, 0, v_sign))
+             AS m(from_day, to_day, s30, s90)
+        JOIN oms.kpi_item_day d ON d.day > m.from_day AND d.day <= m.to_day
         GROUP BY d.item_id, d.currency
         ON CONFLICT (item_id, currency) DO UPDATE SET
             lines_30d = t.lines_30d + EXCLUDED.lines_30d, units_30d = t.units_30d + EXCLUDED.units_30d,
             revenue_30d = t.revenue_30d + EXCLUDED.revenue_30d, revenue_90d = t.revenue_90d + EXCLUDED.revenue_90d;
         WITH c AS (
             SELECT d.item_id, d.location_id, sum(m.s30 * d.units_shipped) AS s30, sum(m.s90 * d.units_shipped) AS s90
-            FROM oms.kpi_stock_day d
-            CROSS JOIN LATERAL (SELECT (d.day > v_today - 30)::integer - (d.day > v_as_of - 30)::integer AS s30,
-                                       (d.day > v_today - 90)::integer - (d.day > v_as_of - 90)::integer AS s90) m
-            WHERE (d.day > LEAST(v_as_of, v_today) - 30 AND d.day <= GREATEST(v_as_of, v_today) - 30)
-           OR (d.day > LEAST(v_as_of, v_today) - 90 AND d.day <= GREATEST(v_as_of, v_today) - 90)
+            FROM (VALUES (LEAST(v_as_of, v_today) - 30, GREATEST(v_as_of, v_today) - 30, v_sign, 0),
+                         (LEAST(v_as_of, v_today) - 90, GREATEST(v_as_of, v_today) - 90, 0, v_sign))
+                 AS m(from_day, to_day, s30, s90)
+            JOIN oms.kpi_stock_day d ON d.day > m.from_day AND d.day <= m.to_day
             GROUP BY d.item_id, d.location_id),
         l AS (
             UPDATE oms.kpi_stock_last t SET shipped_30d = t.shipped_30d + c.s30, shipped_90d = t.shipped_90d + c.s90
@@ -936,10 +941,17 @@ WITH c AS NOT MATERIALIZED (
     FROM (
         SELECT d.item_id, d.currency, m.s * d.lines AS lines, m.s * (d.units_ordered - d.units_cancelled) AS units,
                m.s * d.revenue AS revenue
-        FROM oms.kpi_window_state k
-        CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
-        JOIN oms.kpi_item_day d ON d.day > LEAST(k.as_of, n.today) - 30 AND d.day <= GREATEST(k.as_of, n.today) - 30
-        CROSS JOIN LATERAL (SELECT (d.day > n.today - 30)::integer - (d.day > k.as_of - 30)::integer AS s) m
+        FROM (SELECT b.from_day, b.to_day, b.s30, b.s90
+              FROM oms.kpi_window_state k
+              CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
+              -- the days that left (-1) or entered (+1) each window since as_of
+              CROSS JOIN LATERAL (VALUES
+                  (LEAST(k.as_of, n.today) - 30, GREATEST(k.as_of, n.today) - 30, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END, 0),
+                  (LEAST(k.as_of, n.today) - 90, GREATEST(k.as_of, n.today) - 90, 0, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END))
+                  AS b(from_day, to_day, s30, s90)
+              WHERE b.s30 <> 0) w
+        JOIN oms.kpi_item_day d ON d.day > w.from_day AND d.day <= w.to_day
+        CROSS JOIN LATERAL (SELECT w.s30 AS s) m
         UNION ALL
         SELECT t.item_id, t.currency, t.lines, t.units_ordered - t.units_cancelled, t.line_revenue
         FROM oms.kpi_sales_delta t
@@ -975,10 +987,17 @@ WITH c AS NOT MATERIALIZED (
     SELECT x.item_id, x.currency, sum(x.revenue) AS revenue
     FROM (
         SELECT d.item_id, d.currency, m.s * d.revenue AS revenue
-        FROM oms.kpi_window_state k
-        CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
-        JOIN oms.kpi_item_day d ON d.day > LEAST(k.as_of, n.today) - 90 AND d.day <= GREATEST(k.as_of, n.today) - 90
-        CROSS JOIN LATERAL (SELECT (d.day > n.today - 90)::integer - (d.day > k.as_of - 90)::integer AS s) m
+        FROM (SELECT b.from_day, b.to_day, b.s30, b.s90
+              FROM oms.kpi_window_state k
+              CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
+              -- the days that left (-1) or entered (+1) each window since as_of
+              CROSS JOIN LATERAL (VALUES
+                  (LEAST(k.as_of, n.today) - 30, GREATEST(k.as_of, n.today) - 30, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END, 0),
+                  (LEAST(k.as_of, n.today) - 90, GREATEST(k.as_of, n.today) - 90, 0, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END))
+                  AS b(from_day, to_day, s30, s90)
+              WHERE b.s90 <> 0) w
+        JOIN oms.kpi_item_day d ON d.day > w.from_day AND d.day <= w.to_day
+        CROSS JOIN LATERAL (SELECT w.s90 AS s) m
         UNION ALL
         SELECT t.item_id, t.currency, t.line_revenue
         FROM oms.kpi_sales_delta t
@@ -1205,9 +1224,16 @@ SELECT i.sku,
        round(v.on_hand * cost.unit_cost, 2) AS stock_value,
        w.shipped_30d AS units_shipped_30d,
        w.shipped_90d AS units_shipped_90d,
-       round(w.shipped_90d * (365.0 / 90) / NULLIF(v.on_hand, 0), 2) AS turnover,
-       round(v.available / NULLIF(w.shipped_30d / 30.0, 0), 1) AS days_of_cover,
-       round(w.shipped_30d / NULLIF(w.shipped_30d + v.on_hand, 0)::numeric, 4) AS sell_through_30d,
+       -- (most item-locations shipped nothing: their rates are constants,
+       -- without numeric arithmetic on every one of a million rows)
+       CASE WHEN v.on_hand = 0 THEN NULL
+            WHEN w.shipped_90d = 0 THEN 0.00
+            ELSE round(w.shipped_90d * (365.0 / 90) / v.on_hand, 2) END AS turnover,
+       CASE WHEN w.shipped_30d = 0 THEN NULL
+            ELSE round(v.available / (w.shipped_30d / 30.0), 1) END AS days_of_cover,
+       CASE WHEN w.shipped_30d = 0 AND v.on_hand = 0 THEN NULL
+            WHEN w.shipped_30d = 0 THEN 0.0000
+            ELSE round(w.shipped_30d / (w.shipped_30d + v.on_hand)::numeric, 4) END AS sell_through_30d,
        GREATEST(last.last_shipped_at, c.tail_shipped_at) AS last_shipped_at,
        (pg_catalog.now()::date - GREATEST(last.last_shipped_at, c.tail_shipped_at)::date) AS days_since_last_shipment,
        v.on_hand > 0 AND w.shipped_90d = 0 AS dead_stock,
@@ -1227,15 +1253,19 @@ LEFT JOIN (
 -- moved to today (rolled-up days that left the windows since as_of) and
 -- the tail
 LEFT JOIN (
-    SELECT y.item_id, y.location_id, sum(y.s30) AS s30, sum(y.s90) AS s90, max(y.at) AS tail_shipped_at
-    FROM (SELECT d.item_id, d.location_id, m.s30 * d.units_shipped AS s30, m.s90 * d.units_shipped AS s90,
+    SELECT y.item_id, y.location_id, sum(y.s30)::bigint AS s30, sum(y.s90)::bigint AS s90, max(y.at) AS tail_shipped_at
+    FROM (SELECT d.item_id, d.location_id, d.units_shipped * w.s30 AS s30, d.units_shipped * w.s90 AS s90,
                  NULL::timestamptz AS at
-          FROM oms.kpi_window_state k
-          CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
-          JOIN oms.kpi_stock_day d ON (d.day > LEAST(k.as_of, n.today) - 30 AND d.day <= GREATEST(k.as_of, n.today) - 30)
-                                   OR (d.day > LEAST(k.as_of, n.today) - 90 AND d.day <= GREATEST(k.as_of, n.today) - 90)
-          CROSS JOIN LATERAL (SELECT (d.day > n.today - 30)::integer - (d.day > k.as_of - 30)::integer AS s30,
-                                     (d.day > n.today - 90)::integer - (d.day > k.as_of - 90)::integer AS s90) m
+          FROM (SELECT b.from_day, b.to_day, b.s30, b.s90
+                FROM oms.kpi_window_state k
+                CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
+                -- the days that left (-1) or entered (+1) each window since as_of
+                CROSS JOIN LATERAL (VALUES
+                    (LEAST(k.as_of, n.today) - 30, GREATEST(k.as_of, n.today) - 30, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END, 0),
+                    (LEAST(k.as_of, n.today) - 90, GREATEST(k.as_of, n.today) - 90, 0, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END))
+                    AS b(from_day, to_day, s30, s90)
+                WHERE b.s30 <> 0 OR b.s90 <> 0) w
+          JOIN oms.kpi_stock_day d ON d.day > w.from_day AND d.day <= w.to_day
           UNION ALL
           SELECT t.item_id, t.location_id,
                  CASE WHEN t.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 30 THEN t.units_shipped ELSE 0 END,
@@ -1252,15 +1282,20 @@ CREATE VIEW oms.kpi_slow_movers AS
 WITH c AS NOT MATERIALIZED (
     -- per item: the rolled-up days that left the windows since as_of, and
     -- the tail (every change of on_hand; shipments)
-    SELECT y.item_id, sum(y.on_hand) AS on_hand, sum(y.s30) AS s30, sum(y.s90) AS s90, max(y.at) AS tail_shipped_at
-    FROM (SELECT d.item_id, 0 AS on_hand, m.s30 * d.units_shipped AS s30, m.s90 * d.units_shipped AS s90,
+    SELECT y.item_id, sum(y.on_hand)::bigint AS on_hand, sum(y.s30)::bigint AS s30, sum(y.s90)::bigint AS s90,
+           max(y.at) AS tail_shipped_at
+    FROM (SELECT d.item_id, 0::bigint AS on_hand, d.units_shipped * w.s30 AS s30, d.units_shipped * w.s90 AS s90,
                  NULL::timestamptz AS at
-          FROM oms.kpi_window_state k
-          CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
-          JOIN oms.kpi_stock_day d ON (d.day > LEAST(k.as_of, n.today) - 30 AND d.day <= GREATEST(k.as_of, n.today) - 30)
-                                   OR (d.day > LEAST(k.as_of, n.today) - 90 AND d.day <= GREATEST(k.as_of, n.today) - 90)
-          CROSS JOIN LATERAL (SELECT (d.day > n.today - 30)::integer - (d.day > k.as_of - 30)::integer AS s30,
-                                     (d.day > n.today - 90)::integer - (d.day > k.as_of - 90)::integer AS s90) m
+          FROM (SELECT b.from_day, b.to_day, b.s30, b.s90
+                FROM oms.kpi_window_state k
+                CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
+                -- the days that left (-1) or entered (+1) each window since as_of
+                CROSS JOIN LATERAL (VALUES
+                    (LEAST(k.as_of, n.today) - 30, GREATEST(k.as_of, n.today) - 30, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END, 0),
+                    (LEAST(k.as_of, n.today) - 90, GREATEST(k.as_of, n.today) - 90, 0, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END))
+                    AS b(from_day, to_day, s30, s90)
+                WHERE b.s30 <> 0 OR b.s90 <> 0) w
+          JOIN oms.kpi_stock_day d ON d.day > w.from_day AND d.day <= w.to_day
           UNION ALL
           SELECT t.item_id, t.on_hand_delta,
                  CASE WHEN t.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 30 THEN t.units_shipped ELSE 0 END,
