@@ -570,32 +570,6 @@ BEGIN
             units_filled = t.units_filled + EXCLUDED.units_filled,
             units_backordered = t.units_backordered + EXCLUDED.units_backordered
         RETURNING 1),
-    dd AS (
-        INSERT INTO oms.kpi_sales_day AS t
-        SELECT (d.placed_at AT TIME ZONE 'UTC')::date,
-               COALESCE(d.channel_id, 0), d.currency,
-               sum(d.orders), sum(d.orders_cancelled), sum(d.subtotal), sum(d.tax), sum(d.shipping), sum(d.total),
-               sum(d.lines) FILTER (WHERE NOT d.is_component),
-               sum(d.units_ordered) FILTER (WHERE NOT d.is_component),
-               sum(d.units_cancelled) FILTER (WHERE NOT d.is_component),
-               sum(d.units_shipped) FILTER (WHERE NOT d.is_component),
-               sum(d.units_returned) FILTER (WHERE NOT d.is_component),
-               sum(d.stock_units), sum(d.units_filled), sum(d.units_backordered)
-        FROM d GROUP BY 1, 2, 3
-        ON CONFLICT (day, channel_id, currency) DO UPDATE SET
-            orders = t.orders + EXCLUDED.orders,
-            orders_cancelled = t.orders_cancelled + EXCLUDED.orders_cancelled,
-            subtotal = t.subtotal + EXCLUDED.subtotal, tax = t.tax + EXCLUDED.tax,
-            shipping = t.shipping + EXCLUDED.shipping, total = t.total + EXCLUDED.total,
-            lines = t.lines + COALESCE(EXCLUDED.lines, 0),
-            units_ordered = t.units_ordered + COALESCE(EXCLUDED.units_ordered, 0),
-            units_cancelled = t.units_cancelled + COALESCE(EXCLUDED.units_cancelled, 0),
-            units_shipped = t.units_shipped + COALESCE(EXCLUDED.units_shipped, 0),
-            units_returned = t.units_returned + COALESCE(EXCLUDED.units_returned, 0),
-            stock_units = t.stock_units + EXCLUDED.stock_units,
-            units_filled = t.units_filled + EXCLUDED.units_filled,
-            units_backordered = t.units_backordered + EXCLUDED.units_backordered
-        RETURNING 1),
     wh AS (
         INSERT INTO oms.kpi_sales_weekhour AS t
         SELECT pg_catalog.date_part('isodow', d.placed_at AT TIME ZONE 'UTC')::integer,
@@ -663,6 +637,21 @@ BEGIN
        AND t.orders = 0 AND t.orders_cancelled = 0 AND t.subtotal = 0 AND t.tax = 0 AND t.shipping = 0
        AND t.total = 0 AND t.lines = 0 AND t.units_ordered = 0 AND t.units_cancelled = 0 AND t.units_shipped = 0
        AND t.units_returned = 0 AND t.stock_units = 0 AND t.units_filled = 0 AND t.units_backordered = 0;
+    -- A day is the sum of its hours: the days folded into are summed again
+    -- from their hours (24 x channels x currencies rows each), rather than
+    -- folding the same deltas into a second rollup with the same arithmetic.
+    DELETE FROM oms.kpi_sales_day t WHERE t.day = ANY (v_days);
+    INSERT INTO oms.kpi_sales_day (day, channel_id, currency, orders, orders_cancelled, subtotal, tax, shipping,
+                                   total, lines, units_ordered, units_cancelled, units_shipped, units_returned,
+                                   stock_units, units_filled, units_backordered)
+    SELECT v.day, h.channel_id, h.currency, sum(h.orders), sum(h.orders_cancelled), sum(h.subtotal), sum(h.tax),
+           sum(h.shipping), sum(h.total), sum(h.lines), sum(h.units_ordered), sum(h.units_cancelled),
+           sum(h.units_shipped), sum(h.units_returned), sum(h.stock_units), sum(h.units_filled),
+           sum(h.units_backordered)
+    FROM pg_catalog.unnest(v_days) AS v(day)
+    JOIN oms.kpi_sales_hour h ON h.hour >= (v.day::timestamp AT TIME ZONE 'UTC')
+                             AND h.hour < ((v.day + 1)::timestamp AT TIME ZONE 'UTC')
+    GROUP BY v.day, h.channel_id, h.currency;
     DELETE FROM oms.kpi_sales_day t WHERE t.day = ANY (v_days)
        AND t.orders = 0 AND t.orders_cancelled = 0 AND t.subtotal = 0 AND t.tax = 0 AND t.shipping = 0
        AND t.total = 0 AND t.lines = 0 AND t.units_ordered = 0 AND t.units_cancelled = 0 AND t.units_shipped = 0
