@@ -33,6 +33,7 @@
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "common/int.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
@@ -317,7 +318,7 @@ oms_kpi_lines_capture(PG_FUNCTION_ARGS)
 	orders = palloc(sizeof(KpiOrder) * cap);
 	rows = palloc(sizeof(HeapTuple) * cap);
 	slot = MakeSingleTupleTableSlot(ld, &TTSOpsMinimalTuple);
-	ptr = tuplestore_alloc_read_pointer(ts, 0);
+	ptr = tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND);
 	tuplestore_select_read_pointer(ts, ptr);
 	tuplestore_rescan(ts);
 	while (tuplestore_gettupleslot(ts, true, false, slot))
