@@ -80,7 +80,8 @@ GROUP BY c.kind, c.day
 ON CONFLICT (kind, day) DO UPDATE SET shipments = EXCLUDED.shipments, median_hours = EXCLUDED.median_hours,
     p90_hours = EXCLUDED.p90_hours, max_hours = EXCLUDED.max_hours;
 -- the sliding-window summaries as refresh_kpis() keeps them, as of today
-UPDATE oms.kpi_window_state SET as_of = (now() AT TIME ZONE 'UTC')::date;
+INSERT INTO oms.kpi_window_state (as_of) VALUES ((now() AT TIME ZONE 'UTC')::date)
+ON CONFLICT (only_row) DO UPDATE SET as_of = EXCLUDED.as_of;
 INSERT INTO oms.kpi_item_window (item_id, currency, lines_30d, units_30d, revenue_30d, revenue_90d)
 SELECT item_id, currency,
        COALESCE(sum(lines) FILTER (WHERE day > (now() AT TIME ZONE 'UTC')::date - 30), 0),

@@ -225,8 +225,7 @@ CREATE TABLE oms.kpi_window_state (
     only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
     as_of    date NOT NULL
 );
-INSERT INTO oms.kpi_window_state (as_of) VALUES ((pg_catalog.now() AT TIME ZONE 'UTC')::date);
-COMMENT ON TABLE oms.kpi_window_state IS 'The UTC day the sliding-window summaries (kpi_item_window, kpi_stock_last, kpi_item_stock) were last moved to (one row; written only by refresh_kpis()).';
+COMMENT ON TABLE oms.kpi_window_state IS 'The UTC day the sliding-window summaries (kpi_item_window, kpi_stock_last, kpi_item_stock) were last moved to (one row, written only by refresh_kpis(); none before its first run, when the summaries are empty).';
 
 CREATE TABLE oms.kpi_item_window (
     item_id     bigint NOT NULL,
@@ -511,7 +510,11 @@ BEGIN
     -- from as_of to today comes from the day rollups, which hold everything
     -- folded so far.
     SELECT w.as_of INTO v_as_of FROM oms.kpi_window_state w FOR UPDATE;
-    IF v_as_of <> v_today THEN
+    IF v_as_of IS NULL THEN
+        -- the first run: nothing is rolled up yet, the windows start today
+        -- (no row at install, so a dump restores the one it holds)
+        INSERT INTO oms.kpi_window_state (as_of) VALUES (v_today);
+    ELSIF v_as_of <> v_today THEN
         -- days in (as_of - N, today - N] leave the N-day window (-1);
         -- when today is before as_of (a clock set back), days in
         -- (today - N, as_of - N] enter it (+1)
