@@ -36,6 +36,7 @@ OBJS = \
 	src/engine/guards.o \
 	src/engine/references.o \
 	src/engine/serials.o \
+	src/engine/kpi_capture.o \
 	src/api/inventory.o \
 	src/api/orders.o \
 	src/api/holds.o \

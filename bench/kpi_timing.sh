@@ -6,7 +6,9 @@
 #
 # KPI_ORDERS (default 100000), KPI_ITEMS (default ORDERS / 10), KPI_DAYS
 # (default 365), KPI_WORKERS (default 2).  For each view: SELECT * run 5
-# times, the median execution time from EXPLAIN (ANALYZE) and the rows; and
+# times, the median execution time from EXPLAIN (ANALYZE, TIMING OFF) (the
+# server's work without the clock reads of per-node timing, which cost as
+# much as the work itself on views of 100,000 rows and more) and the rows; and
 # the one-item lookups.  Writes bench/results/kpi-timing.md (the table) and
 # bench/results/kpi-explain.txt (EXPLAIN (ANALYZE, BUFFERS) of each view),
 # and the charts of bench/report.sh into bench/results/kpi/.  With
@@ -53,7 +55,7 @@ sizes() {
 time_query() {   # md explain label sql
     local md=$1 ex=$2 label=$3 sql=$4 i ms rows all=()
     for i in 1 2 3 4 5; do
-        read -r ms rows < <(oms_psql -Atq -d "$db" -c "EXPLAIN (ANALYZE, FORMAT JSON) $sql" |
+        read -r ms rows < <(oms_psql -Atq -d "$db" -c "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) $sql" |
             python3 -c 'import json,sys; p=json.load(sys.stdin)[0]; print(p["Execution Time"], p["Plan"]["Actual Rows"])')
         all+=("$ms")
     done

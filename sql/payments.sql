@@ -218,7 +218,7 @@ SELECT pg_temp.try(format($q$UPDATE oms.sales_order SET payment_status = 'paid' 
 RESET ROLE;
 SET ROLE oms_reader;
 SELECT payment_status, refundable FROM oms.order_payments WHERE order_id = :o1;
-SELECT count(*) > 0 AS reads_ledger FROM oms.payment;
+SELECT pg_temp.try($$SELECT count(*) FROM oms.payment$$) AS reads_ledger;   -- views only (issue 14)
 SELECT pg_temp.try(format($q$SELECT oms.refund(%s, 1)$q$, :o1));
 RESET ROLE;
 SELECT created_by FROM oms.payment WHERE order_id = :o7 ORDER BY payment_id DESC LIMIT 1;

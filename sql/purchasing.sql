@@ -159,7 +159,8 @@ SELECT pg_temp.try($$UPDATE oms.purchase_order SET status = 'cancelled'$$);
 SELECT pg_temp.try($$INSERT INTO oms.supplier (code, name) VALUES ('X', 'X')$$);
 RESET ROLE;
 SET ROLE oms_reader;
-SELECT count(*) > 0 AS reader_sees_orders FROM oms.purchase_order;
+SELECT count(*) > 0 AS reader_sees_suppliers FROM oms.kpi_supplier_performance;
+SELECT pg_temp.try($$SELECT count(*) FROM oms.purchase_order$$) AS reader_reads_table;   -- views only (issue 14)
 SELECT pg_temp.try($$SELECT oms.submit_purchase_order(1)$$);
 RESET ROLE;
 

@@ -179,21 +179,22 @@ SELECT pg_temp.try($$SELECT pg_catalog.nextval('oms.po_number_seq')$$) AS po_num
 RESET ROLE;
 
 -- ===========================================================================
--- oms_reader: read the tables and views, except the events outbox and
--- personal data (customer email and name, ship-to, supplier email, event
--- payloads); no API, no events
+-- oms_reader: read the views and nothing else (no table: no events
+-- outbox, no personal data beyond what a view shows: customer email and
+-- name, ship-to, supplier email, event payloads); no API, no events
 -- ===========================================================================
 SET ROLE oms_reader;
 SELECT * FROM pg_temp.read_all();
--- the columns it may read, by name
-SELECT customer_id IS NOT NULL AS customer_key, created_at IS NOT NULL AS since FROM oms.customer ORDER BY customer_id LIMIT 1;
-SELECT order_number, status, total FROM oms.sales_order WHERE order_id = :o1;
-SELECT code, name, lead_time_days FROM oms.supplier ORDER BY code;
+-- the columns of the views it may read, by name
 SELECT order_number, status, units_shipped, last_event FROM oms.order_tracking WHERE order_id = :o1;
 -- a timeline shows what happened and when, not the payloads
 SELECT source, what, at IS NOT NULL AS dated FROM oms.order_timeline WHERE order_id = :o1 ORDER BY at, source DESC, seq;
 SELECT count(*) AS returns FROM oms.returns_overview;
--- and no further
+-- and no further: no table, not even its columns without personal data
+SELECT pg_temp.try($$SELECT customer_id FROM oms.customer$$) AS customer_key;
+SELECT pg_temp.try($$SELECT order_number, status, total FROM oms.sales_order$$) AS sales_order;
+SELECT pg_temp.try($$SELECT code, name, lead_time_days FROM oms.supplier$$) AS supplier;
+SELECT pg_temp.try($$SELECT count(*) FROM oms.inventory_level$$) AS inventory_level;
 SELECT pg_temp.try($$SELECT email FROM oms.customer$$) AS customer_email;
 SELECT pg_temp.try($$SELECT name FROM oms.customer$$) AS customer_name;
 SELECT pg_temp.try($$SELECT ship_to FROM oms.sales_order$$) AS ship_to;

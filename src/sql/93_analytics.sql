@@ -74,9 +74,10 @@ CREATE TABLE oms.kpi_stock_delta (
     location_id   bigint NOT NULL,
     units_shipped bigint NOT NULL DEFAULT 0,
     units_received bigint NOT NULL DEFAULT 0,
-    at            timestamptz NOT NULL
+    at            timestamptz NOT NULL,
+    on_hand_delta bigint NOT NULL DEFAULT 0
 );
-COMMENT ON TABLE oms.kpi_stock_delta IS 'KPI deltas of the inventory ledger not yet rolled up: units shipped and received (receipts, transfers in, restocked returns) per item, location and day.';
+COMMENT ON TABLE oms.kpi_stock_delta IS 'KPI deltas of the inventory ledger not yet rolled up: units shipped and received (receipts, transfers in, restocked returns) per item, location and day, and every change of on_hand (for the per-item stock of kpi_item_stock).';
 
 -- ---------------------------------------------------------------------------
 -- Rollup tables (written only by refresh_kpis)
@@ -87,10 +88,10 @@ CREATE TABLE oms.kpi_sales_hour (
     currency          text NOT NULL,
     orders            bigint NOT NULL DEFAULT 0,
     orders_cancelled  bigint NOT NULL DEFAULT 0,
-    subtotal          numeric NOT NULL DEFAULT 0,
-    tax               numeric NOT NULL DEFAULT 0,
-    shipping          numeric NOT NULL DEFAULT 0,
-    total             numeric NOT NULL DEFAULT 0,
+    subtotal          numeric(16,2) NOT NULL DEFAULT 0,
+    tax               numeric(16,2) NOT NULL DEFAULT 0,
+    shipping          numeric(16,2) NOT NULL DEFAULT 0,
+    total             numeric(16,2) NOT NULL DEFAULT 0,
     lines             bigint NOT NULL DEFAULT 0,
     units_ordered     bigint NOT NULL DEFAULT 0,
     units_cancelled   bigint NOT NULL DEFAULT 0,
@@ -137,7 +138,7 @@ CREATE TABLE oms.kpi_item_day (
     lines           bigint NOT NULL DEFAULT 0,
     units_ordered   bigint NOT NULL DEFAULT 0,
     units_cancelled bigint NOT NULL DEFAULT 0,
-    revenue         numeric NOT NULL DEFAULT 0,
+    revenue         numeric(16,2) NOT NULL DEFAULT 0,
     PRIMARY KEY (day, item_id, currency)
 );
 -- one item's history (kpi_item_sales_daily WHERE item_id = ...)
@@ -177,6 +178,17 @@ CREATE TABLE oms.kpi_duration_day (
 );
 COMMENT ON TABLE oms.kpi_duration_day IS 'Histogram of shipment durations in whole hours (rounded up) per kind and UTC day: the source of the medians and 90th percentiles.';
 
+CREATE TABLE oms.kpi_duration_stats (
+    kind         char(1) NOT NULL,
+    day          date NOT NULL,
+    shipments    bigint NOT NULL,
+    median_hours integer NOT NULL,
+    p90_hours    integer NOT NULL,
+    max_hours    integer NOT NULL,
+    PRIMARY KEY (kind, day)
+);
+COMMENT ON TABLE oms.kpi_duration_stats IS 'kpi_duration_day summed up per kind and UTC day (shipments, median, 90th percentile, maximum), recomputed by refresh_kpis() for the days it folds into: what kpi_shipping_times reads for the days the tail does not touch.';
+
 CREATE TABLE oms.kpi_stock_day (
     item_id        bigint NOT NULL,
     location_id    bigint NOT NULL,
@@ -186,6 +198,8 @@ CREATE TABLE oms.kpi_stock_day (
     PRIMARY KEY (item_id, location_id, day)
 );
 COMMENT ON TABLE oms.kpi_stock_day IS 'Rollup of kpi_stock_delta per item, location and UTC day.';
+-- the days that leave the 30- and 90-day windows (kpi_inventory, kpi_slow_movers, refresh_kpis)
+CREATE INDEX kpi_stock_day_day_idx ON oms.kpi_stock_day (day);
 
 CREATE TABLE oms.kpi_stock_last (
     item_id          bigint NOT NULL,
@@ -195,6 +209,43 @@ CREATE TABLE oms.kpi_stock_last (
     PRIMARY KEY (item_id, location_id)
 );
 COMMENT ON TABLE oms.kpi_stock_last IS 'When each item last shipped from and was last received at each location (rolled up).';
+ALTER TABLE oms.kpi_stock_last
+    ADD COLUMN shipped_30d bigint NOT NULL DEFAULT 0,
+    ADD COLUMN shipped_90d bigint NOT NULL DEFAULT 0;
+COMMENT ON COLUMN oms.kpi_stock_last.shipped_30d IS 'Units shipped from the location on UTC days after kpi_window_state.as_of - 30 (rolled up).';
+COMMENT ON COLUMN oms.kpi_stock_last.shipped_90d IS 'Units shipped from the location on UTC days after kpi_window_state.as_of - 90 (rolled up).';
+
+-- Sliding windows.  The views over "the last 30 / 90 days" read a summary
+-- per item (and per item and location) as of one day, kpi_window_state.as_of,
+-- instead of summing the day rollups: refresh_kpis() moves the summaries to
+-- today (taking out the days that left the window, from the day rollups)
+-- and adds what it folds.  A view adds the days that left the window since
+-- as_of and the tail, so it stays exact between runs.
+CREATE TABLE oms.kpi_window_state (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    as_of    date NOT NULL
+);
+COMMENT ON TABLE oms.kpi_window_state IS 'The UTC day the sliding-window summaries (kpi_item_window, kpi_stock_last, kpi_item_stock) were last moved to (one row, written only by refresh_kpis(); none before its first run, when the summaries are empty).';
+
+CREATE TABLE oms.kpi_item_window (
+    item_id     bigint NOT NULL,
+    currency    text NOT NULL,
+    lines_30d   bigint NOT NULL DEFAULT 0,
+    units_30d   bigint NOT NULL DEFAULT 0,
+    revenue_30d numeric(16,2) NOT NULL DEFAULT 0,
+    revenue_90d numeric(16,2) NOT NULL DEFAULT 0,
+    PRIMARY KEY (item_id, currency)
+);
+COMMENT ON TABLE oms.kpi_item_window IS 'Rolled-up order lines per item and currency on UTC days of placement after as_of - 30 (lines, units net of cancellations, revenue) and after as_of - 90 (revenue): the source of kpi_top_products and kpi_abc_classes.';
+
+CREATE TABLE oms.kpi_item_stock (
+    item_id         bigint PRIMARY KEY,
+    on_hand         bigint NOT NULL DEFAULT 0,
+    shipped_30d     bigint NOT NULL DEFAULT 0,
+    shipped_90d     bigint NOT NULL DEFAULT 0,
+    last_shipped_at timestamptz
+);
+COMMENT ON TABLE oms.kpi_item_stock IS 'Rolled-up stock per item over all locations: on_hand (the sum of the ledger''s on_hand changes), units shipped after as_of - 30 and - 90, last shipment: the source of kpi_slow_movers.';
 
 
 -- pg_dump keeps the deltas and rollups: placement fill counts cannot be
@@ -210,8 +261,12 @@ SELECT pg_catalog.pg_extension_config_dump('oms.kpi_item_day', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_item_total', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_shipment_day', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_duration_day', '');
+SELECT pg_catalog.pg_extension_config_dump('oms.kpi_duration_stats', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_stock_day', '');
 SELECT pg_catalog.pg_extension_config_dump('oms.kpi_stock_last', '');
+SELECT pg_catalog.pg_extension_config_dump('oms.kpi_window_state', '');
+SELECT pg_catalog.pg_extension_config_dump('oms.kpi_item_window', '');
+SELECT pg_catalog.pg_extension_config_dump('oms.kpi_item_stock', '');
 
 -- The supplier and refund views read these ledgers by time.
 CREATE INDEX payment_refund_time_idx ON oms.payment (created_at) WHERE kind = 'refund';
@@ -301,50 +356,15 @@ $$;
 COMMENT ON FUNCTION oms.kpi_order_capture() IS 'KPI trigger on sales_order (UPDATE): writes the change of an order''s measures (orders, cancelled, revenue) to kpi_sales_delta; a change of its key moves the order and its lines.';
 
 -- Lines, as inserted (one statement per place_order or edit_order): their
--- measures and the fill at placement.
+-- measures and the fill at placement, and with an order's first line the
+-- order's own measures.  In C (engine/kpi_capture.c): on the order path
+-- this is the only KPI work, and a PL/pgSQL trigger spent about 10% of
+-- place_order's time starting its two statements.
 CREATE FUNCTION oms.kpi_lines_insert_capture() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE c SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
-    AS $$
-DECLARE
-    o oms.sales_order;
-    c integer;
-BEGIN
-    -- One order per statement in practice (place_order, edit_order): read
-    -- it once by its key.  (A join of the transition table, which has no
-    -- statistics, with sales_order can be planned as a hash join over every
-    -- order, and the plan is kept.)
-    FOR o IN SELECT so.* FROM oms.sales_order so
-             WHERE so.order_id IN (SELECT DISTINCT n.order_id FROM new_lines n)
-    LOOP
-        c := (o.status = 'cancelled')::integer;
-        INSERT INTO oms.kpi_sales_delta (order_id, item_id, is_component, placed_at, channel_id, currency,
-                                         country, region, orders, orders_cancelled, subtotal, tax, shipping, total,
-                                         lines, units_ordered, units_cancelled,
-                                         units_shipped, units_returned, line_revenue,
-                                         stock_units, units_filled, units_backordered)
-        SELECT n.order_id, n.item_id, n.kind = 'component', o.placed_at, o.channel_id, o.currency,
-               o.ship_to ->> 'country', o.ship_to ->> 'region', 0, 0, 0, 0, 0, 0,
-               1, n.qty_ordered, n.qty_cancelled, n.qty_shipped, n.qty_returned,
-               CASE WHEN n.kind = 'component' THEN 0 ELSE n.unit_price * (n.qty_ordered - n.qty_cancelled) END,
-               CASE WHEN n.kind = 'bundle' THEN 0 ELSE n.qty_ordered END,
-               CASE WHEN n.kind = 'bundle' THEN 0 ELSE n.qty_reserved + n.qty_shipped END,
-               CASE WHEN n.kind = 'bundle' THEN 0 ELSE n.qty_backordered END
-        FROM new_lines n
-        WHERE n.order_id = o.order_id
-        UNION ALL
-        -- the order itself comes with its first line
-        SELECT o.order_id, NULL, false, o.placed_at, o.channel_id, o.currency,
-               o.ship_to ->> 'country', o.ship_to ->> 'region', 1, c,
-               CASE WHEN c = 1 THEN 0 ELSE o.subtotal END, CASE WHEN c = 1 THEN 0 ELSE o.tax END,
-               CASE WHEN c = 1 THEN 0 ELSE o.shipping END, CASE WHEN c = 1 THEN 0 ELSE o.total END,
-               0, 0, 0, 0, 0, 0, 0, 0, 0
-        WHERE EXISTS (SELECT 1 FROM new_lines n WHERE n.order_id = o.order_id AND n.line_no = 1);
-    END LOOP;
-    RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION oms.kpi_lines_insert_capture() IS 'KPI trigger on order_line (per INSERT statement): writes the new lines'' measures and their fill at placement to kpi_sales_delta, and with an order''s first line the order''s own measures.';
+    AS 'MODULE_PATHNAME', 'oms_kpi_lines_capture';
+COMMENT ON FUNCTION oms.kpi_lines_insert_capture() IS 'KPI trigger on order_line (per INSERT statement, in C): writes the new lines'' measures and their fill at placement to kpi_sales_delta, and with an order''s first line the order''s own measures, in one batched INSERT.';
 
 CREATE FUNCTION oms.kpi_line_update_capture() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
@@ -415,15 +435,15 @@ CREATE FUNCTION oms.kpi_movement_capture() RETURNS trigger
     SET search_path = pg_catalog, pg_temp
     AS $$
 BEGIN
-    INSERT INTO oms.kpi_stock_delta (day, item_id, location_id, units_shipped, units_received, at)
+    INSERT INTO oms.kpi_stock_delta (day, item_id, location_id, units_shipped, units_received, at, on_hand_delta)
     VALUES ((NEW.created_at AT TIME ZONE 'UTC')::date, NEW.item_id, NEW.location_id,
             CASE WHEN NEW.kind = 'shipment' THEN -NEW.on_hand_delta ELSE 0 END,
-            CASE WHEN NEW.kind = 'shipment' THEN 0 ELSE NEW.on_hand_delta END,
-            NEW.created_at);
+            CASE WHEN NEW.kind IN ('receipt', 'transfer_in', 'return_restock') THEN NEW.on_hand_delta ELSE 0 END,
+            NEW.created_at, NEW.on_hand_delta);
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION oms.kpi_movement_capture() IS 'KPI trigger on inventory_movement: writes units shipped and received to kpi_stock_delta.';
+COMMENT ON FUNCTION oms.kpi_movement_capture() IS 'KPI trigger on inventory_movement: writes units shipped and received, and the change of on_hand, to kpi_stock_delta.';
 
 CREATE TRIGGER kpi_capture_update AFTER UPDATE ON oms.sales_order
     FOR EACH ROW
@@ -460,7 +480,7 @@ CREATE TRIGGER kpi_capture_update AFTER UPDATE ON oms.shipment
     EXECUTE FUNCTION oms.kpi_shipment_capture();
 CREATE TRIGGER kpi_capture AFTER INSERT ON oms.inventory_movement
     FOR EACH ROW
-    WHEN (NEW.kind IN ('shipment', 'receipt', 'transfer_in', 'return_restock'))
+    WHEN (NEW.on_hand_delta <> 0)
     EXECUTE FUNCTION oms.kpi_movement_capture();
 
 -- ---------------------------------------------------------------------------
@@ -476,10 +496,54 @@ DECLARE
     m bigint;
     v_hours timestamptz[];
     v_days date[];
+    v_today date := (pg_catalog.now() AT TIME ZONE 'UTC')::date;
+    v_as_of date;
+    v_sign integer;
 BEGIN
     -- one refresh at a time; a second caller has nothing to add
     IF NOT pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('oms.refresh_kpis')) THEN
         RETURN 0;
+    END IF;
+
+    -- Move the sliding windows to today before folding into them.  A day
+    -- counts in a window as of X when day > X - 30 (or X - 90); what changes
+    -- from as_of to today comes from the day rollups, which hold everything
+    -- folded so far.
+    SELECT w.as_of INTO v_as_of FROM oms.kpi_window_state w FOR UPDATE;
+    IF v_as_of IS NULL THEN
+        -- the first run: nothing is rolled up yet, the windows start today
+        -- (no row at install, so a dump restores the one it holds)
+        INSERT INTO oms.kpi_window_state (as_of) VALUES (v_today);
+    ELSIF v_as_of <> v_today THEN
+        -- days in (as_of - N, today - N] leave the N-day window (-1);
+        -- when today is before as_of (a clock set back), days in
+        -- (today - N, as_of - N] enter it (+1)
+        v_sign := CASE WHEN v_as_of > v_today THEN 1 ELSE -1 END;
+        INSERT INTO oms.kpi_item_window AS t (item_id, currency, lines_30d, units_30d, revenue_30d, revenue_90d)
+        SELECT d.item_id, d.currency, sum(m.s30 * d.lines), sum(m.s30 * (d.units_ordered - d.units_cancelled)),
+               sum(m.s30 * d.revenue), sum(m.s90 * d.revenue)
+        FROM (VALUES (LEAST(v_as_of, v_today) - 30, GREATEST(v_as_of, v_today) - 30, v_sign, 0),
+                     (LEAST(v_as_of, v_today) - 90, GREATEST(v_as_of, v_today) - 90, 0, v_sign))
+             AS m(from_day, to_day, s30, s90)
+        JOIN oms.kpi_item_day d ON d.day > m.from_day AND d.day <= m.to_day
+        GROUP BY d.item_id, d.currency
+        ON CONFLICT (item_id, currency) DO UPDATE SET
+            lines_30d = t.lines_30d + EXCLUDED.lines_30d, units_30d = t.units_30d + EXCLUDED.units_30d,
+            revenue_30d = t.revenue_30d + EXCLUDED.revenue_30d, revenue_90d = t.revenue_90d + EXCLUDED.revenue_90d;
+        WITH c AS (
+            SELECT d.item_id, d.location_id, sum(m.s30 * d.units_shipped) AS s30, sum(m.s90 * d.units_shipped) AS s90
+            FROM (VALUES (LEAST(v_as_of, v_today) - 30, GREATEST(v_as_of, v_today) - 30, v_sign, 0),
+                         (LEAST(v_as_of, v_today) - 90, GREATEST(v_as_of, v_today) - 90, 0, v_sign))
+                 AS m(from_day, to_day, s30, s90)
+            JOIN oms.kpi_stock_day d ON d.day > m.from_day AND d.day <= m.to_day
+            GROUP BY d.item_id, d.location_id),
+        l AS (
+            UPDATE oms.kpi_stock_last t SET shipped_30d = t.shipped_30d + c.s30, shipped_90d = t.shipped_90d + c.s90
+            FROM c WHERE t.item_id = c.item_id AND t.location_id = c.location_id)
+        UPDATE oms.kpi_item_stock t SET shipped_30d = t.shipped_30d + x.s30, shipped_90d = t.shipped_90d + x.s90
+        FROM (SELECT c.item_id, sum(c.s30) AS s30, sum(c.s90) AS s90 FROM c GROUP BY c.item_id) x
+        WHERE t.item_id = x.item_id;
+        UPDATE oms.kpi_window_state SET as_of = v_today;
     END IF;
 
     WITH d AS (DELETE FROM oms.kpi_sales_delta RETURNING *),
@@ -496,32 +560,6 @@ BEGIN
                sum(d.stock_units), sum(d.units_filled), sum(d.units_backordered)
         FROM d GROUP BY 1, 2, 3
         ON CONFLICT (hour, channel_id, currency) DO UPDATE SET
-            orders = t.orders + EXCLUDED.orders,
-            orders_cancelled = t.orders_cancelled + EXCLUDED.orders_cancelled,
-            subtotal = t.subtotal + EXCLUDED.subtotal, tax = t.tax + EXCLUDED.tax,
-            shipping = t.shipping + EXCLUDED.shipping, total = t.total + EXCLUDED.total,
-            lines = t.lines + COALESCE(EXCLUDED.lines, 0),
-            units_ordered = t.units_ordered + COALESCE(EXCLUDED.units_ordered, 0),
-            units_cancelled = t.units_cancelled + COALESCE(EXCLUDED.units_cancelled, 0),
-            units_shipped = t.units_shipped + COALESCE(EXCLUDED.units_shipped, 0),
-            units_returned = t.units_returned + COALESCE(EXCLUDED.units_returned, 0),
-            stock_units = t.stock_units + EXCLUDED.stock_units,
-            units_filled = t.units_filled + EXCLUDED.units_filled,
-            units_backordered = t.units_backordered + EXCLUDED.units_backordered
-        RETURNING 1),
-    dd AS (
-        INSERT INTO oms.kpi_sales_day AS t
-        SELECT (d.placed_at AT TIME ZONE 'UTC')::date,
-               COALESCE(d.channel_id, 0), d.currency,
-               sum(d.orders), sum(d.orders_cancelled), sum(d.subtotal), sum(d.tax), sum(d.shipping), sum(d.total),
-               sum(d.lines) FILTER (WHERE NOT d.is_component),
-               sum(d.units_ordered) FILTER (WHERE NOT d.is_component),
-               sum(d.units_cancelled) FILTER (WHERE NOT d.is_component),
-               sum(d.units_shipped) FILTER (WHERE NOT d.is_component),
-               sum(d.units_returned) FILTER (WHERE NOT d.is_component),
-               sum(d.stock_units), sum(d.units_filled), sum(d.units_backordered)
-        FROM d GROUP BY 1, 2, 3
-        ON CONFLICT (day, channel_id, currency) DO UPDATE SET
             orders = t.orders + EXCLUDED.orders,
             orders_cancelled = t.orders_cancelled + EXCLUDED.orders_cancelled,
             subtotal = t.subtotal + EXCLUDED.subtotal, tax = t.tax + EXCLUDED.tax,
@@ -566,6 +604,19 @@ BEGIN
             units_cancelled = t.units_cancelled + EXCLUDED.units_cancelled,
             revenue = t.revenue + EXCLUDED.revenue
         RETURNING 1),
+    iw AS (
+        INSERT INTO oms.kpi_item_window AS t (item_id, currency, lines_30d, units_30d, revenue_30d, revenue_90d)
+        SELECT d.item_id, d.currency,
+               COALESCE(sum(d.lines) FILTER (WHERE (d.placed_at AT TIME ZONE 'UTC')::date > v_today - 30), 0),
+               COALESCE(sum(d.units_ordered - d.units_cancelled) FILTER (WHERE (d.placed_at AT TIME ZONE 'UTC')::date > v_today - 30), 0),
+               COALESCE(sum(d.line_revenue) FILTER (WHERE (d.placed_at AT TIME ZONE 'UTC')::date > v_today - 30), 0),
+               sum(d.line_revenue)
+        FROM d WHERE d.item_id IS NOT NULL AND (d.placed_at AT TIME ZONE 'UTC')::date > v_today - 90
+        GROUP BY 1, 2
+        ON CONFLICT (item_id, currency) DO UPDATE SET
+            lines_30d = t.lines_30d + EXCLUDED.lines_30d, units_30d = t.units_30d + EXCLUDED.units_30d,
+            revenue_30d = t.revenue_30d + EXCLUDED.revenue_30d, revenue_90d = t.revenue_90d + EXCLUDED.revenue_90d
+        RETURNING 1),
     x AS (
         INSERT INTO oms.kpi_item_total AS t
         SELECT d.item_id, sum(d.lines), sum(d.units_ordered), sum(d.units_cancelled),
@@ -589,6 +640,21 @@ BEGIN
        AND t.orders = 0 AND t.orders_cancelled = 0 AND t.subtotal = 0 AND t.tax = 0 AND t.shipping = 0
        AND t.total = 0 AND t.lines = 0 AND t.units_ordered = 0 AND t.units_cancelled = 0 AND t.units_shipped = 0
        AND t.units_returned = 0 AND t.stock_units = 0 AND t.units_filled = 0 AND t.units_backordered = 0;
+    -- A day is the sum of its hours: the days folded into are summed again
+    -- from their hours (24 x channels x currencies rows each), rather than
+    -- folding the same deltas into a second rollup with the same arithmetic.
+    DELETE FROM oms.kpi_sales_day t WHERE t.day = ANY (v_days);
+    INSERT INTO oms.kpi_sales_day (day, channel_id, currency, orders, orders_cancelled, subtotal, tax, shipping,
+                                   total, lines, units_ordered, units_cancelled, units_shipped, units_returned,
+                                   stock_units, units_filled, units_backordered)
+    SELECT v.day, h.channel_id, h.currency, sum(h.orders), sum(h.orders_cancelled), sum(h.subtotal), sum(h.tax),
+           sum(h.shipping), sum(h.total), sum(h.lines), sum(h.units_ordered), sum(h.units_cancelled),
+           sum(h.units_shipped), sum(h.units_returned), sum(h.stock_units), sum(h.units_filled),
+           sum(h.units_backordered)
+    FROM pg_catalog.unnest(v_days) AS v(day)
+    JOIN oms.kpi_sales_hour h ON h.hour >= (v.day::timestamp AT TIME ZONE 'UTC')
+                             AND h.hour < ((v.day + 1)::timestamp AT TIME ZONE 'UTC')
+    GROUP BY v.day, h.channel_id, h.currency;
     DELETE FROM oms.kpi_sales_day t WHERE t.day = ANY (v_days)
        AND t.orders = 0 AND t.orders_cancelled = 0 AND t.subtotal = 0 AND t.tax = 0 AND t.shipping = 0
        AND t.total = 0 AND t.lines = 0 AND t.units_ordered = 0 AND t.units_cancelled = 0 AND t.units_shipped = 0
@@ -598,6 +664,8 @@ BEGIN
        AND t.orders = 0 AND t.orders_cancelled = 0 AND t.total = 0;
     DELETE FROM oms.kpi_item_day t WHERE t.day = ANY (v_days)
        AND t.lines = 0 AND t.units_ordered = 0 AND t.units_cancelled = 0 AND t.revenue = 0;
+    DELETE FROM oms.kpi_item_window t
+     WHERE t.lines_30d = 0 AND t.units_30d = 0 AND t.revenue_30d = 0 AND t.revenue_90d = 0;
 
     WITH d AS (DELETE FROM oms.kpi_shipment_delta RETURNING *),
     s AS (
@@ -623,25 +691,54 @@ BEGIN
     DELETE FROM oms.kpi_shipment_day t WHERE t.day = ANY (v_days)
        AND t.shipments = 0 AND t.with_promise = 0 AND t.on_time = 0 AND t.extra = 0 AND t.late = 0;
     DELETE FROM oms.kpi_duration_day t WHERE t.day = ANY (v_days) AND t.n = 0;
+    -- the medians and percentiles of the days folded into, recomputed
+    DELETE FROM oms.kpi_duration_stats t WHERE t.day = ANY (v_days);
+    INSERT INTO oms.kpi_duration_stats (kind, day, shipments, median_hours, p90_hours, max_hours)
+    SELECT c.kind, c.day, max(c.total),
+           min(c.hours) FILTER (WHERE c.running >= 0.5 * c.total),
+           min(c.hours) FILTER (WHERE c.running >= 0.9 * c.total),
+           max(c.hours)
+    FROM (SELECT d.kind, d.day, d.hours,
+                 sum(d.n) OVER (PARTITION BY d.kind, d.day ORDER BY d.hours) AS running,
+                 sum(d.n) OVER (PARTITION BY d.kind, d.day) AS total
+          FROM oms.kpi_duration_day d WHERE d.day = ANY (v_days)) c
+    GROUP BY c.kind, c.day;
 
     WITH d AS (DELETE FROM oms.kpi_stock_delta RETURNING *),
     s AS (
         INSERT INTO oms.kpi_stock_day AS t
         SELECT d.item_id, d.location_id, d.day, sum(d.units_shipped), sum(d.units_received)
-        FROM d GROUP BY 1, 2, 3
+        FROM d WHERE d.units_shipped <> 0 OR d.units_received <> 0 GROUP BY 1, 2, 3
         ON CONFLICT (item_id, location_id, day) DO UPDATE SET
             units_shipped = t.units_shipped + EXCLUDED.units_shipped,
             units_received = t.units_received + EXCLUDED.units_received
         RETURNING 1),
     l AS (
-        INSERT INTO oms.kpi_stock_last AS t
+        INSERT INTO oms.kpi_stock_last AS t (item_id, location_id, last_shipped_at, last_received_at, shipped_30d, shipped_90d)
         SELECT d.item_id, d.location_id,
                max(d.at) FILTER (WHERE d.units_shipped > 0),
-               max(d.at) FILTER (WHERE d.units_received > 0)
+               max(d.at) FILTER (WHERE d.units_received > 0),
+               COALESCE(sum(d.units_shipped) FILTER (WHERE d.day > v_today - 30), 0),
+               COALESCE(sum(d.units_shipped) FILTER (WHERE d.day > v_today - 90), 0)
         FROM d GROUP BY 1, 2
         ON CONFLICT (item_id, location_id) DO UPDATE SET
             last_shipped_at = GREATEST(t.last_shipped_at, EXCLUDED.last_shipped_at),
-            last_received_at = GREATEST(t.last_received_at, EXCLUDED.last_received_at)
+            last_received_at = GREATEST(t.last_received_at, EXCLUDED.last_received_at),
+            shipped_30d = t.shipped_30d + EXCLUDED.shipped_30d,
+            shipped_90d = t.shipped_90d + EXCLUDED.shipped_90d
+        RETURNING 1),
+    st AS (
+        INSERT INTO oms.kpi_item_stock AS t (item_id, on_hand, shipped_30d, shipped_90d, last_shipped_at)
+        SELECT d.item_id, sum(d.on_hand_delta),
+               COALESCE(sum(d.units_shipped) FILTER (WHERE d.day > v_today - 30), 0),
+               COALESCE(sum(d.units_shipped) FILTER (WHERE d.day > v_today - 90), 0),
+               max(d.at) FILTER (WHERE d.units_shipped > 0)
+        FROM d GROUP BY 1
+        ON CONFLICT (item_id) DO UPDATE SET
+            on_hand = t.on_hand + EXCLUDED.on_hand,
+            shipped_30d = t.shipped_30d + EXCLUDED.shipped_30d,
+            shipped_90d = t.shipped_90d + EXCLUDED.shipped_90d,
+            last_shipped_at = GREATEST(t.last_shipped_at, EXCLUDED.last_shipped_at)
         RETURNING 1)
     SELECT (SELECT count(*) FROM d) INTO m;
     n := n + m;
@@ -656,40 +753,68 @@ COMMENT ON FUNCTION oms.refresh_kpis() IS 'Roll the KPI delta rows this transact
 
 -- Sales per hour, rolled up + tail: the base of the sales views.
 CREATE VIEW oms.kpi_sales_hourly AS
+WITH t AS NOT MATERIALIZED (
+    -- the tail, per bucket
+    SELECT pg_catalog.date_trunc('hour', d.placed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour,
+           COALESCE(d.channel_id, 0) AS channel_id, d.currency,
+           sum(d.orders)::bigint AS orders, sum(d.orders_cancelled)::bigint AS orders_cancelled,
+           sum(CASE WHEN d.is_component THEN 0 ELSE d.units_ordered END)::bigint AS units_ordered,
+           sum(CASE WHEN d.is_component THEN 0 ELSE d.units_cancelled END)::bigint AS units_cancelled,
+           sum(CASE WHEN d.is_component THEN 0 ELSE d.units_shipped END)::bigint AS units_shipped,
+           sum(CASE WHEN d.is_component THEN 0 ELSE d.units_returned END)::bigint AS units_returned,
+           sum(d.subtotal)::numeric(16,2) AS subtotal, sum(d.tax)::numeric(16,2) AS tax,
+           sum(d.shipping)::numeric(16,2) AS shipping, sum(d.total)::numeric(16,2) AS total,
+           sum(d.stock_units)::bigint AS stock_units, sum(d.units_filled)::bigint AS units_filled,
+           sum(d.units_backordered)::bigint AS units_backordered
+    FROM oms.kpi_sales_delta d
+    GROUP BY 1, 2, 3
+)
 SELECT x.hour,
        c.code AS channel,
        x.currency,
-       sum(x.orders)::bigint AS orders,
-       sum(x.orders_cancelled)::bigint AS orders_cancelled,
-       sum(x.units_ordered)::bigint AS units_ordered,
-       sum(x.units_cancelled)::bigint AS units_cancelled,
-       sum(x.units_shipped)::bigint AS units_shipped,
-       sum(x.units_returned)::bigint AS units_returned,
-       sum(x.subtotal)::numeric(16,2) AS subtotal,
-       sum(x.tax)::numeric(16,2) AS tax,
-       sum(x.shipping)::numeric(16,2) AS shipping,
-       sum(x.total)::numeric(16,2) AS revenue,
-       sum(x.stock_units)::bigint AS stock_units_ordered,
-       sum(x.units_filled)::bigint AS units_filled,
-       sum(x.units_backordered)::bigint AS units_backordered
+       x.orders::bigint AS orders,
+       x.orders_cancelled::bigint AS orders_cancelled,
+       x.units_ordered::bigint AS units_ordered,
+       x.units_cancelled::bigint AS units_cancelled,
+       x.units_shipped::bigint AS units_shipped,
+       x.units_returned::bigint AS units_returned,
+       x.subtotal::numeric(16,2) AS subtotal,
+       x.tax::numeric(16,2) AS tax,
+       x.shipping::numeric(16,2) AS shipping,
+       x.total::numeric(16,2) AS revenue,
+       x.stock_units::bigint AS stock_units_ordered,
+       x.units_filled::bigint AS units_filled,
+       x.units_backordered::bigint AS units_backordered
 FROM (
-    SELECT h.hour, h.channel_id, h.currency, h.orders, h.orders_cancelled, h.units_ordered,
-           h.units_cancelled, h.units_shipped, h.units_returned, h.subtotal, h.tax, h.shipping,
-           h.total, h.stock_units, h.units_filled, h.units_backordered
+    -- every rolled-up hour with the tail of its bucket added (money as
+    -- numeric(16,2) throughout, so the casts above cost nothing) ...
+    SELECT h.hour, h.channel_id, h.currency,
+           h.orders + COALESCE(t.orders, 0) AS orders,
+           h.orders_cancelled + COALESCE(t.orders_cancelled, 0) AS orders_cancelled,
+           h.units_ordered + COALESCE(t.units_ordered, 0) AS units_ordered,
+           h.units_cancelled + COALESCE(t.units_cancelled, 0) AS units_cancelled,
+           h.units_shipped + COALESCE(t.units_shipped, 0) AS units_shipped,
+           h.units_returned + COALESCE(t.units_returned, 0) AS units_returned,
+           CASE WHEN t.hour IS NULL THEN h.subtotal ELSE (h.subtotal + t.subtotal)::numeric(16,2) END AS subtotal,
+           CASE WHEN t.hour IS NULL THEN h.tax ELSE (h.tax + t.tax)::numeric(16,2) END AS tax,
+           CASE WHEN t.hour IS NULL THEN h.shipping ELSE (h.shipping + t.shipping)::numeric(16,2) END AS shipping,
+           CASE WHEN t.hour IS NULL THEN h.total ELSE (h.total + t.total)::numeric(16,2) END AS total,
+           h.stock_units + COALESCE(t.stock_units, 0) AS stock_units,
+           h.units_filled + COALESCE(t.units_filled, 0) AS units_filled,
+           h.units_backordered + COALESCE(t.units_backordered, 0) AS units_backordered
     FROM oms.kpi_sales_hour h
+    LEFT JOIN t ON t.hour = h.hour AND t.channel_id = h.channel_id AND t.currency = h.currency
     UNION ALL
-    SELECT pg_catalog.date_trunc('hour', d.placed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
-           COALESCE(d.channel_id, 0), d.currency, d.orders, d.orders_cancelled,
-           CASE WHEN d.is_component THEN 0 ELSE d.units_ordered END,
-           CASE WHEN d.is_component THEN 0 ELSE d.units_cancelled END,
-           CASE WHEN d.is_component THEN 0 ELSE d.units_shipped END,
-           CASE WHEN d.is_component THEN 0 ELSE d.units_returned END,
-           d.subtotal, d.tax, d.shipping, d.total, d.stock_units, d.units_filled, d.units_backordered
-    FROM oms.kpi_sales_delta d
+    -- ... and the tail's buckets not rolled up yet
+    SELECT t.hour, t.channel_id, t.currency, t.orders, t.orders_cancelled, t.units_ordered, t.units_cancelled,
+           t.units_shipped, t.units_returned, t.subtotal, t.tax, t.shipping, t.total, t.stock_units,
+           t.units_filled, t.units_backordered
+    FROM t
+    WHERE NOT EXISTS (SELECT 1 FROM oms.kpi_sales_hour h
+                      WHERE h.hour = t.hour AND h.channel_id = t.channel_id AND h.currency = t.currency)
 ) x
 LEFT JOIN oms.channel c ON c.channel_id = x.channel_id
-GROUP BY x.hour, c.code, x.currency
-HAVING sum(x.orders) <> 0 OR sum(x.units_ordered) <> 0 OR sum(x.total) <> 0;
+WHERE x.orders <> 0 OR x.units_ordered <> 0 OR x.total <> 0;
 COMMENT ON VIEW oms.kpi_sales_hourly IS 'Orders placed per UTC hour, channel and currency: counts, units and money (never summed across currencies), exact (rollup plus the rows not rolled up yet).';
 
 CREATE VIEW oms.kpi_sales_daily AS
@@ -765,41 +890,77 @@ COMMENT ON VIEW oms.kpi_peak_hours IS 'When orders are placed: orders and units 
 
 -- Items: the last N days of item_day + tail
 CREATE VIEW oms.kpi_item_sales_daily AS
+WITH t AS NOT MATERIALIZED (
+    SELECT (d.placed_at AT TIME ZONE 'UTC')::date AS day, d.item_id, d.currency,
+           sum(d.lines)::bigint AS lines, sum(d.units_ordered)::bigint AS units_ordered,
+           sum(d.units_cancelled)::bigint AS units_cancelled, sum(d.line_revenue)::numeric(16,2) AS revenue
+    FROM oms.kpi_sales_delta d
+    WHERE d.item_id IS NOT NULL
+    GROUP BY 1, 2, 3
+)
 SELECT x.day,
        i.sku,
        x.currency,
-       sum(x.lines)::bigint AS lines,
-       sum(x.units_ordered)::bigint AS units_ordered,
-       sum(x.units_cancelled)::bigint AS units_cancelled,
-       sum(x.revenue)::numeric(16,2) AS revenue,
+       x.lines::bigint AS lines,
+       x.units_ordered::bigint AS units_ordered,
+       x.units_cancelled::bigint AS units_cancelled,
+       x.revenue::numeric(16,2) AS revenue,
        x.item_id
 FROM (
-    SELECT d.day, d.item_id, d.currency, d.lines, d.units_ordered, d.units_cancelled, d.revenue
-    FROM oms.kpi_item_day d
+    SELECT r.day, r.item_id, r.currency,
+           r.lines + COALESCE(t.lines, 0) AS lines,
+           r.units_ordered + COALESCE(t.units_ordered, 0) AS units_ordered,
+           r.units_cancelled + COALESCE(t.units_cancelled, 0) AS units_cancelled,
+           CASE WHEN t.day IS NULL THEN r.revenue ELSE (r.revenue + t.revenue)::numeric(16,2) END AS revenue
+    FROM oms.kpi_item_day r
+    LEFT JOIN t ON t.day = r.day AND t.item_id = r.item_id AND t.currency = r.currency
     UNION ALL
-    SELECT (t.placed_at AT TIME ZONE 'UTC')::date, t.item_id, t.currency, t.lines, t.units_ordered,
-           t.units_cancelled, t.line_revenue
-    FROM oms.kpi_sales_delta t WHERE t.item_id IS NOT NULL
+    SELECT t.day, t.item_id, t.currency, t.lines, t.units_ordered, t.units_cancelled, t.revenue
+    FROM t
+    WHERE NOT EXISTS (SELECT 1 FROM oms.kpi_item_day r
+                      WHERE r.day = t.day AND r.item_id = t.item_id AND r.currency = t.currency)
 ) x
 JOIN oms.item i ON i.item_id = x.item_id
-GROUP BY x.day, x.item_id, i.sku, x.currency
-HAVING sum(x.lines) <> 0 OR sum(x.units_ordered) <> 0 OR sum(x.revenue) <> 0;
+WHERE x.lines <> 0 OR x.units_ordered <> 0 OR x.revenue <> 0;
 COMMENT ON VIEW oms.kpi_item_sales_daily IS 'Units and revenue per UTC day of placement, item and currency (component lines count units, their bundle line carries the revenue).';
 
 CREATE VIEW oms.kpi_top_products AS
-WITH w AS (
-    SELECT x.item_id, x.currency,
-           sum(x.lines) AS lines, sum(x.units_ordered - x.units_cancelled) AS units, sum(x.revenue) AS revenue
+WITH c AS NOT MATERIALIZED (
+    -- what the summary as of kpi_window_state.as_of lacks today: the
+    -- rolled-up days that entered (+) or left (-) the window since, and the
+    -- tail
+    SELECT x.item_id, x.currency, sum(x.lines) AS lines, sum(x.units) AS units, sum(x.revenue) AS revenue
     FROM (
-        SELECT d.item_id, d.currency, d.lines, d.units_ordered, d.units_cancelled, d.revenue
-        FROM oms.kpi_item_day d
-        WHERE d.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 30
+        SELECT d.item_id, d.currency, m.s * d.lines AS lines, m.s * (d.units_ordered - d.units_cancelled) AS units,
+               m.s * d.revenue AS revenue
+        FROM (SELECT b.from_day, b.to_day, b.s30, b.s90
+              FROM oms.kpi_window_state k
+              CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
+              -- the days that left (-1) or entered (+1) each window since as_of
+              CROSS JOIN LATERAL (VALUES
+                  (LEAST(k.as_of, n.today) - 30, GREATEST(k.as_of, n.today) - 30, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END, 0),
+                  (LEAST(k.as_of, n.today) - 90, GREATEST(k.as_of, n.today) - 90, 0, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END))
+                  AS b(from_day, to_day, s30, s90)
+              WHERE b.s30 <> 0) w
+        JOIN oms.kpi_item_day d ON d.day > w.from_day AND d.day <= w.to_day
+        CROSS JOIN LATERAL (SELECT w.s30 AS s) m
         UNION ALL
-        SELECT t.item_id, t.currency, t.lines, t.units_ordered, t.units_cancelled, t.line_revenue
+        SELECT t.item_id, t.currency, t.lines, t.units_ordered - t.units_cancelled, t.line_revenue
         FROM oms.kpi_sales_delta t
         WHERE t.item_id IS NOT NULL AND (t.placed_at AT TIME ZONE 'UTC')::date > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 30
     ) x
     GROUP BY x.item_id, x.currency
+), w AS (
+    SELECT s.item_id, s.currency,
+           s.lines_30d + COALESCE(c.lines, 0) AS lines,
+           s.units_30d + COALESCE(c.units, 0) AS units,
+           CASE WHEN c.item_id IS NULL THEN s.revenue_30d ELSE s.revenue_30d + c.revenue END AS revenue
+    FROM oms.kpi_item_window s
+    LEFT JOIN c ON c.item_id = s.item_id AND c.currency = s.currency
+    UNION ALL
+    SELECT c.item_id, c.currency, c.lines, c.units, c.revenue
+    FROM c
+    WHERE NOT EXISTS (SELECT 1 FROM oms.kpi_item_window s WHERE s.item_id = c.item_id AND s.currency = c.currency)
 )
 SELECT w.currency,
        rank() OVER (PARTITION BY w.currency ORDER BY w.revenue DESC, w.units DESC)::integer AS rank,
@@ -814,37 +975,58 @@ WHERE w.units <> 0 OR w.revenue <> 0;
 COMMENT ON VIEW oms.kpi_top_products IS 'Items ranked by revenue (then units) per currency over the last 30 UTC days of placement, today included; units are net of cancelled units.  ORDER BY currency, rank LIMIT n for the top n.';
 
 CREATE VIEW oms.kpi_abc_classes AS
-WITH w AS (
+WITH c AS NOT MATERIALIZED (
     SELECT x.item_id, x.currency, sum(x.revenue) AS revenue
     FROM (
-        SELECT d.item_id, d.currency, d.revenue
-        FROM oms.kpi_item_day d
-        WHERE d.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 90
+        SELECT d.item_id, d.currency, m.s * d.revenue AS revenue
+        FROM (SELECT b.from_day, b.to_day, b.s30, b.s90
+              FROM oms.kpi_window_state k
+              CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
+              -- the days that left (-1) or entered (+1) each window since as_of
+              CROSS JOIN LATERAL (VALUES
+                  (LEAST(k.as_of, n.today) - 30, GREATEST(k.as_of, n.today) - 30, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END, 0),
+                  (LEAST(k.as_of, n.today) - 90, GREATEST(k.as_of, n.today) - 90, 0, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END))
+                  AS b(from_day, to_day, s30, s90)
+              WHERE b.s90 <> 0) w
+        JOIN oms.kpi_item_day d ON d.day > w.from_day AND d.day <= w.to_day
+        CROSS JOIN LATERAL (SELECT w.s90 AS s) m
         UNION ALL
         SELECT t.item_id, t.currency, t.line_revenue
         FROM oms.kpi_sales_delta t
         WHERE t.item_id IS NOT NULL AND (t.placed_at AT TIME ZONE 'UTC')::date > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 90
     ) x
     GROUP BY x.item_id, x.currency
-    HAVING sum(x.revenue) > 0
-), c AS (
+), w AS (
+    SELECT y.item_id, y.currency, y.revenue
+    FROM (
+        SELECT s.item_id, s.currency,
+               CASE WHEN c.item_id IS NULL THEN s.revenue_90d ELSE s.revenue_90d + c.revenue END AS revenue
+        FROM oms.kpi_item_window s
+        LEFT JOIN c ON c.item_id = s.item_id AND c.currency = s.currency
+        UNION ALL
+        SELECT c.item_id, c.currency, c.revenue
+        FROM c
+        WHERE NOT EXISTS (SELECT 1 FROM oms.kpi_item_window s WHERE s.item_id = c.item_id AND s.currency = c.currency)
+    ) y
+    WHERE y.revenue > 0
+), r AS (
     SELECT w.*,
            sum(w.revenue) OVER (PARTITION BY w.currency ORDER BY w.revenue DESC, w.item_id
                                 ROWS UNBOUNDED PRECEDING) AS running,
            sum(w.revenue) OVER (PARTITION BY w.currency) AS all_revenue
     FROM w
 )
-SELECT c.currency,
+SELECT r.currency,
        i.sku,
        i.name AS item_name,
-       c.revenue::numeric(16,2) AS revenue_90d,
-       round(c.revenue / c.all_revenue, 4) AS revenue_share,
-       round(c.running / c.all_revenue, 4) AS cumulative_share,
-       CASE WHEN c.running - c.revenue < 0.80 * c.all_revenue THEN 'A'
-            WHEN c.running - c.revenue < 0.95 * c.all_revenue THEN 'B'
+       r.revenue::numeric(16,2) AS revenue_90d,
+       round(r.revenue / r.all_revenue, 4) AS revenue_share,
+       round(r.running / r.all_revenue, 4) AS cumulative_share,
+       CASE WHEN r.running - r.revenue < 0.80 * r.all_revenue THEN 'A'
+            WHEN r.running - r.revenue < 0.95 * r.all_revenue THEN 'B'
             ELSE 'C' END AS abc_class,
-       c.item_id
-FROM c JOIN oms.item i ON i.item_id = c.item_id;
+       r.item_id
+FROM r JOIN oms.item i ON i.item_id = r.item_id;
 COMMENT ON VIEW oms.kpi_abc_classes IS 'ABC classes by revenue over the last 90 UTC days, per currency: items in falling revenue order; an item is A while the revenue before it is under 80% of the total, B under 95%, else C (so A holds about 80% of revenue, B 15%, C 5%).  Items without revenue are not listed.';
 
 CREATE VIEW oms.kpi_sales_by_region AS
@@ -911,12 +1093,20 @@ HAVING sum(x.shipments) <> 0;
 COMMENT ON VIEW oms.kpi_shipping_daily IS 'Shipments per UTC day, location and carrier: shipped that day (on time = shipped at or before the order''s promised_at, among orders with a promise; split = not the first shipment of its order to ship), and delivered that day (late = after the estimated delivery date).';
 
 CREATE VIEW oms.kpi_shipping_times AS
-WITH h AS (
+WITH t AS NOT MATERIALIZED (
+    SELECT s.kind, s.day, s.hours, sum(s.shipments) AS n
+    FROM oms.kpi_shipment_delta s
+    WHERE s.hours IS NOT NULL
+    GROUP BY 1, 2, 3
+), h AS (
+    -- the days the tail touches: their histogram, rolled up plus tail
     SELECT x.kind, x.day, x.hours, sum(x.n) AS n
     FROM (
-        SELECT d.kind, d.day, d.hours, d.n FROM oms.kpi_duration_day d
+        SELECT d.kind, d.day, d.hours, d.n
+        FROM oms.kpi_duration_day d
+        WHERE (d.kind, d.day) IN (SELECT t.kind, t.day FROM t)
         UNION ALL
-        SELECT t.kind, t.day, t.hours, t.shipments FROM oms.kpi_shipment_delta t WHERE t.hours IS NOT NULL
+        SELECT t.kind, t.day, t.hours, t.n FROM t
     ) x
     GROUP BY x.kind, x.day, x.hours
     HAVING sum(x.n) <> 0
@@ -926,31 +1116,53 @@ WITH h AS (
            sum(h.n) OVER (PARTITION BY h.kind, h.day) AS total
     FROM h
 )
+-- every other day as refresh_kpis() left it ...
+SELECT s.day,
+       CASE s.kind WHEN 'S' THEN 'placed_to_shipped' ELSE 'shipped_to_delivered' END AS measure,
+       s.shipments,
+       s.median_hours,
+       s.p90_hours,
+       s.max_hours
+FROM oms.kpi_duration_stats s
+WHERE NOT EXISTS (SELECT 1 FROM t WHERE t.kind = s.kind AND t.day = s.day)
+UNION ALL
+-- ... and the days the tail touches, recomputed
 SELECT c.day,
-       CASE c.kind WHEN 'S' THEN 'placed_to_shipped' ELSE 'shipped_to_delivered' END AS measure,
-       max(c.total)::bigint AS shipments,
-       min(c.hours) FILTER (WHERE c.running >= 0.5 * c.total) AS median_hours,
-       min(c.hours) FILTER (WHERE c.running >= 0.9 * c.total) AS p90_hours,
-       max(c.hours) AS max_hours
+       CASE c.kind WHEN 'S' THEN 'placed_to_shipped' ELSE 'shipped_to_delivered' END,
+       max(c.total)::bigint,
+       min(c.hours) FILTER (WHERE c.running >= 0.5 * c.total),
+       min(c.hours) FILTER (WHERE c.running >= 0.9 * c.total),
+       max(c.hours)
 FROM c
 GROUP BY c.day, c.kind;
 COMMENT ON VIEW oms.kpi_shipping_times IS 'Placed-to-shipped (per ship day) and shipped-to-delivered (per delivery day) times in whole hours, rounded up: the median and 90th percentile are the smallest hour count that at least 50% / 90% of that day''s shipments took no longer than.';
 
 CREATE VIEW oms.kpi_returns_by_product AS
+WITH t AS NOT MATERIALIZED (
+    SELECT d.item_id, sum(d.units_shipped) AS units_shipped, sum(d.units_returned) AS units_returned
+    FROM oms.kpi_sales_delta d
+    WHERE d.item_id IS NOT NULL
+    GROUP BY 1
+)
 SELECT i.sku,
        i.name AS item_name,
-       sum(x.units_shipped)::bigint AS units_shipped,
-       sum(x.units_returned)::bigint AS units_returned,
-       round(sum(x.units_returned) / NULLIF(sum(x.units_shipped), 0), 4) AS return_rate,
+       x.units_shipped::bigint AS units_shipped,
+       x.units_returned::bigint AS units_returned,
+       round(x.units_returned / NULLIF(x.units_shipped, 0), 4) AS return_rate,
        x.item_id
 FROM (
-    SELECT t.item_id, t.units_shipped, t.units_returned FROM oms.kpi_item_total t
+    SELECT r.item_id,
+           r.units_shipped + COALESCE(t.units_shipped, 0) AS units_shipped,
+           r.units_returned + COALESCE(t.units_returned, 0) AS units_returned
+    FROM oms.kpi_item_total r
+    LEFT JOIN t ON t.item_id = r.item_id
     UNION ALL
-    SELECT d.item_id, d.units_shipped, d.units_returned FROM oms.kpi_sales_delta d WHERE d.item_id IS NOT NULL
+    SELECT t.item_id, t.units_shipped, t.units_returned
+    FROM t
+    WHERE NOT EXISTS (SELECT 1 FROM oms.kpi_item_total r WHERE r.item_id = t.item_id)
 ) x
 JOIN oms.item i ON i.item_id = x.item_id
-GROUP BY x.item_id, i.sku, i.name
-HAVING sum(x.units_shipped) <> 0;
+WHERE x.units_shipped <> 0;
 COMMENT ON VIEW oms.kpi_returns_by_product IS 'Return rate per item over all time: units received back on returns / units shipped (order lines'' qty_returned and qty_shipped).';
 
 CREATE VIEW oms.kpi_returns_by_reason AS
@@ -1004,17 +1216,25 @@ SELECT i.sku,
        round(v.on_hand * cost.unit_cost, 2) AS stock_value,
        w.shipped_30d AS units_shipped_30d,
        w.shipped_90d AS units_shipped_90d,
-       round(w.shipped_90d * (365.0 / 90) / NULLIF(v.on_hand, 0), 2) AS turnover,
-       round(v.available / NULLIF(w.shipped_30d / 30.0, 0), 1) AS days_of_cover,
-       round(w.shipped_30d / NULLIF(w.shipped_30d + v.on_hand, 0)::numeric, 4) AS sell_through_30d,
-       GREATEST(last.last_shipped_at, w.tail_shipped_at) AS last_shipped_at,
-       (pg_catalog.now()::date - GREATEST(last.last_shipped_at, w.tail_shipped_at)::date) AS days_since_last_shipment,
+       -- (most item-locations shipped nothing: their rates are constants,
+       -- without numeric arithmetic on every one of a million rows)
+       CASE WHEN v.on_hand = 0 THEN NULL
+            WHEN w.shipped_90d = 0 THEN 0.00
+            ELSE round(w.shipped_90d * (365.0 / 90) / v.on_hand, 2) END AS turnover,
+       CASE WHEN w.shipped_30d = 0 THEN NULL
+            ELSE round(v.available / (w.shipped_30d / 30.0), 1) END AS days_of_cover,
+       CASE WHEN w.shipped_30d = 0 AND v.on_hand = 0 THEN NULL
+            WHEN w.shipped_30d = 0 THEN 0.0000
+            ELSE round(w.shipped_30d / (w.shipped_30d + v.on_hand)::numeric, 4) END AS sell_through_30d,
+       GREATEST(last.last_shipped_at, c.tail_shipped_at) AS last_shipped_at,
+       (pg_catalog.now()::date - GREATEST(last.last_shipped_at, c.tail_shipped_at)::date) AS days_since_last_shipment,
        v.on_hand > 0 AND w.shipped_90d = 0 AS dead_stock,
        v.item_id,
        v.location_id
 FROM oms.inventory_level v
 JOIN oms.item i ON i.item_id = v.item_id
 JOIN oms.location l ON l.location_id = v.location_id
+-- the 30 and 90-day windows as of kpi_window_state.as_of, rolled up
 LEFT JOIN oms.kpi_stock_last last ON last.item_id = v.item_id AND last.location_id = v.location_id
 LEFT JOIN (
     SELECT DISTINCT ON (pl.item_id) pl.item_id, pl.unit_cost
@@ -1022,39 +1242,91 @@ LEFT JOIN (
     WHERE pl.unit_cost IS NOT NULL
     ORDER BY pl.item_id, pl.po_line_id DESC
 ) cost ON cost.item_id = v.item_id
+-- moved to today (rolled-up days that left the windows since as_of) and
+-- the tail
 LEFT JOIN (
-    SELECT y.item_id, y.location_id,
-           COALESCE(sum(y.s) FILTER (WHERE y.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 30), 0)::bigint AS shipped_30d,
-           COALESCE(sum(y.s), 0)::bigint AS shipped_90d,
-           max(y.at) AS tail_shipped_at
-    FROM (SELECT d.item_id, d.location_id, d.day, d.units_shipped AS s, NULL::timestamptz AS at
-          FROM oms.kpi_stock_day d
-          WHERE d.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 90
+    SELECT y.item_id, y.location_id, sum(y.s30)::bigint AS s30, sum(y.s90)::bigint AS s90, max(y.at) AS tail_shipped_at
+    FROM (SELECT d.item_id, d.location_id, d.units_shipped * w.s30 AS s30, d.units_shipped * w.s90 AS s90,
+                 NULL::timestamptz AS at
+          FROM (SELECT b.from_day, b.to_day, b.s30, b.s90
+                FROM oms.kpi_window_state k
+                CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
+                -- the days that left (-1) or entered (+1) each window since as_of
+                CROSS JOIN LATERAL (VALUES
+                    (LEAST(k.as_of, n.today) - 30, GREATEST(k.as_of, n.today) - 30, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END, 0),
+                    (LEAST(k.as_of, n.today) - 90, GREATEST(k.as_of, n.today) - 90, 0, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END))
+                    AS b(from_day, to_day, s30, s90)
+                WHERE b.s30 <> 0 OR b.s90 <> 0) w
+          JOIN oms.kpi_stock_day d ON d.day > w.from_day AND d.day <= w.to_day
           UNION ALL
-          SELECT t.item_id, t.location_id, t.day, t.units_shipped, CASE WHEN t.units_shipped > 0 THEN t.at END
+          SELECT t.item_id, t.location_id,
+                 CASE WHEN t.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 30 THEN t.units_shipped ELSE 0 END,
+                 t.units_shipped, CASE WHEN t.units_shipped > 0 THEN t.at END
           FROM oms.kpi_stock_delta t
           WHERE t.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 90) y
     GROUP BY y.item_id, y.location_id
-) w0 ON w0.item_id = v.item_id AND w0.location_id = v.location_id
-CROSS JOIN LATERAL (SELECT COALESCE(w0.shipped_30d, 0) AS shipped_30d, COALESCE(w0.shipped_90d, 0) AS shipped_90d,
-                           w0.tail_shipped_at) w;
+) c ON c.item_id = v.item_id AND c.location_id = v.location_id
+CROSS JOIN LATERAL (SELECT (COALESCE(last.shipped_30d, 0) + COALESCE(c.s30, 0))::bigint AS shipped_30d,
+                           (COALESCE(last.shipped_90d, 0) + COALESCE(c.s90, 0))::bigint AS shipped_90d) w;
 COMMENT ON VIEW oms.kpi_inventory IS 'Stock health per item and location: buckets, reorder point, stock value at the latest purchase cost, units shipped in the last 30 and 90 UTC days, turnover (units shipped in 90 days, annualized, / on_hand), days of cover (available / average daily units shipped in 30 days), sell-through (shipped / (shipped + on_hand) over 30 days) and dead stock (on hand, nothing shipped in 90 days).';
 
 CREATE VIEW oms.kpi_slow_movers AS
-SELECT k.sku,
+WITH c AS NOT MATERIALIZED (
+    -- per item: the rolled-up days that left the windows since as_of, and
+    -- the tail (every change of on_hand; shipments)
+    SELECT y.item_id, sum(y.on_hand)::bigint AS on_hand, sum(y.s30)::bigint AS s30, sum(y.s90)::bigint AS s90,
+           max(y.at) AS tail_shipped_at
+    FROM (SELECT d.item_id, 0::bigint AS on_hand, d.units_shipped * w.s30 AS s30, d.units_shipped * w.s90 AS s90,
+                 NULL::timestamptz AS at
+          FROM (SELECT b.from_day, b.to_day, b.s30, b.s90
+                FROM oms.kpi_window_state k
+                CROSS JOIN LATERAL (SELECT (pg_catalog.now() AT TIME ZONE 'UTC')::date AS today) n
+                -- the days that left (-1) or entered (+1) each window since as_of
+                CROSS JOIN LATERAL (VALUES
+                    (LEAST(k.as_of, n.today) - 30, GREATEST(k.as_of, n.today) - 30, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END, 0),
+                    (LEAST(k.as_of, n.today) - 90, GREATEST(k.as_of, n.today) - 90, 0, CASE WHEN k.as_of > n.today THEN 1 ELSE -1 END))
+                    AS b(from_day, to_day, s30, s90)
+                WHERE b.s30 <> 0 OR b.s90 <> 0) w
+          JOIN oms.kpi_stock_day d ON d.day > w.from_day AND d.day <= w.to_day
+          UNION ALL
+          SELECT t.item_id, t.on_hand_delta,
+                 CASE WHEN t.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 30 THEN t.units_shipped ELSE 0 END,
+                 CASE WHEN t.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 90 THEN t.units_shipped ELSE 0 END,
+                 CASE WHEN t.units_shipped > 0 AND t.day > (pg_catalog.now() AT TIME ZONE 'UTC')::date - 90 THEN t.at END
+          FROM oms.kpi_stock_delta t) y
+    GROUP BY y.item_id
+)
+SELECT i.sku,
        i.name AS item_name,
-       sum(k.on_hand)::bigint AS on_hand,
-       sum(k.units_shipped_30d)::bigint AS units_shipped_30d,
-       sum(k.units_shipped_90d)::bigint AS units_shipped_90d,
-       sum(k.stock_value)::numeric(16,2) AS stock_value,
-       max(k.last_shipped_at) AS last_shipped_at,
-       bool_and(k.dead_stock OR k.on_hand = 0) AS dead_stock,
-       k.item_id
-FROM oms.kpi_inventory k
-JOIN oms.item i ON i.item_id = k.item_id
-GROUP BY k.item_id, k.sku, i.name
-HAVING sum(k.on_hand) > 0;
-COMMENT ON VIEW oms.kpi_slow_movers IS 'Items in stock with what they shipped over all locations in the last 30 and 90 UTC days: ORDER BY units_shipped_90d, stock_value DESC for the slowest; dead_stock when nothing shipped anywhere in 90 days.';
+       x.on_hand::bigint AS on_hand,
+       x.shipped_30d::bigint AS units_shipped_30d,
+       x.shipped_90d::bigint AS units_shipped_90d,
+       round(x.on_hand * cost.unit_cost, 2)::numeric(16,2) AS stock_value,
+       x.last_shipped_at,
+       x.shipped_90d = 0 AS dead_stock,
+       x.item_id
+FROM (
+    SELECT s.item_id,
+           s.on_hand + COALESCE(c.on_hand, 0) AS on_hand,
+           s.shipped_30d + COALESCE(c.s30, 0) AS shipped_30d,
+           s.shipped_90d + COALESCE(c.s90, 0) AS shipped_90d,
+           GREATEST(s.last_shipped_at, c.tail_shipped_at) AS last_shipped_at
+    FROM oms.kpi_item_stock s
+    LEFT JOIN c ON c.item_id = s.item_id
+    UNION ALL
+    SELECT c.item_id, c.on_hand, c.s30, c.s90, c.tail_shipped_at
+    FROM c
+    WHERE NOT EXISTS (SELECT 1 FROM oms.kpi_item_stock s WHERE s.item_id = c.item_id)
+) x
+JOIN oms.item i ON i.item_id = x.item_id
+LEFT JOIN (
+    SELECT DISTINCT ON (pl.item_id) pl.item_id, pl.unit_cost
+    FROM oms.purchase_order_line pl
+    WHERE pl.unit_cost IS NOT NULL
+    ORDER BY pl.item_id, pl.po_line_id DESC
+) cost ON cost.item_id = x.item_id
+WHERE x.on_hand > 0;
+COMMENT ON VIEW oms.kpi_slow_movers IS 'Items in stock (over all locations) with what they shipped from all locations in the last 30 and 90 UTC days, from the per-item summary kpi_item_stock: ORDER BY units_shipped_90d, stock_value DESC for the slowest; dead_stock when nothing shipped anywhere in 90 days; stock_value = on_hand x the latest unit cost.';
 
 CREATE VIEW oms.kpi_supplier_performance AS
 WITH po AS (
@@ -1206,7 +1478,8 @@ GRANT SELECT ON oms.kpi_sales_hourly, oms.kpi_sales_daily, oms.kpi_sales_by_chan
     TO oms_admin, oms_app, oms_reader;
 GRANT SELECT ON oms.kpi_sales_delta, oms.kpi_shipment_delta, oms.kpi_stock_delta,
                 oms.kpi_sales_hour, oms.kpi_sales_day, oms.kpi_sales_weekhour, oms.kpi_region_day, oms.kpi_item_day, oms.kpi_item_total,
-                oms.kpi_shipment_day, oms.kpi_duration_day, oms.kpi_stock_day, oms.kpi_stock_last
+                oms.kpi_shipment_day, oms.kpi_duration_day, oms.kpi_stock_day, oms.kpi_stock_last,
+                oms.kpi_window_state, oms.kpi_item_window, oms.kpi_item_stock, oms.kpi_duration_stats
     TO oms_admin;
 REVOKE ALL ON FUNCTION oms.refresh_kpis() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION oms.refresh_kpis() TO oms_admin;

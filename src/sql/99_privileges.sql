@@ -24,19 +24,44 @@ GRANT EXECUTE ON FUNCTION oms.version(),
                           oms.line_unit_value(bigint)
     TO oms_admin, oms_app, oms_reader;
 
--- Personal data is not for oms_reader (BI tools): no customer email or
--- name, no ship-to address, no supplier email, no event payload (which
--- carries emails and addresses).  The reader gets every other column of
--- those tables and views, so it still counts orders per customer_id, reads
--- topics and times of a timeline and joins on the keys; SELECT * there
--- fails with 42501 and the columns are named instead.  oms_app and
--- oms_admin see everything.
+-- oms_reader (BI tools) reads the views and nothing else (issue 14): no
+-- table, so no outbox, no rollup or delta table, and no personal data
+-- beyond what a view shows.  The views run with their owner's rights, so
+-- they need nothing more.  The functions the reader may call (the checks,
+-- the forecasts, the machines' diagrams, refundable_balance and the
+-- helpers the views call) read tables: they run as their owner too
+-- (SECURITY DEFINER; their search_path is pinned like every function's)
+-- and show only what they return.
+DO $reader_tables$
+DECLARE
+    t regclass;
+BEGIN
+    FOR t IN SELECT c.oid FROM pg_catalog.pg_class c
+             WHERE c.relnamespace = 'oms'::pg_catalog.regnamespace AND c.relkind IN ('r', 'p')
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE SELECT ON %s FROM oms_reader', t);
+    END LOOP;
+END
+$reader_tables$;
+ALTER FUNCTION oms.check_inventory() SECURITY DEFINER;
+ALTER FUNCTION oms.check_payments() SECURITY DEFINER;
+ALTER FUNCTION oms.check_reservations() SECURITY DEFINER;
+ALTER FUNCTION oms.check_incoming() SECURITY DEFINER;
+ALTER FUNCTION oms.demand_history(text, date, date) SECURITY DEFINER;
+ALTER FUNCTION oms.forecast_demand(text, integer, double precision, date) SECURITY DEFINER;
+ALTER FUNCTION oms.machine_states(text) SECURITY DEFINER;
+ALTER FUNCTION oms.machine_dot(text) SECURITY DEFINER;
+ALTER FUNCTION oms.machine_mermaid(text) SECURITY DEFINER;
+ALTER FUNCTION oms.refundable_balance(bigint) SECURITY DEFINER;
+ALTER FUNCTION oms.line_unit_value(bigint) SECURITY DEFINER;
+
+-- Personal data in the views: the reader gets every column of these views
+-- but those, so it still reads what happened when in a timeline and joins
+-- on the keys; SELECT * there fails with 42501 and the columns are named
+-- instead.  oms_app and oms_admin see everything.
 DO $reader$
 DECLARE
     hidden CONSTANT text[][] := ARRAY[
-        ['customer', 'email'], ['customer', 'name'],
-        ['sales_order', 'ship_to'],
-        ['supplier', 'email'],
         ['order_tracking', 'customer'],
         ['order_timeline', 'payload'],
         ['returns_overview', 'customer']];

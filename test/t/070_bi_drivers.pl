@@ -144,6 +144,8 @@ SKIP:
     my @refused;
     for my $sql ('SELECT * FROM oms.kpi_sales_delta', 'SELECT * FROM oms.kpi_sales_hour',
         'SELECT email FROM oms.customer', 'SELECT ship_to FROM oms.sales_order',
+        'SELECT customer_id FROM oms.customer', 'SELECT count(*) FROM oms.order_line',
+        'SELECT count(*) FROM oms.inventory_level', 'SELECT count(*) FROM oms.payment',
         'SELECT payload FROM oms.event', "SELECT oms.refresh_kpis()",
         "UPDATE oms.sales_order SET status = 'cancelled'", "INSERT INTO oms.channel (code, name) VALUES ('x', 'x')")
     {
