@@ -147,6 +147,14 @@ is($node->safe_psql('dst', 'SELECT count(*) FROM oms.check_payments()'), '0', 'n
 # Restored under another name, the rows come back but not the database's
 # settings: they are properties of the database, not of its contents.
 is($node->safe_psql('dst', $settings), '', 'restored into another database: no oms settings come with it');
+# README's way to carry them over: print them from the dump, rename, apply.
+my $sql;
+IPC::Run::run([ 'pg_restore', '--create', '-f', '-', $dump ], '>', \$sql, '2>', \$stderr)
+  or die "pg_restore -f - failed: $stderr";
+my @alter = map { s/DATABASE src /DATABASE dst /r } grep { /^ALTER (DATABASE|ROLE) .* SET / } split /\n/, $sql;
+is(scalar(@alter), 4, 'the dump holds the four settings');
+$node->safe_psql('dst', join("\n", @alter));
+is($node->safe_psql('dst', $settings), $settings_before, 'applied to the other database, they are its settings');
 
 # --create, as README says: the database is made again from the dump, with
 # its settings and its role settings.  (Here in place of the source, as it
