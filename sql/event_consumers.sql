@@ -7,6 +7,7 @@ CREATE EXTENSION oms;
 DROP ROLE IF EXISTS oms_billing_svc;
 DROP ROLE IF EXISTS oms_shipping_svc;
 DROP ROLE IF EXISTS oms_billing_worker;
+DROP ROLE IF EXISTS oms_dba_own;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
 \getenv abs_srcdir PG_ABS_SRCDIR
@@ -99,6 +100,17 @@ SELECT count(*) AS admin_rows FROM oms.event;
 SELECT pg_temp.try($$SELECT * FROM oms.claim_events('billing-1')$$) AS admin_claims_billing;
 RESET ROLE;
 
+-- a role outside oms_app keeps what its grants give (a DBA's own role):
+-- row-level security restricts the application's roles only
+CREATE ROLE oms_dba_own;
+GRANT USAGE ON SCHEMA oms TO oms_dba_own;
+GRANT SELECT ON oms.event TO oms_dba_own;
+SET ROLE oms_dba_own;
+SELECT count(*) AS dba_rows FROM oms.event;
+RESET ROLE;
+DROP OWNED BY oms_dba_own;
+DROP ROLE oms_dba_own;
+
 -- what happened, as the superuser sees it
 SELECT topic, entity_id, claimed_by, acked_at IS NOT NULL AS acked FROM oms.event ORDER BY event_id;
 
@@ -111,7 +123,7 @@ RESET ROLE;
 -- the superuser and the owner may still use any name (no row-level security for them)
 SELECT topic, entity_id FROM oms.claim_events('ops-by-hand', 100);
 
--- row-level security is on, and no policy lets a role past its consumers
+-- row-level security is on: the application's policies, and the rest
 SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = 'oms.event'::regclass;
 SELECT polname, polcmd, polroles::regrole[] FROM pg_policy WHERE polrelid = 'oms.event'::regclass ORDER BY polname;
 

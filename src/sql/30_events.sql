@@ -45,10 +45,10 @@ COMMENT ON FUNCTION oms.emit_event(text, text, bigint, jsonb) IS 'Write an event
 -- ---------------------------------------------------------------------------
 -- Consumers.  A consumer is a name bound to a role and to the topics it
 -- receives.  Row-level security on oms.event keys every row to the
--- consumers of the role reading it: a role sees, claims and acknowledges
--- only the events of its own consumers' topics that are unclaimed or
--- claimed by one of its own consumers, never the rows another role's
--- consumer holds.  The engine writes events as the tables' owner, which
+-- consumers of the role reading it: an application role (a member of
+-- oms_app) sees, claims and acknowledges only the events of its own
+-- consumers' topics that are unclaimed or claimed by one of its own
+-- consumers, never the rows another role's consumer holds.  The engine writes events as the tables' owner, which
 -- row-level security does not apply to, so the order path is unchanged.
 -- ---------------------------------------------------------------------------
 CREATE TABLE oms.event_consumer (
@@ -82,11 +82,19 @@ END;
 COMMENT ON FUNCTION oms.event_topic_matches(text, text[]) IS 'Does topic match one of topics (a topic, a prefix such as order.*, or *)?  What oms.event_consumer.topics means.';
 
 ALTER TABLE oms.event ENABLE ROW LEVEL SECURITY;
--- A role's rows: those its consumers hold, and those of their topics that
--- nobody holds or whose holder is no registered consumer (an unregistered
--- name, or a consumer since removed; claim_events() takes them over once
--- the claim is older than its visibility timeout).
-CREATE POLICY consumer_reads ON oms.event FOR SELECT
+-- The policies that restrict apply to the application role (its members
+-- whose rights come from it).  Every other role keeps what its grants give
+-- (oms_admin, a DBA's own roles; the guards hold for them as before): a
+-- policy on oms_app's rows only is evaluated for its members, so their
+-- rights on oms.event_consumer and event_topic_matches() suffice.
+CREATE POLICY not_the_app ON oms.event
+    USING (NOT pg_catalog.pg_has_role('oms_app', 'USAGE'))
+    WITH CHECK (NOT pg_catalog.pg_has_role('oms_app', 'USAGE'));
+-- The application's rows: those its consumers hold, and those of their
+-- topics that nobody holds or whose holder is no registered consumer (an
+-- unregistered name, or a consumer since removed; claim_events() takes them
+-- over once the claim is older than its visibility timeout).
+CREATE POLICY consumer_reads ON oms.event FOR SELECT TO oms_app
     USING (claimed_by IN (SELECT c.consumer FROM oms.event_consumer c
                           WHERE pg_catalog.pg_has_role(c.role_name, 'MEMBER'))
            OR ((claimed_by IS NULL
@@ -95,7 +103,7 @@ CREATE POLICY consumer_reads ON oms.event FOR SELECT
                            WHERE pg_catalog.pg_has_role(c.role_name, 'MEMBER')
                              AND oms.event_topic_matches(topic, c.topics))));
 -- It claims, releases and acknowledges those rows, as its own consumers.
-CREATE POLICY consumer_claims ON oms.event FOR UPDATE
+CREATE POLICY consumer_claims ON oms.event FOR UPDATE TO oms_app
     USING (claimed_by IN (SELECT c.consumer FROM oms.event_consumer c
                           WHERE pg_catalog.pg_has_role(c.role_name, 'MEMBER'))
            OR ((claimed_by IS NULL
@@ -106,8 +114,8 @@ CREATE POLICY consumer_claims ON oms.event FOR UPDATE
     WITH CHECK (claimed_by IS NULL
                 OR claimed_by IN (SELECT c.consumer FROM oms.event_consumer c
                                   WHERE pg_catalog.pg_has_role(c.role_name, 'MEMBER')));
--- oms_admin reads the whole outbox (it claims and acknowledges only as its
--- own consumers: the policy above still holds for UPDATE).
+-- oms_admin reads the whole outbox, also when it is an oms_app member too
+-- (it claims and acknowledges only as its own consumers: claim_events()).
 CREATE POLICY admin_reads ON oms.event FOR SELECT TO oms_admin USING (true);
 
 -- The consumer a caller names must be registered and bound to a role the
