@@ -102,7 +102,7 @@ INSERT INTO valid_arg (fn, arg, typ, value) VALUES
     (NULL, 'idempotency_key', NULL, 'NULL'),
     (NULL, NULL, 'text', '''x'''), (NULL, NULL, 'bigint', '1'), (NULL, NULL, 'integer', '1'),
     (NULL, NULL, 'numeric', '1'), (NULL, NULL, 'double precision', '1'), (NULL, NULL, 'boolean', 'false'),
-    (NULL, NULL, 'jsonb', '''{}'''), (NULL, NULL, 'date', 'current_date'),
+    (NULL, NULL, 'jsonb', '''{}'''), (NULL, NULL, 'date', 'current_date'), (NULL, NULL, 'text[]', '''{*}'''),
     (NULL, NULL, 'timestamp with time zone', 'now()'), (NULL, NULL, 'interval', '''1 hour''');
 
 -- The large values, built once.

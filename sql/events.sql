@@ -137,6 +137,8 @@ SELECT topic, entity_id, claimed_by, acked_at IS NOT NULL AS acked FROM oms.even
 -- ---------------------------------------------------------------------------
 -- privileges
 -- ---------------------------------------------------------------------------
+-- a role claims as a consumer registered for it (sql/event_consumers.sql)
+INSERT INTO oms.event_consumer (consumer, role_name) VALUES ('app-worker', 'oms_app');
 SET ROLE oms_app;
 SELECT event_id FROM oms.claim_events('app-worker', 1, '1 microsecond');
 SELECT oms.ack_events('app-worker', (SELECT array_agg(event_id) FROM oms.event WHERE claimed_by = 'app-worker')) AS app_acked;
@@ -144,7 +146,12 @@ SELECT count(*) > 0 AS app_reads_events FROM oms.event;
 SELECT pg_temp.try($$SELECT oms.emit_event('order.placed')$$);
 SELECT pg_temp.try($$SELECT oms.purge_events()$$);
 SELECT pg_temp.try($$INSERT INTO oms.event (topic) VALUES ('order.placed')$$);
+-- it stamps the claim columns of its own consumers' rows (what claim and
+-- ack do, sql/event_consumers.sql), nothing else and for no one else
 SELECT pg_temp.try($$UPDATE oms.event SET acked_at = now()$$);
+SELECT pg_temp.try($$UPDATE oms.event SET payload = '{}'$$);
+SELECT pg_temp.try($$UPDATE oms.event SET created_at = now()$$);
+SELECT pg_temp.try($$UPDATE oms.event SET claimed_by = 'someone-else'$$);
 RESET ROLE;
 SET ROLE oms_admin;
 SELECT oms.emit_event('admin.note', payload => '{"text": "restocked by hand"}') > 0 AS admin_emits;

@@ -311,6 +311,7 @@ SELECT * FROM pg_temp.hijacked();
 -- ---------------------------------------------------------------------------
 -- the application: the whole life of orders through the API
 -- ---------------------------------------------------------------------------
+INSERT INTO oms.event_consumer (consumer, role_name) VALUES ('c1', 'hostile_app');
 SET ROLE hostile_app;
 SELECT pg_temp.h($$SELECT (oms.receive_stock('MUG', 'EAST', 50, 'ASN-2') IS NOT NULL)::text$$) AS received;
 SELECT pg_temp.h($$SELECT (oms.receive_stock('TEE', 'EAST', 30) IS NOT NULL)::text$$) AS received;

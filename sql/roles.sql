@@ -115,6 +115,7 @@ SELECT pg_temp.try($$SELECT oms.expire_reservations()$$) AS expire_reservations;
 SELECT pg_temp.try($$SELECT count(*) FROM oms.job_definitions()$$) AS job_definitions;
 -- everything oms_app may: the API, claim and ack, reading
 SELECT pg_temp.try($$SELECT oms.receive_stock('CAP', 'EAST', 4)$$) AS api_receive_stock;
+SELECT pg_temp.try($$INSERT INTO oms.event_consumer (consumer, role_name) VALUES ('admin-consumer', 'oms_admin'), ('app-consumer', 'oms_app')$$) AS register_consumers;
 SELECT pg_temp.try($$SELECT oms.claim_events('admin-consumer', 1)$$) AS claim_events;
 SELECT pg_temp.try($$SELECT oms.ack_events('admin-consumer', ARRAY(SELECT event_id FROM oms.event WHERE claimed_by = 'admin-consumer'))$$) AS ack_events;
 -- refused: the buckets, the ledger's history, the engine's tables, the jobs

@@ -4,7 +4,9 @@
 # comes back, the forecast included (days_of_cover is not NULL before the
 # next refresh) and an exchange with its replacement order, the checks find
 # nothing, and the copy works on: it places, ships, delivers and takes back
-# an order.  Without
+# an order.  The database's own oms.* settings (ALTER DATABASE ... SET, and
+# ALTER ROLE ... IN DATABASE ... SET) come back with pg_restore --create,
+# not when the dump is restored into a database made beforehand.  Without
 # the setting pg_restore refuses rows the guards checked when they were
 # written, reports the errors and carries on with half a database.
 use strict;
@@ -53,7 +55,25 @@ SELECT oms.set_reorder_rule('MUG', 'EAST', 'ACME', reorder_point => 10, reorder_
 SELECT oms.submit_purchase_order(oms.create_purchase_order('ACME', 'EAST', '[{"sku": "TEE", "qty": 40, "unit_cost": 3}]'));
 SELECT oms.refresh_forecast('shipped', 56, 0.3, current_date + 1);
 SELECT oms.emit_event('shop.note', 'order', 1, '{"note": "restored?"}');
+INSERT INTO oms.event_consumer (consumer, role_name, topics) VALUES ('billing', 'oms_app', '{payment.*}');
 });
+# The DBA's settings of the database (and of a role in it): pg_dump keeps
+# them with the database's own properties, written out only by --create.
+$node->safe_psql('postgres', q{
+ALTER DATABASE src SET oms.allocation_strategy = 'fewest_shipments';
+ALTER DATABASE src SET oms.return_window_days = 14;
+ALTER DATABASE src SET oms.over_receipt_tolerance = 5;
+CREATE ROLE shop_backend LOGIN IN ROLE oms_app;
+ALTER ROLE shop_backend IN DATABASE src SET oms.allow_split = off;
+});
+my $settings = q{SELECT string_agg(coalesce(r.rolname, '*') || ':' || s.cfg, ' ' ORDER BY r.rolname NULLS FIRST, s.cfg)
+FROM pg_db_role_setting d JOIN pg_database db ON db.oid = d.setdatabase
+LEFT JOIN pg_roles r ON r.oid = d.setrole, unnest(d.setconfig) s(cfg)
+WHERE db.datname = current_database()};
+my $settings_before = $node->safe_psql('src', $settings);
+is($settings_before,
+	'*:oms.allocation_strategy=fewest_shipments *:oms.over_receipt_tolerance=5 *:oms.return_window_days=14 shop_backend:oms.allow_split=off',
+	'the source database has its oms settings');
 
 # What a restore must reproduce: every table and sequence of the extension,
 # row by row.
@@ -123,6 +143,37 @@ is($node->safe_psql('dst', "SELECT oms.receive_return($rma, 'EAST')"), 'received
 	'the new order ships, is delivered and comes back');
 is($node->safe_psql('dst', 'SELECT count(*) FROM oms.check_inventory()'), '0', 'and the checks still find nothing');
 is($node->safe_psql('dst', 'SELECT count(*) FROM oms.check_payments()'), '0', 'nor the payment checks');
+
+# Restored under another name, the rows come back but not the database's
+# settings: they are properties of the database, not of its contents.
+is($node->safe_psql('dst', $settings), '', 'restored into another database: no oms settings come with it');
+# README's way to carry them over: print them from the dump, rename, apply.
+my $sql;
+IPC::Run::run([ 'pg_restore', '--create', '-f', '-', $dump ], '>', \$sql, '2>', \$stderr)
+  or die "pg_restore -f - failed: $stderr";
+my @alter = map { s/DATABASE src /DATABASE dst /r } grep { /^ALTER (DATABASE|ROLE) .* SET / } split /\n/, $sql;
+is(scalar(@alter), 4, 'the dump holds the four settings');
+$node->safe_psql('dst', join("\n", @alter));
+is($node->safe_psql('dst', $settings), $settings_before, 'applied to the other database, they are its settings');
+
+# --create, as README says: the database is made again from the dump, with
+# its settings and its role settings.  (Here in place of the source, as it
+# would be on a new server.)
+$node->safe_psql('postgres', 'DROP DATABASE src');
+{
+	local $ENV{PGOPTIONS} = '-c session_replication_role=replica';
+	command_ok([ 'pg_restore', '--create', '--exit-on-error', '-d', $node->connstr('postgres'), $dump ],
+		'pg_restore --create with session_replication_role = replica');
+}
+is($node->safe_psql('src', $settings), $settings_before, 'pg_restore --create brings back the oms settings');
+is($node->safe_psql('src', 'SHOW oms.allocation_strategy; SHOW oms.return_window_days; SHOW oms.over_receipt_tolerance'),
+	"fewest_shipments\n14\n5", 'and a new session runs with them');
+is($node->safe_psql('src', 'SHOW oms.allow_split', extra_params => [ '-U', 'shop_backend' ]), 'off',
+	'the role setting too');
+is($node->safe_psql('src', $summary), $before, 'every row and sequence as it was, again');
+is($node->safe_psql('src', q{SELECT consumer || ':' || role_name::text || ':' || topics::text FROM oms.event_consumer}),
+	'billing:oms_app:{payment.*}', 'the event consumers with their roles');
+is($node->safe_psql('src', 'SELECT count(*) FROM oms.check_inventory()'), '0', 'check_inventory() finds nothing there');
 
 $node->stop;
 done_testing();
