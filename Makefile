@@ -64,6 +64,7 @@ SQL_PARTS = \
 	src/sql/93_analytics.sql \
 	src/sql/95_guards.sql \
 	src/sql/96_references.sql \
+	src/sql/97_notifications.sql \
 	src/sql/99_privileges.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql

@@ -39,7 +39,10 @@ DECLARE
         ['supplier', 'email'],
         ['order_tracking', 'customer'],
         ['order_timeline', 'payload'],
-        ['returns_overview', 'customer']];
+        ['returns_overview', 'customer'],
+        ['notification_preference', 'phone'],
+        ['notification', 'recipient'], ['notification', 'subject'], ['notification', 'body'],
+        ['notification', 'last_error']];
     rel text;
     cols text;
 BEGIN
