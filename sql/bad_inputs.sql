@@ -37,6 +37,11 @@ SELECT oms.submit_purchase_order(:po);
 SELECT oms.hold_stock('cart-1', '[{"sku": "TEE", "qty": 1}]') > 0 AS held;
 SELECT count(*) AS claimed FROM oms.claim_events('c1', 5);
 SELECT min(line_id) AS line FROM oms.order_line WHERE order_id = :o \gset
+-- customer notifications: the reference templates and a claimed notification
+SELECT count(oms.set_notification_template(kind, channel, language, subject, body)) AS templates
+FROM oms.default_notification_templates();
+SELECT oms.place_order('notified@example.com', 'web', '[{"sku": "TEE", "qty": 1}]') > 0 AS notified;
+SELECT notification_id AS nid FROM oms.claim_notifications('w1', 1) \gset
 
 -- A valid value for each argument, by name (and by function where a name
 -- means different things), else by type.
@@ -77,6 +82,15 @@ INSERT INTO valid_arg (fn, arg, typ, value) VALUES
     (NULL, 'delta', NULL, '1'), (NULL, 'qty', NULL, '1'), (NULL, 'total', NULL, '10'),
     (NULL, 'ttl', NULL, '''15 minutes'''), (NULL, 'visibility_timeout', NULL, '''5 minutes'''),
     (NULL, 'older_than', NULL, '''7 days'''), (NULL, 'delivered_at', NULL, 'now()'),
+    -- customer notifications
+    ('set_notification_template', 'kind', NULL, '''delivery'''),
+    ('set_notification_template', 'channel', NULL, '''sms'''), ('set_notification_template', 'subject', NULL, 'NULL'),
+    ('set_notification_preference', 'customer', NULL, '''base@example.com'''),
+    ('set_notification_preference', 'channel', NULL, '''email'''), ('claim_notifications', 'channel', NULL, '''email'''),
+    (NULL, 'language', NULL, '''en'''), (NULL, 'phone', NULL, '''+15551234567'''),
+    (NULL, 'opt_out', NULL, '''{delivery}'''), (NULL, 'worker', NULL, '''w1'''), (NULL, 'notification_id', NULL, :'nid'),
+    (NULL, 'lease', NULL, '''1 minute'''), (NULL, 'retry_in', NULL, '''1 minute'''),
+    (NULL, 'template', NULL, '''Hi {name}'''), (NULL, 'vars', NULL, '''{"name": "Ann"}'''),
     (NULL, NULL, 'text', '''x'''), (NULL, NULL, 'bigint', '1'), (NULL, NULL, 'integer', '1'),
     (NULL, NULL, 'numeric', '1'), (NULL, NULL, 'double precision', '1'), (NULL, NULL, 'boolean', 'false'),
     (NULL, NULL, 'jsonb', '''{}'''), (NULL, NULL, 'date', 'current_date'),

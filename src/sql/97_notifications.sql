@@ -141,6 +141,7 @@ CREATE FUNCTION oms.notification_template_check()
 DECLARE
     allowed text[];
     bad text;
+    max_body integer;
 BEGIN
     IF NEW.kind IS NULL THEN
         RAISE EXCEPTION 'notification kind must not be null' USING ERRCODE = 'invalid_parameter_value';
@@ -175,9 +176,10 @@ BEGIN
         RAISE EXCEPTION 'the % template % in % has an empty body', NEW.channel, NEW.kind, NEW.language
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF length(NEW.body) > CASE NEW.channel WHEN 'sms' THEN 1600 ELSE 100000 END THEN
+    max_body := CASE NEW.channel WHEN 'sms' THEN 1600 ELSE 100000 END;
+    IF length(NEW.body) > max_body THEN
         RAISE EXCEPTION 'the body of the % template % in % has % characters, more than %', NEW.channel, NEW.kind,
-                        NEW.language, length(NEW.body), CASE NEW.channel WHEN 'sms' THEN 1600 ELSE 100000 END
+                        NEW.language, length(NEW.body), max_body
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT m[1] INTO bad
@@ -323,7 +325,8 @@ BEGIN
     IF NOT FOUND THEN
         INSERT INTO oms.notification (event_id, kind, order_id, customer_id, channel, language, state, last_error)
         VALUES (NEW.event_id, v_kind, o.order_id, o.customer_id, o.channel, o.language, 'suppressed',
-                format('no %s template for %s in %s or en', o.channel, v_kind, o.language));
+                format('no %s template for %s in %s', o.channel, v_kind,
+                       CASE WHEN o.language = 'en' THEN 'en' ELSE o.language || ' or en' END));
         RETURN NULL;
     END IF;
     v_text := coalesce(v_subject, '') || v_body;
