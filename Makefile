@@ -42,7 +42,8 @@ OBJS = \
 	src/api/payments.o \
 	src/api/returns.o \
 	src/api/purchasing.o \
-	src/api/reorder.o
+	src/api/reorder.o \
+	src/api/notifications.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \

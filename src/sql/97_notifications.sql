@@ -114,22 +114,14 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('om
 -- ---------------------------------------------------------------------------
 -- Rendering
 -- ---------------------------------------------------------------------------
--- One pass over the template: each {name} that vars has is replaced by its
--- value, everything else is copied, so a value that looks like a
--- placeholder is never expanded again.
+-- One pass over the template (C, api/notifications.c): each {name} that
+-- vars has is replaced by its value, everything else is copied, so a value
+-- that looks like a placeholder is never expanded again.
 CREATE FUNCTION oms.render_template(template text, vars jsonb)
     RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
     SET search_path = pg_catalog, pg_temp
-    AS $$
-    SELECT coalesce(string_agg(
-               CASE WHEN x.m[1] IS NULL THEN x.m[2]
-                    WHEN vars ? substr(x.m[1], 2, length(x.m[1]) - 2)
-                    THEN coalesce(vars ->> substr(x.m[1], 2, length(x.m[1]) - 2), '')
-                    ELSE x.m[1] END,
-               '' ORDER BY x.ord), '')
-    FROM regexp_matches(template, '(\{[a-z_]+\})|([^{]+|\{)', 'g') WITH ORDINALITY AS x(m, ord)
-$$;
+    AS 'MODULE_PATHNAME', 'oms_render_template';
 COMMENT ON FUNCTION oms.render_template(text, jsonb) IS 'Replace each {name} of template by vars->>name (a JSON null by nothing) in one pass; names vars lacks and other braces stay as they are.';
 
 -- The template's checks, for set_notification_template() and direct writes.
@@ -270,9 +262,6 @@ DECLARE
     v_rma bigint;
     o record;
     s record;
-    v_subject text;
-    v_body text;
-    v_language text;
     v_vars jsonb;
     v_text text;
 BEGIN
@@ -296,55 +285,54 @@ BEGIN
         SELECT r.order_id INTO v_order FROM oms.return_authorization r WHERE r.rma_id = v_rma;
     END IF;
 
-    SELECT so.order_id, so.order_number, so.customer_id, so.currency, so.subtotal, so.tax, so.shipping,
-           so.total, so.placed_at, c.email, c.name,
-           coalesce(p.channel, 'email') AS channel, coalesce(p.language, 'en') AS language, p.phone,
-           coalesce(v_kind = ANY (p.opt_out), false) AS opted_out
+    -- One read: the order, its customer, the preference, the template in
+    -- the customer's language (else en) and the variables every kind has;
+    -- the lines only when the template shows them.
+    SELECT so.order_id, so.customer_id, pr.channel, pr.language, pr.opted_out,
+           CASE pr.channel WHEN 'sms' THEN pr.phone ELSE c.email END AS recipient,
+           t.subject, t.body, t.language AS template_language,
+           jsonb_build_object(
+               'order_number', so.order_number, 'customer_name', coalesce(c.name, c.email),
+               'customer_email', c.email, 'currency', so.currency, 'subtotal', so.subtotal::text,
+               'tax', so.tax::text, 'shipping', so.shipping::text, 'total', so.total::text,
+               'placed_on', to_char(so.placed_at, 'YYYY-MM-DD'), 'amount', NEW.payload ->> 'amount',
+               'lines', CASE WHEN strpos(coalesce(t.subject, '') || t.body, '{lines}') > 0 THEN (
+                   SELECT string_agg(format('%s x %s (%s)  %s %s', l.qty_ordered, i.name, i.sku,
+                                            (l.qty_ordered * l.unit_price)::numeric(14,2), so.currency),
+                                     E'\n' ORDER BY l.line_no)
+                   FROM oms.order_line l JOIN oms.item i ON i.item_id = l.item_id
+                   WHERE l.order_id = so.order_id AND l.kind <> 'component') END) AS vars
       INTO o
       FROM oms.sales_order so
       JOIN oms.customer c ON c.customer_id = so.customer_id
-      LEFT JOIN oms.notification_preference p ON p.customer_id = so.customer_id
+      CROSS JOIN LATERAL (
+          SELECT coalesce(p.channel, 'email') AS channel, coalesce(p.language, 'en') AS language, p.phone,
+                 coalesce(v_kind = ANY (p.opt_out), false) AS opted_out
+          FROM (SELECT 1) AS one
+          LEFT JOIN oms.notification_preference p ON p.customer_id = so.customer_id) pr
+      LEFT JOIN LATERAL (
+          SELECT nt.subject, nt.body, nt.language
+          FROM oms.notification_template nt
+          WHERE nt.kind = v_kind AND nt.channel = pr.channel AND nt.language IN (pr.language, 'en')
+          ORDER BY nt.language = pr.language DESC
+          LIMIT 1) t ON true
      WHERE so.order_id = v_order;
     IF NOT FOUND THEN
         RETURN NULL;        -- no such order, or an order without a customer
     END IF;
 
-    IF o.channel = 'none' OR o.opted_out THEN
+    IF o.channel = 'none' OR o.opted_out OR o.body IS NULL THEN
         INSERT INTO oms.notification (event_id, kind, order_id, customer_id, channel, language, state, last_error)
         VALUES (NEW.event_id, v_kind, o.order_id, o.customer_id, o.channel, o.language, 'suppressed',
                 CASE WHEN o.opted_out THEN 'the customer opted out of ' || v_kind
-                     ELSE 'the customer chose no notifications' END);
+                     WHEN o.channel = 'none' THEN 'the customer chose no notifications'
+                     ELSE format('no %s template for %s in %s', o.channel, v_kind,
+                                 CASE WHEN o.language = 'en' THEN 'en' ELSE o.language || ' or en' END) END);
         RETURN NULL;
     END IF;
+    v_vars := o.vars;
+    v_text := coalesce(o.subject, '') || o.body;
 
-    SELECT t.subject, t.body, t.language INTO v_subject, v_body, v_language
-      FROM oms.notification_template t
-     WHERE t.kind = v_kind AND t.channel = o.channel AND t.language IN (o.language, 'en')
-     ORDER BY t.language = o.language DESC
-     LIMIT 1;
-    IF NOT FOUND THEN
-        INSERT INTO oms.notification (event_id, kind, order_id, customer_id, channel, language, state, last_error)
-        VALUES (NEW.event_id, v_kind, o.order_id, o.customer_id, o.channel, o.language, 'suppressed',
-                format('no %s template for %s in %s', o.channel, v_kind,
-                       CASE WHEN o.language = 'en' THEN 'en' ELSE o.language || ' or en' END));
-        RETURN NULL;
-    END IF;
-    v_text := coalesce(v_subject, '') || v_body;
-
-    v_vars := jsonb_build_object(
-        'order_number', o.order_number, 'customer_name', coalesce(o.name, o.email),
-        'customer_email', o.email, 'currency', o.currency, 'subtotal', o.subtotal::text,
-        'tax', o.tax::text, 'shipping', o.shipping::text, 'total', o.total::text,
-        'placed_on', to_char(o.placed_at, 'YYYY-MM-DD'),
-        'amount', NEW.payload ->> 'amount');
-    IF strpos(v_text, '{lines}') > 0 THEN
-        v_vars := v_vars || jsonb_build_object('lines', (
-            SELECT string_agg(format('%s x %s (%s)  %s %s', l.qty_ordered, i.name, i.sku,
-                                     (l.qty_ordered * l.unit_price)::numeric(14,2), o.currency),
-                              E'\n' ORDER BY l.line_no)
-            FROM oms.order_line l JOIN oms.item i ON i.item_id = l.item_id
-            WHERE l.order_id = o.order_id AND l.kind <> 'component'));
-    END IF;
     IF v_shipment IS NOT NULL THEN
         SELECT sh.shipment_number, sh.tracking_number, sh.estimated_delivery, sh.delivered_at,
                ca.name AS carrier,
@@ -375,9 +363,8 @@ BEGIN
 
     INSERT INTO oms.notification (event_id, kind, order_id, customer_id, channel, language, recipient,
                                   subject, body)
-    VALUES (NEW.event_id, v_kind, o.order_id, o.customer_id, o.channel, v_language,
-            CASE o.channel WHEN 'sms' THEN o.phone ELSE o.email END,
-            oms.render_template(v_subject, v_vars), oms.render_template(v_body, v_vars));
+    VALUES (NEW.event_id, v_kind, o.order_id, o.customer_id, o.channel, o.template_language, o.recipient,
+            oms.render_template(o.subject, v_vars), oms.render_template(o.body, v_vars));
     RETURN NULL;
 END
 $$;
