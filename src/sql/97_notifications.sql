@@ -292,7 +292,8 @@ BEGIN
            CASE pr.channel WHEN 'sms' THEN pr.phone ELSE c.email END AS recipient,
            t.subject, t.body, t.language AS template_language,
            jsonb_build_object(
-               'order_number', so.order_number, 'customer_name', coalesce(c.name, c.email),
+               'order_number', so.order_number,
+               'customer_name', coalesce(c.name, so.ship_to ->> 'name', c.email),
                'customer_email', c.email, 'currency', so.currency, 'subtotal', so.subtotal::text,
                'tax', so.tax::text, 'shipping', so.shipping::text, 'total', so.total::text,
                'placed_on', to_char(so.placed_at, 'YYYY-MM-DD'), 'amount', NEW.payload ->> 'amount',
