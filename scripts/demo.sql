@@ -302,6 +302,9 @@ FROM oms.order_tracking ORDER BY order_number;
 
 \echo
 \echo '== 18. Customer notifications'
+\echo 'The DBA turns customer notifications on for the shop database (they are off by default).'
+SELECT format('ALTER DATABASE %I SET oms.customer_notifications = on', current_database()) \gexec
+SET oms.customer_notifications = on;
 \echo 'The shop installs its message templates: email in English and German, SMS in English.'
 SELECT language, channel, count(*) AS templates
 FROM oms.default_notification_templates() t,

@@ -38,6 +38,7 @@ SELECT oms.hold_stock('cart-1', '[{"sku": "TEE", "qty": 1}]') > 0 AS held;
 SELECT count(*) AS claimed FROM oms.claim_events('c1', 5);
 SELECT min(line_id) AS line FROM oms.order_line WHERE order_id = :o \gset
 -- customer notifications: the reference templates and a claimed notification
+SET oms.customer_notifications = on;
 SELECT count(oms.set_notification_template(kind, channel, language, subject, body)) AS templates
 FROM oms.default_notification_templates();
 SELECT oms.place_order('notified@example.com', 'web', '[{"sku": "TEE", "qty": 1}]') > 0 AS notified;

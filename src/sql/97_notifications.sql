@@ -370,14 +370,14 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION oms.notification_from_event() IS 'Trigger on oms.event: renders the events of oms.notification_kind into oms.notification for the order''s customer, in the event''s transaction.';
--- The WHEN clause keeps every other event (and everything with the setting
--- off) from calling the function at all.
+-- The WHEN clause keeps every other event, and everything while the setting
+-- is off (the default), from calling the function at all.
 CREATE TRIGGER notification_from_event
     AFTER INSERT ON oms.event
     FOR EACH ROW
     WHEN (NEW.topic IN ('order.placed', 'payment.captured', 'shipment.shipped', 'shipment.delivered',
                         'return.received', 'refund.issued')
-          AND pg_catalog.current_setting('oms.customer_notifications', true) IS DISTINCT FROM 'off')
+          AND pg_catalog.current_setting('oms.customer_notifications', true) = 'on')
     EXECUTE FUNCTION oms.notification_from_event();
 
 -- ---------------------------------------------------------------------------

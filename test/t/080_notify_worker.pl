@@ -22,7 +22,7 @@ my $orders = 150;
 
 my $node = PostgreSQL::Test::Cluster->new('notify');
 $node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'oms'\n");
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'oms'\noms.customer_notifications = on\n");
 $node->start;
 $node->safe_psql('postgres', q{
 CREATE EXTENSION oms;
