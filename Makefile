@@ -47,7 +47,8 @@ OBJS = \
 	src/api/reorder.o \
 	src/api/serials.o \
 	src/api/idempotency.o \
-	src/api/reroute.o
+	src/api/reroute.o \
+	src/api/notifications.o
 
 # The install script is the SQL of each concern, concatenated in this order.
 SQL_PARTS = \
@@ -75,6 +76,7 @@ SQL_PARTS = \
 	src/sql/97_import_shopify.sql \
 	src/sql/97_import_woocommerce.sql \
 	src/sql/97_import_amazon.sql \
+	src/sql/97_notifications.sql \
 	src/sql/99_privileges.sql
 
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql

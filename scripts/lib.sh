@@ -24,7 +24,9 @@ OMS_PACKAGES=(make gcc "postgresql-$OMS_PG_MAJOR" "postgresql-server-dev-$OMS_PG
               "postgresql-$OMS_PG_MAJOR-cron" libipc-run-perl sqlsmith
               # BI drivers (test/t/070_bi_drivers.pl; a JDK runs its one-file
               # Java program) and the charts (bench/report.sh)
-              odbc-postgresql unixodbc libpostgresql-jdbc-java default-jdk-headless gnuplot-nox)
+              odbc-postgresql unixodbc libpostgresql-jdbc-java default-jdk-headless gnuplot-nox
+              # the notification worker (tools/notify-worker, test/t/080_notify_worker.pl)
+              libdbd-pg-perl)
 OMS_TMP=
 OMS_LOCK_FD=
 # Extra postgresql.conf lines for the next oms_cluster_start (the benchmarks

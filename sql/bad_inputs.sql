@@ -43,6 +43,12 @@ SELECT oms.receive_serials('SN', 'EAST', '{SN-1,SN-2}') > 0 AS received_serials;
 SELECT oms.create_shipment(oms.place_order('sn@example.com', 'web', '[{"sku": "SN", "qty": 1, "unit_price": "5"}]',
                                            '{"confirm": true}'), 'EAST') AS sns \gset
 SELECT oms.set_sku_map('web', 'EXT-TEE', 'TEE');
+-- customer notifications: the reference templates and a claimed notification
+SET oms.customer_notifications = on;
+SELECT count(oms.set_notification_template(kind, channel, language, subject, body)) AS templates
+FROM oms.default_notification_templates();
+SELECT oms.place_order('notified@example.com', 'web', '[{"sku": "TEE", "qty": 1}]') > 0 AS notified;
+SELECT notification_id AS nid FROM oms.claim_notifications('w1', 1) \gset
 
 -- A valid value for each argument, by name (and by function where a name
 -- means different things), else by type.
@@ -100,6 +106,15 @@ INSERT INTO valid_arg (fn, arg, typ, value) VALUES
     (NULL, 'older_than', NULL, '''7 days'''), (NULL, 'delivered_at', NULL, 'now()'),
     -- calls without a key; the key's own bad values are tried one by one
     (NULL, 'idempotency_key', NULL, 'NULL'),
+    -- customer notifications
+    ('set_notification_template', 'kind', NULL, '''delivery'''),
+    ('set_notification_template', 'channel', NULL, '''sms'''), ('set_notification_template', 'subject', NULL, 'NULL'),
+    ('set_notification_preference', 'customer', NULL, '''base@example.com'''),
+    ('set_notification_preference', 'channel', NULL, '''email'''), ('claim_notifications', 'channel', NULL, '''email'''),
+    (NULL, 'language', NULL, '''en'''), (NULL, 'phone', NULL, '''+15551234567'''),
+    (NULL, 'opt_out', NULL, '''{delivery}'''), (NULL, 'worker', NULL, '''w1'''), (NULL, 'notification_id', NULL, :'nid'),
+    (NULL, 'lease', NULL, '''1 minute'''), (NULL, 'retry_in', NULL, '''1 minute'''),
+    (NULL, 'template', NULL, '''Hi {name}'''), (NULL, 'vars', NULL, '''{"name": "Ann"}'''),
     (NULL, NULL, 'text', '''x'''), (NULL, NULL, 'bigint', '1'), (NULL, NULL, 'integer', '1'),
     (NULL, NULL, 'numeric', '1'), (NULL, NULL, 'double precision', '1'), (NULL, NULL, 'boolean', 'false'),
     (NULL, NULL, 'jsonb', '''{}'''), (NULL, NULL, 'date', 'current_date'), (NULL, NULL, 'text[]', '''{*}'''),

@@ -29,6 +29,12 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 static void define_settings(void);
+
+/*
+ * oms.customer_notifications: read by SQL only, in the WHEN clause of the
+ * trigger that renders customer notifications (src/sql/97_notifications.sql).
+ */
+static bool oms_customer_notifications = false;
 static void oms_xact_callback(XactEvent event, void *arg);
 static void oms_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 								 SubTransactionId parentSubid, void *arg);
@@ -113,6 +119,13 @@ define_settings(void)
 							PGC_SIGHUP,
 							GUC_UNIT_S,
 							NULL, NULL, NULL);
+
+	/* src/sql/97_notifications.sql (read there with current_setting) */
+	DefineCustomBoolVariable("oms.customer_notifications",
+							 "Whether business events are rendered into customer notifications (oms.notification).",
+							 "Off by default: rendering costs place_order (README, Customer notifications); "
+							 "turn it on per database with ALTER DATABASE ... SET.",
+							 &oms_customer_notifications, false, PGC_SUSET, 0, NULL, NULL, NULL);
 }
 
 /*

@@ -64,7 +64,10 @@ DECLARE
     hidden CONSTANT text[][] := ARRAY[
         ['order_tracking', 'customer'],
         ['order_timeline', 'payload'],
-        ['returns_overview', 'customer']];
+        ['returns_overview', 'customer'],
+        ['notification_preference', 'phone'],
+        ['notification', 'recipient'], ['notification', 'subject'], ['notification', 'body'],
+        ['notification', 'last_error']];
     rel text;
     cols text;
 BEGIN
