@@ -15,6 +15,8 @@
 -- a shared advisory lock on the merchant for the caller's transaction; a
 -- move takes it exclusively, so it waits for the calls in flight and turns
 -- new ones away with 40001 until the map is switched (README, Scale-out).
+-- It also refuses a write for a second merchant in the same transaction
+-- (0A000): each routed call commits on its own on its node.
 
 -- The roles oms creates on each node; the router's routed functions are
 -- granted to the same names (99_privileges.sql, 10_api.sql).
@@ -122,10 +124,22 @@ CREATE FUNCTION oms_router.connect_rw(merchant text)
     AS $$
 DECLARE
     conn text;
+    other text;
 BEGIN
     IF merchant IS NULL THEN
         RETURN oms_router.unknown_merchant(merchant);
     END IF;
+    -- one merchant per router transaction: each routed call commits on its
+    -- own on the node, so two merchants in one transaction would look
+    -- atomic and are not
+    other := pg_catalog.current_setting('oms_router.transaction_merchant', true);
+    IF other <> '' AND other <> merchant THEN
+        RAISE EXCEPTION 'this transaction already wrote for merchant "%", not "%"', other, merchant
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'A router transaction writes for one merchant: each routed call commits on its own on the merchant''s node, so no transaction spans two merchants.',
+                  HINT = 'Write for each merchant in its own transaction.';
+    END IF;
+    PERFORM pg_catalog.set_config('oms_router.transaction_merchant', merchant, true);
     IF NOT pg_catalog.pg_try_advisory_xact_lock_shared(oms_router.lock_key(merchant)) THEN
         RAISE EXCEPTION 'merchant "%" is moving to another node', merchant
             USING ERRCODE = 'serialization_failure',
@@ -141,7 +155,7 @@ BEGIN
     RETURN conn;
 END
 $$;
-COMMENT ON FUNCTION oms_router.connect_rw(text) IS 'PL/Proxy CONNECT function of routed writes: the merchant''s database on its node''s primary; takes the merchant''s shared move lock for the transaction; 40001 while the merchant is being switched, OM003 for an unknown merchant.';
+COMMENT ON FUNCTION oms_router.connect_rw(text) IS 'PL/Proxy CONNECT function of routed writes: the merchant''s database on its node''s primary; takes the merchant''s shared move lock for the transaction; 40001 while the merchant is being switched, 0A000 for a second merchant in one transaction, OM003 for an unknown merchant.';
 
 -- Where a read goes: the node's standby unless oms_router.reads is
 -- 'primary' (read-your-writes) or the node has none.

@@ -166,7 +166,7 @@ BEGIN
 
     -- 5. the map
     UPDATE oms_router.merchant x
-       SET node = to_node, moves = x.moves + 1, placed_at = pg_catalog.now()
+       SET node = to_node, moves = x.moves + 1, placed_at = pg_catalog.clock_timestamp()
      WHERE x.merchant = switch_merchant.merchant;
 
     RETURN pg_catalog.jsonb_build_object(

@@ -18,3 +18,5 @@ GRANT EXECUTE ON FUNCTION oms_router.connect_rw(text), oms_router.connect_ro(tex
                           plproxy.get_cluster_version(text), plproxy.get_cluster_partitions(text),
                           plproxy.get_cluster_config(text)
     TO oms_app, oms_reader;
+-- The map without connection strings: the platform reports join on it.
+GRANT SELECT ON oms_router.merchant TO oms_app, oms_reader;
