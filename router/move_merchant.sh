@@ -29,7 +29,9 @@
 #
 # Settings: OMS_MOVE_LOCK_TIMEOUT (5s: how long the switch waits for calls in
 # flight), OMS_MOVE_TRIES (5), OMS_MOVE_CATCHUP (30 seconds),
-# OMS_MOVE_SYNC_TIMEOUT (600: seconds for the initial copy).
+# OMS_MOVE_SYNC_TIMEOUT (600: seconds for the initial copy), OMS_MOVE_VERIFY
+# (true: compare every table's row count during the freeze; false for a big
+# merchant, whose counts take long, to keep the freeze to the catch-up).
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -42,6 +44,7 @@ lock_timeout=${OMS_MOVE_LOCK_TIMEOUT:-5s}
 tries=${OMS_MOVE_TRIES:-5}
 catchup=${OMS_MOVE_CATCHUP:-30 seconds}
 sync_timeout=${OMS_MOVE_SYNC_TIMEOUT:-600}
+verify=${OMS_MOVE_VERIFY:-true}
 
 q() {
     local conn=$1
@@ -124,9 +127,9 @@ say "initial copy done: $total tables streaming"
 # 4. the switch
 try=1
 while :; do
-    if summary=$(q "$router" -v m="$merchant" -v t="$target" -v slot="$name" -v c="$catchup" -v lt="$lock_timeout" 2>&1 <<'SQL'
+    if summary=$(q "$router" -v m="$merchant" -v t="$target" -v slot="$name" -v c="$catchup" -v lt="$lock_timeout" -v v="$verify" 2>&1 <<'SQL'
 SET lock_timeout = :'lt';
-SELECT oms_router.switch_merchant(:'m', :'t', :'slot', :'c'::interval);
+SELECT oms_router.switch_merchant(:'m', :'t', :'slot', :'c'::interval, :'v'::boolean);
 SQL
 ); then
         break
