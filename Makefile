@@ -107,6 +107,15 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) $(EXTENSION).control Makefile
 
 -include $(OBJS:.o=.d)
 
+# The router (router/: oms_router, PL/Proxy in front of oms nodes; README,
+# Scale-out) is built, installed and cleaned with oms.
+all: router-all
+install: router-install
+clean: router-clean
+.PHONY: router-all router-install router-clean
+router-all router-install router-clean:
+	$(MAKE) -C router PG_CONFIG=$(PG_CONFIG) $(patsubst router-%,%,$@)
+
 .PHONY: demo test report
 demo:
 	bash scripts/demo.sh

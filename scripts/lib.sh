@@ -22,6 +22,8 @@ OMS_PG_CONFIG=$OMS_BINDIR/pg_config
 OMS_PORT=${OMS_PORT:-54329}
 OMS_PACKAGES=(make gcc "postgresql-$OMS_PG_MAJOR" "postgresql-server-dev-$OMS_PG_MAJOR"
               "postgresql-$OMS_PG_MAJOR-cron" libipc-run-perl sqlsmith
+              # the router in front of oms nodes (router/, test/t/080_scale_out.pl)
+              "postgresql-$OMS_PG_MAJOR-plproxy"
               # BI drivers (test/t/070_bi_drivers.pl; a JDK runs its one-file
               # Java program) and the charts (bench/report.sh)
               odbc-postgresql unixodbc libpostgresql-jdbc-java default-jdk-headless gnuplot-nox
