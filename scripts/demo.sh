@@ -19,7 +19,7 @@ oms_psql -d oms_demo -f "$OMS_ROOT/scripts/demo.sql"
 # worker sends Ava's confirmation email to a local SMTP sink; the message is
 # printed as the sink stored it (the body decoded from quoted-printable)
 echo
-echo "== 19. The confirmation email goes out"
+echo "== 20. The confirmation email goes out"
 echo "The worker claims the pending notification, hands it to the mail server (a local sink here) and marks it sent."
 mail_dir="$OMS_TMP/mail"
 smtp_port=$((OMS_PORT + 1))

@@ -350,7 +350,7 @@ SELECT pg_temp.refused(format($$SELECT oms.import_order('shopify', %L)$$,
 \pset tuples_only off
 SELECT (SELECT count(*) FROM oms.check_inventory()) AS inventory_disagreements,
        (SELECT count(*) FROM oms.check_payments()) AS payment_problems;
-\echo '== 18. Customer notifications'
+\echo '== 19. Customer notifications'
 \echo 'The DBA turns customer notifications on for the shop database (they are off by default).'
 SELECT format('ALTER DATABASE %I SET oms.customer_notifications = on', current_database()) \gexec
 SET oms.customer_notifications = on;
