@@ -81,8 +81,7 @@ CREATE FUNCTION oms_router.fanout_find_orders(ref text)
     SELECT pg_catalog.current_database()::text AS dbname, t.order_id, t.order_number, t.channel, t.status,
            t.payment_status, t.fulfillment_status, t.placed_at
       FROM oms.order_tracking t
-     WHERE t.order_number = $1
-        OR t.order_id IN (SELECT o.order_id FROM oms.sales_order o WHERE o.channel_order_ref = $1);
+     WHERE t.order_number = $1 OR t.channel_order_ref = $1;
 $proxy$;
 COMMENT ON FUNCTION oms_router.fanout_find_orders(text) IS 'Fan-out (RUN ON ALL): the orders whose order number or channel reference is ref, in each merchant database; rows name the database.';
 

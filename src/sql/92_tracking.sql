@@ -21,7 +21,8 @@ SELECT o.order_id,
        u.ordered - u.cancelled - u.shipped AS units_outstanding,
        COALESCE(sh.shipments, '[]'::jsonb) AS shipments,
        ev.topic AS last_event,
-       ev.created_at AS last_event_at
+       ev.created_at AS last_event_at,
+       o.channel_order_ref
 FROM oms.sales_order o
 CROSS JOIN LATERAL (
     SELECT COALESCE(sum(l.qty_ordered), 0) AS ordered,

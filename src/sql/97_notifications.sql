@@ -644,7 +644,7 @@ $$;
 COMMENT ON FUNCTION oms.default_notification_templates() IS 'The reference templates (email and sms in en, email in de), to install with oms.set_notification_template() or to start from.';
 
 -- ---------------------------------------------------------------------------
--- Privileges (99_privileges.sql hides the personal columns from oms_reader)
+-- Privileges (99_privileges.sql takes every table from oms_reader: BI reads views only)
 -- ---------------------------------------------------------------------------
 REVOKE ALL ON oms.notification_kind, oms.notification_template, oms.notification_preference,
               oms.notification FROM PUBLIC;

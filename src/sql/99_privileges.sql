@@ -64,10 +64,7 @@ DECLARE
     hidden CONSTANT text[][] := ARRAY[
         ['order_tracking', 'customer'],
         ['order_timeline', 'payload'],
-        ['returns_overview', 'customer'],
-        ['notification_preference', 'phone'],
-        ['notification', 'recipient'], ['notification', 'subject'], ['notification', 'body'],
-        ['notification', 'last_error']];
+        ['returns_overview', 'customer']];
     rel text;
     cols text;
 BEGIN
