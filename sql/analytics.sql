@@ -313,6 +313,20 @@ SELECT item_id IS NULL AS order_row, orders, lines, units_ordered, line_revenue,
 FROM oms.kpi_sales_delta WHERE order_id = :o6 ORDER BY 1;
 DROP INDEX oms.kpi_sales_delta_order_idx;
 
+-- An order of many lines: one delta row per line and one for the order,
+-- whatever the number of lines in the statement (the capture's row buffer
+-- once grew only with new orders, so the 9th line of one order wrote past
+-- its end).  300 backorderable lines, rolled back.
+BEGIN;
+INSERT INTO oms.item (sku, name, backorder_policy)
+SELECT 'MANY-' || g, 'Many ' || g, 'allow' FROM generate_series(1, 300) g;
+SELECT oms.place_order('many@example.com', 'web',
+    (SELECT jsonb_agg(jsonb_build_object('sku', 'MANY-' || g, 'qty', 1, 'unit_price', 1)) FROM generate_series(1, 300) g)) AS o7 \gset
+SELECT count(*) FILTER (WHERE item_id IS NOT NULL) AS line_rows, count(*) FILTER (WHERE item_id IS NULL) AS order_rows,
+       sum(units_ordered) AS units, sum(line_revenue) AS revenue, sum(units_backordered) AS backordered
+FROM oms.kpi_sales_delta WHERE order_id = :o7;
+ROLLBACK;
+
 -- every column of every KPI view has a comment, and so has every view
 SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
 WHERE c.relnamespace = 'oms'::regnamespace AND c.relname LIKE 'kpi\_%' AND c.relkind = 'v'

@@ -246,34 +246,214 @@ int8d(int64 v)
 	return Int64GetDatum(v);
 }
 
+/* The delta rows of one statement, and the orders they belong to. */
+typedef struct KpiBatch
+{
+	TupleDesc	kd;				/* oms.kpi_sales_delta's */
+	KpiOrder   *orders;
+	int			norders;
+	int			orders_cap;
+	HeapTuple  *rows;
+	int			nrows;
+	int			rows_cap;
+} KpiBatch;
+
+static const char *const line_cols[11] = {
+	"order_id", "line_no", "item_id", "kind", "qty_ordered", "qty_cancelled",
+	"qty_shipped", "qty_returned", "unit_price", "qty_reserved", "qty_backordered"
+};
+
+/* Column numbers of the order line's row type, looked up again when it changes. */
+static void
+map_line_columns(Relation lrel)
+{
+	TypeCacheEntry *ltc = lookup_type_cache(lrel->rd_rel->reltype, TYPECACHE_TUPDESC);
+	int			i;
+
+	if (ltc->tupDesc_identifier == lcol_ident)
+		return;
+	for (i = 0; i < 11; i++)
+	{
+		lcol[i] = SPI_fnumber(RelationGetDescr(lrel), line_cols[i]);
+		if (lcol[i] <= 0)
+			elog(ERROR, "oms.order_line has no column \"%s\"", line_cols[i]);
+	}
+	lcol_ident = ltc->tupDesc_identifier;
+}
+
+/* Column numbers of the delta row type, looked up again when it changes. */
+static void
+map_delta_columns(Relation krel)
+{
+	TypeCacheEntry *ktc = lookup_type_cache(krel->rd_rel->reltype, TYPECACHE_TUPDESC);
+	TupleDesc	kd = RelationGetDescr(krel);
+	int			i;
+
+	if (kd->natts != K_NCOLS)
+		elog(ERROR, "oms.kpi_sales_delta does not have the %d columns of its definition", K_NCOLS);
+	if (ktc->tupDesc_identifier == kcol_ident)
+		return;
+	for (i = 0; i < K_NCOLS; i++)
+	{
+		kcol[i] = SPI_fnumber(kd, kpi_cols[i]);
+		if (kcol[i] <= 0)
+			elog(ERROR, "oms.kpi_sales_delta has no column \"%s\"", kpi_cols[i]);
+	}
+	kcol_ident = ktc->tupDesc_identifier;
+}
+
+/* The order of a line, read once per statement. */
+static KpiOrder *
+order_of(KpiBatch *b, int64 order_id)
+{
+	KpiOrder   *o;
+	int			i;
+
+	for (i = 0; i < b->norders; i++)
+		if (b->orders[i].order_id == order_id)
+			return &b->orders[i];
+	if (b->norders == b->orders_cap)
+	{
+		b->orders_cap *= 2;
+		b->orders = repalloc(b->orders, sizeof(KpiOrder) * b->orders_cap);
+	}
+	o = &b->orders[b->norders++];
+	memset(o, 0, sizeof(KpiOrder));
+	o->order_id = order_id;
+	load_order(o);
+	return o;
+}
+
+/* The columns every delta row takes from its order: when, where and in what currency. */
+static void
+set_order_columns(const KpiOrder *o, Datum *v, bool *nul)
+{
+	memset(nul, false, sizeof(bool) * K_NCOLS);
+	v[K_ORDER_ID] = Int64GetDatum(o->order_id);
+	v[K_PLACED_AT] = o->placed_at;
+	v[K_CHANNEL_ID] = o->channel_id;
+	nul[K_CHANNEL_ID] = o->channel_null;
+	v[K_CURRENCY] = o->currency;
+	v[K_COUNTRY] = o->country;
+	nul[K_COUNTRY] = o->country_null;
+	v[K_REGION] = o->region;
+	nul[K_REGION] = o->region_null;
+}
+
+/* Form a delta row from values in kpi_cols order and add it to the batch. */
+static void
+add_row(KpiBatch *b, const Datum *v, const bool *nul)
+{
+	Datum		cv[K_NCOLS];
+	bool		cn[K_NCOLS];
+	int			c;
+
+	if (b->nrows == b->rows_cap)
+	{
+		b->rows_cap *= 2;
+		b->rows = repalloc(b->rows, sizeof(HeapTuple) * b->rows_cap);
+	}
+	for (c = 0; c < K_NCOLS; c++)
+	{
+		cv[kcol[c] - 1] = v[c];
+		cn[kcol[c] - 1] = nul[c];
+	}
+	b->rows[b->nrows++] = heap_form_tuple(b->kd, cv, cn);
+}
+
+/*
+ * One new line's delta row: its units and revenue, and the fill at
+ * placement (what it reserved or shipped, and backordered, when written).
+ */
+static void
+add_line_row(KpiBatch *b, TupleTableSlot *slot)
+{
+	Datum		v[K_NCOLS];
+	bool		nul[K_NCOLS];
+	bool		isnull;
+	int64		order_id = DatumGetInt64(slot_getattr(slot, lcol[0], &isnull));
+	int32		line_no = DatumGetInt32(slot_getattr(slot, lcol[1], &isnull));
+	char	   *kind = TextDatumGetCString(slot_getattr(slot, lcol[3], &isnull));
+	bool		component = strcmp(kind, "component") == 0;
+	bool		bundle = strcmp(kind, "bundle") == 0;
+	int64		ordered = DatumGetInt64(slot_getattr(slot, lcol[4], &isnull));
+	int64		cancelled = DatumGetInt64(slot_getattr(slot, lcol[5], &isnull));
+	Datum		price = slot_getattr(slot, lcol[8], &isnull);
+	int64		reserved = DatumGetInt64(slot_getattr(slot, lcol[9], &isnull));
+	int64		shipped = DatumGetInt64(slot_getattr(slot, lcol[6], &isnull));
+	int64		open;
+	int64		filled;
+	KpiOrder   *o = order_of(b, order_id);
+
+	if (!o->found)
+		return;
+	if (line_no == 1)
+		o->first_line = true;
+	if (pg_sub_s64_overflow(ordered, cancelled, &open) ||
+		pg_add_s64_overflow(reserved, shipped, &filled))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("quantities of order %lld line %d are out of range",
+						(long long) order_id, line_no)));
+
+	set_order_columns(o, v, nul);
+	v[K_ITEM_ID] = slot_getattr(slot, lcol[2], &isnull);
+	v[K_IS_COMPONENT] = BoolGetDatum(component);
+	v[K_ORDERS] = Int32GetDatum(0);
+	v[K_ORDERS_CANCELLED] = Int32GetDatum(0);
+	v[K_SUBTOTAL] = v[K_TAX] = v[K_SHIPPING] = v[K_TOTAL] = NumericGetDatum(int64_to_numeric(0));
+	v[K_LINES] = Int32GetDatum(1);
+	v[K_UNITS_ORDERED] = int8d(ordered);
+	v[K_UNITS_CANCELLED] = int8d(cancelled);
+	v[K_UNITS_SHIPPED] = int8d(shipped);
+	v[K_UNITS_RETURNED] = slot_getattr(slot, lcol[7], &isnull);
+	v[K_LINE_REVENUE] = component ? NumericGetDatum(int64_to_numeric(0))
+		: NumericGetDatum(numeric_mul_opt_error(DatumGetNumeric(price), int64_to_numeric(open), NULL));
+	v[K_STOCK_UNITS] = int8d(bundle ? 0 : ordered);
+	v[K_UNITS_FILLED] = int8d(bundle ? 0 : filled);
+	v[K_UNITS_BACKORDERED] = bundle ? int8d(0) : slot_getattr(slot, lcol[10], &isnull);
+	add_row(b, v, nul);
+}
+
+/* An order's own delta row, with its first line: its count and money (none when cancelled). */
+static void
+add_order_row(KpiBatch *b, const KpiOrder *o)
+{
+	Datum		v[K_NCOLS];
+	bool		nul[K_NCOLS];
+	Datum		zero = NumericGetDatum(int64_to_numeric(0));
+
+	set_order_columns(o, v, nul);
+	v[K_ITEM_ID] = (Datum) 0;
+	nul[K_ITEM_ID] = true;
+	v[K_IS_COMPONENT] = BoolGetDatum(false);
+	v[K_ORDERS] = Int32GetDatum(1);
+	v[K_ORDERS_CANCELLED] = Int32GetDatum(o->cancelled ? 1 : 0);
+	v[K_SUBTOTAL] = o->cancelled ? zero : o->subtotal;
+	v[K_TAX] = o->cancelled ? zero : o->tax;
+	v[K_SHIPPING] = o->cancelled ? zero : o->shipping;
+	v[K_TOTAL] = o->cancelled ? zero : o->total;
+	v[K_LINES] = Int32GetDatum(0);
+	v[K_UNITS_ORDERED] = v[K_UNITS_CANCELLED] = v[K_UNITS_SHIPPED] = v[K_UNITS_RETURNED] = int8d(0);
+	v[K_LINE_REVENUE] = zero;
+	v[K_STOCK_UNITS] = v[K_UNITS_FILLED] = v[K_UNITS_BACKORDERED] = int8d(0);
+	add_row(b, v, nul);
+}
+
 /*
  * AFTER INSERT ON oms.order_line FOR EACH STATEMENT, REFERENCING NEW TABLE:
- * one delta row per new line (its units and revenue, and the fill at
- * placement: what the line reserved or shipped, and backordered, when it
- * was written) and one per order whose line 1 is among them (the order's
- * count and money, nothing when it is cancelled).  Lines of an order that
- * no longer exists are skipped (nothing to bucket them under).
+ * one delta row per new line and one per order whose line 1 is among them.
+ * Lines of an order that no longer exists are skipped (nothing to bucket
+ * them under).
  */
 Datum
 oms_kpi_lines_capture(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = (TriggerData *) fcinfo->context;
 	Tuplestorestate *ts;
-	TupleDesc	ld;
 	TupleTableSlot *slot;
 	Relation	krel;
-	TypeCacheEntry *ktc;
-	TypeCacheEntry *ltc;
-	TupleDesc	kd;
-	static const char *const line_cols[11] = {
-		"order_id", "line_no", "item_id", "kind", "qty_ordered", "qty_cancelled",
-		"qty_shipped", "qty_returned", "unit_price", "qty_reserved", "qty_backordered"
-	};
-	KpiOrder   *orders;
-	int			norders = 0;
-	int			cap;
-	HeapTuple  *rows;
-	int			nrows = 0;
+	KpiBatch	b;
 	int			i;
 	int			ptr;
 
@@ -283,185 +463,37 @@ oms_kpi_lines_capture(PG_FUNCTION_ARGS)
 		!TRIGGER_FIRED_BY_INSERT(td->tg_event) || td->tg_newtable == NULL)
 		elog(ERROR, "oms_kpi_lines_capture: must be fired AFTER INSERT FOR EACH STATEMENT REFERENCING NEW TABLE");
 
-	ts = td->tg_newtable;
-	ld = RelationGetDescr(td->tg_relation);
-	ltc = lookup_type_cache(td->tg_relation->rd_rel->reltype, TYPECACHE_TUPDESC);
-	if (ltc->tupDesc_identifier != lcol_ident)
-	{
-		for (i = 0; i < 11; i++)
-		{
-			lcol[i] = SPI_fnumber(ld, line_cols[i]);
-			if (lcol[i] <= 0)
-				elog(ERROR, "oms.order_line has no column \"%s\"", line_cols[i]);
-		}
-		lcol_ident = ltc->tupDesc_identifier;
-	}
-
+	map_line_columns(td->tg_relation);
 	oms_spi_connect();
 	krel = table_open(oms_relid("kpi_sales_delta"), RowExclusiveLock);
-	ktc = lookup_type_cache(krel->rd_rel->reltype, TYPECACHE_TUPDESC);
-	kd = RelationGetDescr(krel);
-	if (kd->natts != K_NCOLS)
-		elog(ERROR, "oms.kpi_sales_delta does not have the %d columns of its definition", K_NCOLS);
-	if (ktc->tupDesc_identifier != kcol_ident)
-	{
-		for (i = 0; i < K_NCOLS; i++)
-		{
-			kcol[i] = SPI_fnumber(kd, kpi_cols[i]);
-			if (kcol[i] <= 0)
-				elog(ERROR, "oms.kpi_sales_delta has no column \"%s\"", kpi_cols[i]);
-		}
-		kcol_ident = ktc->tupDesc_identifier;
-	}
+	map_delta_columns(krel);
 
-	cap = 8;
-	orders = palloc(sizeof(KpiOrder) * cap);
-	rows = palloc(sizeof(HeapTuple) * cap);
-	slot = MakeSingleTupleTableSlot(ld, &TTSOpsMinimalTuple);
+	memset(&b, 0, sizeof(b));
+	b.kd = RelationGetDescr(krel);
+	b.orders_cap = 4;
+	b.orders = palloc(sizeof(KpiOrder) * b.orders_cap);
+	b.rows_cap = 16;
+	b.rows = palloc(sizeof(HeapTuple) * b.rows_cap);
+
+	/* the lines, through a read pointer of our own on the transition table */
+	ts = td->tg_newtable;
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(td->tg_relation), &TTSOpsMinimalTuple);
 	ptr = tuplestore_alloc_read_pointer(ts, EXEC_FLAG_REWIND);
 	tuplestore_select_read_pointer(ts, ptr);
 	tuplestore_rescan(ts);
 	while (tuplestore_gettupleslot(ts, true, false, slot))
 	{
-		Datum		v[K_NCOLS];
-		bool		nul[K_NCOLS];
-		bool		isnull;
-		int64		order_id = DatumGetInt64(slot_getattr(slot, lcol[0], &isnull));
-		int32		line_no = DatumGetInt32(slot_getattr(slot, lcol[1], &isnull));
-		char	   *kind = TextDatumGetCString(slot_getattr(slot, lcol[3], &isnull));
-		bool		component = strcmp(kind, "component") == 0;
-		bool		bundle = strcmp(kind, "bundle") == 0;
-		int64		ordered = DatumGetInt64(slot_getattr(slot, lcol[4], &isnull));
-		int64		cancelled = DatumGetInt64(slot_getattr(slot, lcol[5], &isnull));
-		int64		shipped = DatumGetInt64(slot_getattr(slot, lcol[6], &isnull));
-		int64		returned = DatumGetInt64(slot_getattr(slot, lcol[7], &isnull));
-		Datum		price = slot_getattr(slot, lcol[8], &isnull);
-		int64		reserved = DatumGetInt64(slot_getattr(slot, lcol[9], &isnull));
-		int64		backordered = DatumGetInt64(slot_getattr(slot, lcol[10], &isnull));
-		int64		open;
-		int64		filled;
-		KpiOrder   *o = NULL;
-
 		CHECK_FOR_INTERRUPTS();
-		for (i = 0; i < norders; i++)
-			if (orders[i].order_id == order_id)
-				o = &orders[i];
-		if (o == NULL)
-		{
-			if (norders == cap || nrows + 2 > cap)
-			{
-				cap *= 2;
-				orders = repalloc(orders, sizeof(KpiOrder) * cap);
-				rows = repalloc(rows, sizeof(HeapTuple) * cap);
-			}
-			o = &orders[norders++];
-			memset(o, 0, sizeof(KpiOrder));
-			o->order_id = order_id;
-			load_order(o);
-		}
-		if (!o->found)
-			continue;
-		if (line_no == 1)
-			o->first_line = true;
-		if (pg_sub_s64_overflow(ordered, cancelled, &open) ||
-			pg_add_s64_overflow(reserved, shipped, &filled))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("quantities of order %lld line %d are out of range",
-							(long long) order_id, line_no)));
-
-		memset(nul, false, sizeof(nul));
-		v[K_ORDER_ID] = Int64GetDatum(order_id);
-		v[K_ITEM_ID] = slot_getattr(slot, lcol[2], &isnull);
-		v[K_IS_COMPONENT] = BoolGetDatum(component);
-		v[K_PLACED_AT] = o->placed_at;
-		v[K_CHANNEL_ID] = o->channel_id;
-		nul[K_CHANNEL_ID] = o->channel_null;
-		v[K_CURRENCY] = o->currency;
-		v[K_COUNTRY] = o->country;
-		nul[K_COUNTRY] = o->country_null;
-		v[K_REGION] = o->region;
-		nul[K_REGION] = o->region_null;
-		v[K_ORDERS] = Int32GetDatum(0);
-		v[K_ORDERS_CANCELLED] = Int32GetDatum(0);
-		v[K_SUBTOTAL] = v[K_TAX] = v[K_SHIPPING] = v[K_TOTAL] = NumericGetDatum(int64_to_numeric(0));
-		v[K_LINES] = Int32GetDatum(1);
-		v[K_UNITS_ORDERED] = int8d(ordered);
-		v[K_UNITS_CANCELLED] = int8d(cancelled);
-		v[K_UNITS_SHIPPED] = int8d(shipped);
-		v[K_UNITS_RETURNED] = int8d(returned);
-		v[K_LINE_REVENUE] = component ? NumericGetDatum(int64_to_numeric(0))
-			: NumericGetDatum(numeric_mul_opt_error(DatumGetNumeric(price), int64_to_numeric(open), NULL));
-		v[K_STOCK_UNITS] = int8d(bundle ? 0 : ordered);
-		v[K_UNITS_FILLED] = int8d(bundle ? 0 : filled);
-		v[K_UNITS_BACKORDERED] = int8d(bundle ? 0 : backordered);
-		{
-			Datum		cv[K_NCOLS];
-			bool		cn[K_NCOLS];
-			int			c;
-
-			/* into the delta table's column order */
-			for (c = 0; c < K_NCOLS; c++)
-			{
-				cv[kcol[c] - 1] = v[c];
-				cn[kcol[c] - 1] = nul[c];
-			}
-			rows[nrows++] = heap_form_tuple(kd, cv, cn);
-		}
+		add_line_row(&b, slot);
 	}
 	ExecDropSingleTupleTableSlot(slot);
 
-	/* the orders themselves, with their first line */
-	for (i = 0; i < norders; i++)
-	{
-		KpiOrder   *o = &orders[i];
-		Datum		v[K_NCOLS];
-		bool		nul[K_NCOLS];
-		Datum		cv[K_NCOLS];
-		bool		cn[K_NCOLS];
-		Datum		zero = NumericGetDatum(int64_to_numeric(0));
-		int			c;
+	for (i = 0; i < b.norders; i++)
+		if (b.orders[i].found && b.orders[i].first_line)
+			add_order_row(&b, &b.orders[i]);
 
-		if (!o->found || !o->first_line)
-			continue;
-		if (nrows == cap)
-		{
-			cap *= 2;
-			rows = repalloc(rows, sizeof(HeapTuple) * cap);
-		}
-		memset(nul, false, sizeof(nul));
-		v[K_ORDER_ID] = Int64GetDatum(o->order_id);
-		v[K_ITEM_ID] = (Datum) 0;
-		nul[K_ITEM_ID] = true;
-		v[K_IS_COMPONENT] = BoolGetDatum(false);
-		v[K_PLACED_AT] = o->placed_at;
-		v[K_CHANNEL_ID] = o->channel_id;
-		nul[K_CHANNEL_ID] = o->channel_null;
-		v[K_CURRENCY] = o->currency;
-		v[K_COUNTRY] = o->country;
-		nul[K_COUNTRY] = o->country_null;
-		v[K_REGION] = o->region;
-		nul[K_REGION] = o->region_null;
-		v[K_ORDERS] = Int32GetDatum(1);
-		v[K_ORDERS_CANCELLED] = Int32GetDatum(o->cancelled ? 1 : 0);
-		v[K_SUBTOTAL] = o->cancelled ? zero : o->subtotal;
-		v[K_TAX] = o->cancelled ? zero : o->tax;
-		v[K_SHIPPING] = o->cancelled ? zero : o->shipping;
-		v[K_TOTAL] = o->cancelled ? zero : o->total;
-		v[K_LINES] = Int32GetDatum(0);
-		v[K_UNITS_ORDERED] = v[K_UNITS_CANCELLED] = v[K_UNITS_SHIPPED] = v[K_UNITS_RETURNED] = int8d(0);
-		v[K_LINE_REVENUE] = zero;
-		v[K_STOCK_UNITS] = v[K_UNITS_FILLED] = v[K_UNITS_BACKORDERED] = int8d(0);
-		for (c = 0; c < K_NCOLS; c++)
-		{
-			cv[kcol[c] - 1] = v[c];
-			cn[kcol[c] - 1] = nul[c];
-		}
-		rows[nrows++] = heap_form_tuple(kd, cv, cn);
-	}
-
-	if (nrows > 0)
-		insert_rows(krel, nrows, rows);
+	if (b.nrows > 0)
+		insert_rows(krel, b.nrows, b.rows);
 	table_close(krel, NoLock);
 	oms_spi_finish();
 	return PointerGetDatum(NULL);
