@@ -643,14 +643,27 @@ CREATE FUNCTION oms.default_notification_templates()
 $$;
 COMMENT ON FUNCTION oms.default_notification_templates() IS 'The reference templates (email and sms in en, email in de), to install with oms.set_notification_template() or to start from.';
 
+-- What BI reads of the notifications: how many went out, by kind, channel and
+-- state, and how long they took; no recipient, subject, body or error text.
+CREATE VIEW oms.notification_overview AS
+SELECT n.notification_id, n.event_id, n.kind, n.order_id, n.channel, n.language, n.state,
+       n.attempts, n.created_at, n.sent_at
+FROM oms.notification n;
+COMMENT ON VIEW oms.notification_overview IS 'One row per customer notification, without its personal data (recipient, subject, body, last error): what BI tools read of the notifications.';
+COMMENT ON COLUMN oms.notification_overview.kind IS 'order_confirmation, payment_confirmation, shipped, delivered, return_received or refund_issued.';
+COMMENT ON COLUMN oms.notification_overview.channel IS 'email, sms, or none (the customer opted out: state suppressed).';
+COMMENT ON COLUMN oms.notification_overview.state IS 'pending, sent, failed or suppressed.';
+COMMENT ON COLUMN oms.notification_overview.attempts IS 'Sending attempts so far.';
+
 -- ---------------------------------------------------------------------------
 -- Privileges (99_privileges.sql takes every table from oms_reader: BI reads views only)
 -- ---------------------------------------------------------------------------
 REVOKE ALL ON oms.notification_kind, oms.notification_template, oms.notification_preference,
               oms.notification FROM PUBLIC;
-GRANT SELECT ON oms.notification_kind, oms.notification_template TO oms_admin, oms_app, oms_reader;
+GRANT SELECT ON oms.notification_kind, oms.notification_template TO oms_admin, oms_app;
+GRANT SELECT ON oms.notification_overview TO oms_admin, oms_app, oms_reader;
 GRANT INSERT, UPDATE, DELETE ON oms.notification_template TO oms_admin;
-GRANT SELECT ON oms.notification_preference, oms.notification TO oms_admin, oms_app, oms_reader;
+GRANT SELECT ON oms.notification_preference, oms.notification TO oms_admin, oms_app;
 GRANT INSERT, UPDATE, DELETE ON oms.notification_preference TO oms_admin;
 REVOKE ALL ON FUNCTION oms.render_template(text, jsonb),
                        oms.set_notification_template(text, text, text, text, text),
