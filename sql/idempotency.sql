@@ -154,8 +154,22 @@ SELECT * FROM pg_temp.twice(format($$SELECT oms.reroute_line(%s, 'EAST', 'WEST',
 SELECT pg_temp.try(format($$SELECT oms.reroute_line(%s, 'EAST', 'WEST', 2, idempotency_key => 'rr-1')$$, :tee_line));
 SELECT * FROM pg_temp.twice(format($$SELECT oms.reallocate_line(%s, idempotency_key => 'ra-1')$$, :tee_line));
 
+-- ---------------------------------------------------------------------------
+-- 7. Serials: receipts of named units and their assignment to a shipment
+-- ---------------------------------------------------------------------------
+INSERT INTO oms.item (sku, name, serialized) VALUES ('PHONE', 'Phone', true);
+SELECT * FROM pg_temp.twice($$SELECT oms.receive_serials('PHONE', 'EAST', ARRAY['P-1', 'P-2'], 'ASN-9', idempotency_key => 'sn-1')$$);
+SELECT pg_temp.try($$SELECT oms.receive_serials('PHONE', 'EAST', ARRAY['P-1', 'P-3'], 'ASN-9', idempotency_key => 'sn-1')$$);
+SELECT serial, status FROM oms.serial_unit ORDER BY serial;
+SELECT oms.place_order('dan@example.com', 'web', '[{"sku": "PHONE", "qty": 1, "unit_price": "300"}]', '{"confirm": true}') AS o4 \gset
+SELECT oms.create_shipment(:o4, 'EAST') AS s4 \gset
+SELECT * FROM pg_temp.twice(format($$SELECT oms.assign_serials(%s, '[{"sku": "PHONE", "serials": ["P-2"]}]', idempotency_key => 'asn-1')$$, :s4));
+SELECT pg_temp.try(format($$SELECT oms.assign_serials(%s, '[{"sku": "PHONE", "serials": ["P-1"]}]', idempotency_key => 'asn-1')$$, :s4));
+SELECT serial, status, shipment_id = :s4 AS assigned FROM oms.serial_unit ORDER BY serial;
+
 -- every call left its key with the first result
 SELECT scope, count(*) AS keys FROM oms.idempotency_key GROUP BY scope ORDER BY scope;
 SELECT scope, key, result FROM oms.idempotency_key WHERE scope IN ('create_shipments', 'deliver', 'hold_order') ORDER BY 1, 2;
 SELECT * FROM oms.check_inventory();
 SELECT * FROM oms.check_reservations();
+SELECT * FROM oms.check_serials();

@@ -213,3 +213,37 @@ SELECT * FROM pg_temp.serials('TAB');
 SELECT serial, event, shipment_number FROM oms.serial_history WHERE sku = 'TAB' ORDER BY serial, seq;
 SELECT * FROM oms.check_serials();
 SELECT * FROM oms.check_inventory();
+
+-- ---------------------------------------------------------------------------
+-- purchase-order receipts name the serials of a serialized item, one per
+-- unit that arrives, like receive_serials
+-- ---------------------------------------------------------------------------
+INSERT INTO oms.supplier (code, name) VALUES ('ACME', 'Acme');
+SELECT oms.create_purchase_order('ACME', 'WEST', '[{"sku": "PHONE", "qty": 3}, {"sku": "CASE", "qty": 2}]') AS po \gset
+SELECT oms.submit_purchase_order(:po);
+-- no serials, too few, everything outstanding unnamed: OM013
+SELECT pg_temp.try(format($$SELECT oms.receive_purchase_order(%s, '[{"sku": "PHONE", "qty": 1}]')$$, :po));
+SELECT pg_temp.try(format($$SELECT oms.receive_purchase_order(%s, '[{"sku": "PHONE", "qty": 2, "serials": ["P-200"]}]')$$, :po));
+SELECT pg_temp.try(format($$SELECT oms.receive_purchase_order(%s, '[{"sku": "PHONE", "qty": 1, "serials": ["P-200"]}, {"sku": "PHONE", "qty": 1}]')$$, :po));
+SELECT pg_temp.try(format($$SELECT oms.receive_purchase_order(%s)$$, :po));
+-- a serial named twice, in one line or in two: 22023
+SELECT pg_temp.try(format($$SELECT oms.receive_purchase_order(%s, '[{"sku": "PHONE", "qty": 2, "serials": ["P-200", "P-200"]}]')$$, :po));
+SELECT pg_temp.try(format($$SELECT oms.receive_purchase_order(%s, '[{"sku": "PHONE", "qty": 1, "serials": ["P-200"]}, {"sku": "PHONE", "qty": 1, "serials": ["P-200"]}]')$$, :po));
+-- a serial already in stock: OM013
+SELECT pg_temp.try(format($$SELECT oms.receive_purchase_order(%s, '[{"sku": "PHONE", "qty": 1, "serials": ["P-100"]}]')$$, :po));
+-- serials on a plain item, not an array of strings, an unknown key: 22023
+SELECT pg_temp.try(format($$SELECT oms.receive_purchase_order(%s, '[{"sku": "CASE", "qty": 1, "serials": ["C-9"]}]')$$, :po));
+SELECT pg_temp.try(format($$SELECT oms.receive_purchase_order(%s, '[{"sku": "PHONE", "qty": 1, "serials": "P-200"}]')$$, :po));
+SELECT pg_temp.try(format($$SELECT oms.receive_purchase_order(%s, '[{"sku": "PHONE", "qty": 1, "serials": [200]}]')$$, :po));
+SELECT pg_temp.try(format($$SELECT oms.receive_purchase_order(%s, '[{"sku": "PHONE", "qty": 1, "serials": ["P-200"], "cost": 1}]')$$, :po));
+SELECT sum(qty_received) AS received_nothing FROM oms.purchase_order_line WHERE po_id = :po;
+-- received: the same sku on two lines, a plain item beside it; then the rest
+SELECT oms.receive_purchase_order(:po, '[{"sku": "PHONE", "qty": 1, "serials": ["P-201"]}, {"sku": "CASE", "qty": 2}, {"sku": "PHONE", "qty": 1, "serials": ["P-200"]}]');
+SELECT oms.receive_purchase_order(:po, '[{"sku": "PHONE", "qty": 1, "serials": ["P-202"]}]', 'ASN-12');
+SELECT status FROM oms.purchase_order WHERE po_id = :po;
+SELECT * FROM pg_temp.serials('PHONE') WHERE serial LIKE 'P-2%';
+SELECT serial, event, location, movement_kind, reference FROM oms.serial_history WHERE serial LIKE 'P-2%' ORDER BY serial, seq;
+SELECT * FROM pg_temp.levels() WHERE location = 'WEST';
+SELECT * FROM oms.check_serials();
+SELECT * FROM oms.check_inventory();
+SELECT * FROM oms.check_incoming();

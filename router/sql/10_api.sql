@@ -55,15 +55,15 @@ $proxy$;
 COMMENT ON FUNCTION oms_router.advance_shipment(merchant text, shipment_id bigint, to_status text, reason text, idempotency_key text) IS 'oms.advance_shipment() on the merchant''s database (its node''s primary).';
 GRANT EXECUTE ON FUNCTION oms_router.advance_shipment(merchant text, shipment_id bigint, to_status text, reason text, idempotency_key text) TO oms_app;
 
-CREATE FUNCTION oms_router.assign_serials(merchant text, shipment_id bigint, lines jsonb)
+CREATE FUNCTION oms_router.assign_serials(merchant text, shipment_id bigint, lines jsonb, idempotency_key text DEFAULT NULL::text)
     RETURNS integer
     LANGUAGE plproxy
     AS $proxy$
     CONNECT oms_router.connect_rw(merchant);
-    SELECT * FROM oms.assign_serials($2, $3);
+    SELECT * FROM oms.assign_serials($2, $3, $4);
 $proxy$;
-COMMENT ON FUNCTION oms_router.assign_serials(merchant text, shipment_id bigint, lines jsonb) IS 'oms.assign_serials() on the merchant''s database (its node''s primary).';
-GRANT EXECUTE ON FUNCTION oms_router.assign_serials(merchant text, shipment_id bigint, lines jsonb) TO oms_app;
+COMMENT ON FUNCTION oms_router.assign_serials(merchant text, shipment_id bigint, lines jsonb, idempotency_key text) IS 'oms.assign_serials() on the merchant''s database (its node''s primary).';
+GRANT EXECUTE ON FUNCTION oms_router.assign_serials(merchant text, shipment_id bigint, lines jsonb, idempotency_key text) TO oms_app;
 
 CREATE FUNCTION oms_router.cancel_order(merchant text, order_id bigint, lines jsonb DEFAULT NULL::jsonb, reason text DEFAULT NULL::text, idempotency_key text DEFAULT NULL::text)
     RETURNS bigint
@@ -542,15 +542,15 @@ $proxy$;
 COMMENT ON FUNCTION oms_router.receive_return(merchant text, rma_id bigint, location text, lines jsonb, idempotency_key text) IS 'oms.receive_return() on the merchant''s database (its node''s primary).';
 GRANT EXECUTE ON FUNCTION oms_router.receive_return(merchant text, rma_id bigint, location text, lines jsonb, idempotency_key text) TO oms_app;
 
-CREATE FUNCTION oms_router.receive_serials(merchant text, sku text, location text, serials text[], reference text DEFAULT NULL::text)
+CREATE FUNCTION oms_router.receive_serials(merchant text, sku text, location text, serials text[], reference text DEFAULT NULL::text, idempotency_key text DEFAULT NULL::text)
     RETURNS bigint
     LANGUAGE plproxy
     AS $proxy$
     CONNECT oms_router.connect_rw(merchant);
-    SELECT * FROM oms.receive_serials($2, $3, $4, $5);
+    SELECT * FROM oms.receive_serials($2, $3, $4, $5, $6);
 $proxy$;
-COMMENT ON FUNCTION oms_router.receive_serials(merchant text, sku text, location text, serials text[], reference text) IS 'oms.receive_serials() on the merchant''s database (its node''s primary).';
-GRANT EXECUTE ON FUNCTION oms_router.receive_serials(merchant text, sku text, location text, serials text[], reference text) TO oms_app;
+COMMENT ON FUNCTION oms_router.receive_serials(merchant text, sku text, location text, serials text[], reference text, idempotency_key text) IS 'oms.receive_serials() on the merchant''s database (its node''s primary).';
+GRANT EXECUTE ON FUNCTION oms_router.receive_serials(merchant text, sku text, location text, serials text[], reference text, idempotency_key text) TO oms_app;
 
 CREATE FUNCTION oms_router.receive_stock(merchant text, sku text, location text, qty bigint, reference text DEFAULT NULL::text, idempotency_key text DEFAULT NULL::text)
     RETURNS bigint

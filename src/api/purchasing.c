@@ -34,13 +34,14 @@
 #include "engine/ledger.h"
 #include "engine/purchase_orders.h"
 #include "engine/reorder.h"
+#include "engine/serials.h"
 #include "engine/idempotency.h"
 
 /* oms.over_receipt_tolerance: percent of a line that may be received on top */
 double		oms_over_receipt_tolerance = 0.0;
 
 static void write_receipts(int n, int64 *items, int64 *lines, int64 *qty, int64 *incoming,
-						   int64 location_id, const char *reference);
+						   Datum *serials, int64 location_id, const char *reference);
 
 static OmsPlan plan_read_levels = {
 	"SELECT item_id, on_hand, reserved, available, incoming"
@@ -53,7 +54,7 @@ static OmsPlan plan_po_lock = {
 	1, {INT8OID}
 };
 static OmsPlan plan_po_lines = {
-	"SELECT l.po_line_id, l.item_id, i.sku, l.qty_ordered, l.qty_received"
+	"SELECT l.po_line_id, l.item_id, i.sku, l.qty_ordered, l.qty_received, i.serialized"
 	" FROM oms.purchase_order_line l JOIN oms.item i ON i.item_id = l.item_id"
 	" WHERE l.po_id = $1 ORDER BY l.item_id",
 	1, {INT8OID}
@@ -68,14 +69,22 @@ static OmsPlan plan_po_set_status = {
 	"UPDATE oms.purchase_order SET status = $2 WHERE po_id = $1",
 	2, {INT8OID, TEXTOID}
 };
+/* the lines without their "serials" keys, for the common line parser */
+static OmsPlan plan_lines_unserialed = {
+	"SELECT pg_catalog.jsonb_agg(CASE WHEN pg_catalog.jsonb_typeof(x.e) = 'object'"
+	" THEN x.e OPERATOR(pg_catalog.-) 'serials'::text ELSE x.e END ORDER BY x.n)"
+	" FROM pg_catalog.jsonb_array_elements($1) WITH ORDINALITY AS x(e, n)",
+	1, {JSONBOID}
+};
 /*
  * Book n received lines (items in item order, their levels locked): one
- * receipt per item through the ledger (whose trigger fills backorders), then
+ * receipt per item through the ledger (whose trigger fills backorders and
+ * moves the serials of a serialized item, serials[i]; 0 for none), then
  * incoming down by what was still expected and the lines' qty_received up.
  */
 static void
 write_receipts(int n, int64 *items, int64 *lines, int64 *qty, int64 *incoming,
-			   int64 location_id, const char *reference)
+			   Datum *serials, int64 location_id, const char *reference)
 {
 	Datum		v[3];
 	int			i;
@@ -83,8 +92,8 @@ write_receipts(int n, int64 *items, int64 *lines, int64 *qty, int64 *incoming,
 	for (i = 0; i < n; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		(void) oms_insert_movement(items[i], location_id, "receipt", qty[i], 0,
-								   NULL, reference, 0, NULL);
+		(void) oms_insert_movement_serials(items[i], location_id, "receipt", qty[i], 0,
+										   NULL, reference, 0, NULL, serials[i]);
 	}
 	oms_po_incoming_add(n, items, location_id, incoming);
 	v[0] = oms_int8_array(n, lines);
@@ -116,8 +125,10 @@ typedef struct Receipt
 	char	  **skus;
 	int64	   *ordered;
 	int64	   *received;
-	/* units arriving now, per line, and in all */
+	bool	   *serialized;
+	/* units arriving now, per line, their serials (NULL: none named), and in all */
 	int64	   *recv;
+	OmsSerials **serials;
 	int64		total;
 	/* the lines that receive units, in item order, with their levels' state before */
 	int			nrecv;
@@ -125,6 +136,7 @@ typedef struct Receipt
 	int64	   *r_lines;
 	int64	   *r_qty;
 	int64	   *r_incoming;
+	Datum	   *r_serials;
 	int64	   *rop;
 	bool	   *has_rop;
 	int64	   *pre;			/* position (available + incoming) before */
@@ -159,7 +171,9 @@ lock_purchase_order(int64 po_id, const char *reference, Receipt *rc)
 	rc->skus = palloc(sizeof(char *) * Max(rc->n, 1));
 	rc->ordered = palloc(sizeof(int64) * Max(rc->n, 1));
 	rc->received = palloc(sizeof(int64) * Max(rc->n, 1));
+	rc->serialized = palloc(sizeof(bool) * Max(rc->n, 1));
 	rc->recv = palloc0(sizeof(int64) * Max(rc->n, 1));
+	rc->serials = palloc0(sizeof(OmsSerials *) * Max(rc->n, 1));
 	for (i = 0; i < rc->n; i++)
 	{
 		rc->line_ids[i] = oms_spi_int64(i, 1, &isnull);
@@ -167,14 +181,90 @@ lock_purchase_order(int64 po_id, const char *reference, Receipt *rc)
 		rc->skus[i] = oms_spi_text(i, 3);
 		rc->ordered[i] = oms_spi_int64(i, 4, &isnull);
 		rc->received[i] = oms_spi_int64(i, 5, &isnull);
+		rc->serialized[i] = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 6, &isnull));
 	}
 }
 
-/* Step: what arrived, per line (lines NULL: everything outstanding). */
+/* Every unit of a serialized item that arrives is named (OM013). */
+static void
+check_serials_named(const Receipt *rc)
+{
+	int			i;
+
+	for (i = 0; i < rc->n; i++)
+	{
+		int			named = rc->serials[i] ? rc->serials[i]->n : 0;
+
+		if (rc->serialized[i] && rc->recv[i] != named)
+			ereport(ERROR,
+					(errcode(ERRCODE_OMS_SERIAL_MISMATCH),
+					 errmsg("sku \"%s\" is serialized: purchase order %s receives " INT64_FORMAT " units of it but names %d serials",
+							rc->skus[i], rc->po_number, rc->recv[i], named),
+					 errhint("Name each unit that arrives: lines [{\"sku\", \"qty\", \"serials\": [...]}].")));
+	}
+}
+
+/*
+ * The serials each line names, (*named)[j] (NULL when none; *named NULL
+ * when no line names any), and the lines without them.
+ */
+static Jsonb *
+take_serials(Jsonb *lines_arg, Jsonb ***named)
+{
+	JsonbValue	key;
+	Datum		arg[1];
+	bool		isnull;
+	bool		any = false;
+	Datum		d;
+	int			n;
+	int			j;
+
+	*named = NULL;
+	if (!JB_ROOT_IS_ARRAY(lines_arg) || JB_ROOT_IS_SCALAR(lines_arg) || JB_ROOT_COUNT(lines_arg) == 0)
+		return lines_arg;		/* the line parser names the problem */
+	n = (int) JB_ROOT_COUNT(lines_arg);
+	oms_check_line_count(n, "lines");
+	*named = palloc0(sizeof(Jsonb *) * n);
+	key.type = jbvString;
+	key.val.string.val = "serials";
+	key.val.string.len = 7;
+	for (j = 0; j < n; j++)
+	{
+		JsonbValue *elem = getIthJsonbValueFromContainer(&lines_arg->root, j);
+		JsonbValue *v;
+
+		CHECK_FOR_INTERRUPTS();
+		if (elem == NULL || elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
+			continue;
+		v = findJsonbValueFromContainer(elem->val.binary.data, JB_FOBJECT, &key);
+		if (v == NULL)
+			continue;
+		(*named)[j] = JsonbValueToJsonb(v);
+		any = true;
+	}
+	if (!any)
+	{
+		*named = NULL;
+		return lines_arg;
+	}
+	arg[0] = JsonbPGetDatum(lines_arg);
+	oms_plan_exec(&plan_lines_unserialed, arg, NULL, true, 1, SPI_OK_SELECT);
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	if (isnull)
+		elog(ERROR, "lines vanished");
+	return DatumGetJsonbPCopy(d);
+}
+
+/*
+ * Step: what arrived, per line (lines NULL: everything outstanding), and
+ * the serials of each serialized item: one per unit (OM013 otherwise),
+ * none twice (22023).
+ */
 static void
 read_arrival(Jsonb *lines_arg, Receipt *rc)
 {
 	OmsLineInput *in;
+	Jsonb	  **named;
 	int			nin;
 	int			i;
 	int			j;
@@ -183,8 +273,10 @@ read_arrival(Jsonb *lines_arg, Receipt *rc)
 	{
 		for (i = 0; i < rc->n; i++)
 			rc->recv[i] = Max(rc->ordered[i] - rc->received[i], 0);
+		check_serials_named(rc);
 		return;
 	}
+	lines_arg = take_serials(lines_arg, &named);
 	nin = oms_parse_lines(lines_arg, "lines", false, &in);
 	for (j = 0; j < nin; j++)
 	{
@@ -197,7 +289,25 @@ read_arrival(Jsonb *lines_arg, Receipt *rc)
 					(errcode(ERRCODE_OMS_UNKNOWN_REFERENCE),
 					 errmsg("sku \"%s\" is not on purchase order %s", in[j].sku, rc->po_number)));
 		rc->recv[i] = oms_add_qty(rc->recv[i], in[j].qty, "received quantity");
+		if (named != NULL && named[j] != NULL)
+		{
+			char	   *what = psprintf("lines[%d].serials", j);
+			OmsSerials *s;
+
+			if (!rc->serialized[i])
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("sku \"%s\" is not serialized: %s must not be given", in[j].sku, what)));
+			s = oms_serials_from_jsonb(named[j], what);
+			if (s->n != in[j].qty)
+				ereport(ERROR,
+						(errcode(ERRCODE_OMS_SERIAL_MISMATCH),
+						 errmsg("%s names %d serials for qty " INT64_FORMAT " of sku \"%s\"", what, s->n, in[j].qty, in[j].sku),
+						 errdetail("Every unit of a serialized item that arrives is named by its serial.")));
+			rc->serials[i] = rc->serials[i] ? oms_serials_merge(rc->serials[i], s, what) : s;
+		}
 	}
+	check_serials_named(rc);
 }
 
 /* Step: over-receipt, at most the tolerance above what was ordered; the total. */
@@ -246,6 +356,7 @@ lock_received_levels(Receipt *rc)
 	rc->r_lines = palloc(sizeof(int64) * rc->n);
 	rc->r_qty = palloc(sizeof(int64) * rc->n);
 	rc->r_incoming = palloc(sizeof(int64) * rc->n);
+	rc->r_serials = palloc(sizeof(Datum) * rc->n);
 	rc->nrecv = 0;
 	for (i = 0; i < rc->n; i++)
 	{
@@ -254,6 +365,8 @@ lock_received_levels(Receipt *rc)
 		rc->r_items[rc->nrecv] = rc->items[i];
 		rc->r_lines[rc->nrecv] = rc->line_ids[i];
 		rc->r_qty[rc->nrecv] = rc->recv[i];
+		rc->r_serials[rc->nrecv] = rc->serials[i] ?
+			oms_serials_datum(rc->serials[i], 0, rc->serials[i]->n) : (Datum) 0;
 		/* only what was still outstanding was counted as incoming */
 		rc->r_incoming[rc->nrecv] = -Min(rc->recv[i], Max(rc->ordered[i] - rc->received[i], 0));
 		rc->nrecv++;
@@ -283,7 +396,7 @@ book_receipts(const Receipt *rc)
 	PG_TRY();
 	{
 		write_receipts(rc->nrecv, rc->r_items, rc->r_lines, rc->r_qty, rc->r_incoming,
-					   rc->location_id, rc->reference);
+					   rc->r_serials, rc->location_id, rc->reference);
 	}
 	PG_FINALLY();
 	{

@@ -25,6 +25,7 @@
 
 #include "base/jsonb_input.h"
 #include "base/oms.h"
+#include "engine/idempotency.h"
 #include "engine/ledger.h"
 #include "engine/order.h"
 #include "engine/serials.h"
@@ -52,7 +53,7 @@ static const char *const assign_keys[] = {"sku", "serials", NULL};
 
 PG_FUNCTION_INFO_V1(oms_receive_serials);
 
-/* receive_serials(sku, location, serials, reference) */
+/* receive_serials(sku, location, serials, reference, idempotency_key) */
 Datum
 oms_receive_serials(PG_FUNCTION_ARGS)
 {
@@ -65,6 +66,9 @@ oms_receive_serials(PG_FUNCTION_ARGS)
 	int64		item_id;
 	int64		location_id;
 	int64		movement_id;
+
+	if (OMS_IDEM_KEYED(fcinfo, 4))
+		return oms_idem_call(fcinfo, "receive_serials", 4, 0, oms_receive_serials);
 
 	if (PG_ARGISNULL(2))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("serials must not be null")));
@@ -96,7 +100,7 @@ oms_receive_serials(PG_FUNCTION_ARGS)
 
 PG_FUNCTION_INFO_V1(oms_assign_serials);
 
-/* assign_serials(shipment_id, lines) */
+/* assign_serials(shipment_id, lines, idempotency_key) */
 Datum
 oms_assign_serials(PG_FUNCTION_ARGS)
 {
@@ -113,6 +117,9 @@ oms_assign_serials(PG_FUNCTION_ARGS)
 	int			added = 0;
 	int			i;
 	int			j;
+
+	if (OMS_IDEM_KEYED(fcinfo, 2))
+		return oms_idem_call(fcinfo, "assign_serials", 2, 0, oms_assign_serials);
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("shipment_id must not be null")));

@@ -341,7 +341,7 @@ CREATE FUNCTION oms.receive_purchase_order(po_id bigint, lines jsonb DEFAULT NUL
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_receive_purchase_order';
-COMMENT ON FUNCTION oms.receive_purchase_order(bigint, jsonb, text, text) IS 'Receive a delivery against a submitted purchase order: lines [{"sku": ..., "qty": n}], or NULL for everything still expected.  Each unit moves from incoming to on_hand through the ledger (reference: the PO number) and fills backorders oldest first.  Returns the units received.';
+COMMENT ON FUNCTION oms.receive_purchase_order(bigint, jsonb, text, text) IS 'Receive a delivery against a submitted purchase order: lines [{"sku": ..., "qty": n}] (with "serials": [...], one per unit, for a serialized item), or NULL for everything still expected.  Each unit moves from incoming to on_hand through the ledger (reference: the PO number) and fills backorders oldest first.  Returns the units received.';
 
 -- check_incoming: every level whose incoming differs from the units its
 -- open purchase orders still expect.  Part of check_inventory().

@@ -110,19 +110,21 @@ CREATE TRIGGER item_serial_guard
 -- API
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION oms.receive_serials(sku text, location text, serials text[],
-                                    reference text DEFAULT NULL)
+                                    reference text DEFAULT NULL,
+                                    idempotency_key text DEFAULT NULL)
     RETURNS bigint
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_receive_serials';
-COMMENT ON FUNCTION oms.receive_serials(text, text, text[], text) IS 'Receive the units of a serialized sku named by serials at location: one receipt movement of as many units as serials.  Returns the movement id.';
+COMMENT ON FUNCTION oms.receive_serials(text, text, text[], text, text) IS 'Receive the units of a serialized sku named by serials at location: one receipt movement of as many units as serials.  Returns the movement id.';
 
-CREATE FUNCTION oms.assign_serials(shipment_id bigint, lines jsonb)
+CREATE FUNCTION oms.assign_serials(shipment_id bigint, lines jsonb,
+                                   idempotency_key text DEFAULT NULL)
     RETURNS integer
     LANGUAGE c VOLATILE SECURITY DEFINER PARALLEL UNSAFE
     SET search_path = pg_catalog, pg_temp
     AS 'MODULE_PATHNAME', 'oms_assign_serials';
-COMMENT ON FUNCTION oms.assign_serials(bigint, jsonb) IS 'Name the serials an open shipment ships, lines [{"sku", "serials": [...]}]: each in stock at its location and assigned to no other open shipment; serials of the sku assigned before and not named are released.  Returns the serials newly assigned.';
+COMMENT ON FUNCTION oms.assign_serials(bigint, jsonb, text) IS 'Name the serials an open shipment ships, lines [{"sku", "serials": [...]}]: each in stock at its location and assigned to no other open shipment; serials of the sku assigned before and not named are released.  Returns the serials newly assigned.';
 
 -- ---------------------------------------------------------------------------
 -- Read model and check
@@ -193,8 +195,8 @@ COMMENT ON FUNCTION oms.check_serials() IS 'Proves the serials agree with the st
 
 GRANT SELECT ON oms.serial_unit, oms.serial_event, oms.serial_history TO oms_admin, oms_app, oms_reader;
 REVOKE ALL ON FUNCTION oms.serials_apply(), oms.item_serial_guard(),
-                       oms.receive_serials(text, text, text[], text),
-                       oms.assign_serials(bigint, jsonb), oms.check_serials() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION oms.receive_serials(text, text, text[], text),
-                          oms.assign_serials(bigint, jsonb) TO oms_admin, oms_app;
+                       oms.receive_serials(text, text, text[], text, text),
+                       oms.assign_serials(bigint, jsonb, text), oms.check_serials() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION oms.receive_serials(text, text, text[], text, text),
+                          oms.assign_serials(bigint, jsonb, text) TO oms_admin, oms_app;
 GRANT EXECUTE ON FUNCTION oms.check_serials() TO oms_admin, oms_app, oms_reader;

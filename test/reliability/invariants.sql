@@ -42,6 +42,8 @@ CREATE OR REPLACE FUNCTION public.oms_invariants()
     UNION ALL
     SELECT 'check_payments() is empty', count(*) FROM oms.check_payments()
     UNION ALL
+    SELECT 'check_serials() is empty', count(*) FROM oms.check_serials()
+    UNION ALL
     SELECT 'every status-history row is an allowed move', count(*)
       FROM oms.status_history h
      WHERE CASE WHEN h.from_status IS NULL
