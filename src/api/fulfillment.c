@@ -1048,54 +1048,38 @@ oms_advance_shipment(PG_FUNCTION_ARGS)
  */
 PG_FUNCTION_INFO_V1(oms_reship);
 
-/* reship(shipment_id, location) */
-Datum
-oms_reship(PG_FUNCTION_ARGS)
+/* Only a lost shipment that was not re-shipped or returned is re-shipped. */
+static void
+check_reshippable(const OmsOrder *o, const ShipRow *s)
 {
-	char	   *loc = oms_text_arg(fcinfo, 1, "location", false);
-	OmsOrder	o;
-	ShipRow		s;
-	ShipLine   *lines;
-	int			n;
-	int			i;
-	OmsLevels	ls;
-	int64		location_id;
-	OmsAlloc   *allocs;
-	int64	   *line_ids;
-	Datum		args[5];
-	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
-	int64		new_id;
-	char	   *new_number;
-	int64	   *its;
-	int64	   *qtys;
-	bool		isnull;
+	Datum		args[1] = {Int64GetDatum(s->shipment_id)};
 
-	if (OMS_IDEM_KEYED(fcinfo, 2))
-		return oms_idem_call(fcinfo, "reship", 2, 0, oms_reship);
-
-	if (PG_ARGISNULL(0))
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("shipment_id must not be null")));
-
-	oms_spi_connect();
-	lock_shipment(PG_GETARG_INT64(0), &o, &s);
-	if (strcmp(s.status, "lost") != 0)
+	if (strcmp(s->status, "lost") != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_INVALID_TRANSITION),
-				 errmsg("shipment %s is %s: only a lost shipment is re-shipped", s.number, s.status)));
-	args[0] = Int64GetDatum(s.shipment_id);
+				 errmsg("shipment %s is %s: only a lost shipment is re-shipped", s->number, s->status)));
 	if (oms_plan_exec(&plan_replacement, args, NULL, false, 1, SPI_OK_SELECT) > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OMS_EXCEEDS_REMAINING),
-				 errmsg("shipment %s was already re-shipped as %s", s.number, oms_spi_text(0, 1))));
-	check_not_returned(&o, &s, "re-shipped");
-	location_id = loc ? oms_location_id(loc) : s.location_id;
-	if (loc == NULL)
-		loc = oms_location_code(location_id);
+				 errmsg("shipment %s was already re-shipped as %s", s->number, oms_spi_text(0, 1))));
+	check_not_returned(o, s, "re-shipped");
+}
 
-	n = read_shipment_lines(s.shipment_id, &lines);
+/*
+ * Reserve the lost shipment's units again at the location (OM001 when it
+ * has not enough free) and record them as re-shipped on the order lines.
+ * Returns the lines' ids, for the replacement's lines.
+ */
+static int64 *
+reserve_for_reship(const ShipRow *s, int n, ShipLine *lines, int64 location_id, const char *loc)
+{
+	OmsLevels	ls;
+	OmsAlloc   *allocs = palloc(sizeof(OmsAlloc) * Max(n, 1));
+	int64	   *line_ids = palloc(sizeof(int64) * Max(n, 1));
+	Datum		args[5];
+	int			i;
+
 	lock_line_levels(n, lines, &ls);
-	allocs = palloc(sizeof(OmsAlloc) * Max(n, 1));
-	line_ids = palloc(sizeof(int64) * Max(n, 1));
 	for (i = 0; i < n; i++)
 	{
 		OmsLevel   *l = oms_level_find(&ls, lines[i].item_id, location_id);
@@ -1106,7 +1090,7 @@ oms_reship(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_OMS_INSUFFICIENT_STOCK),
 					 errmsg("insufficient stock of sku \"%s\" at %s to re-ship %s: wanted " INT64_FORMAT ", available " INT64_FORMAT,
-							oms_item_sku(lines[i].item_id), loc, s.number, lines[i].qty, free_units),
+							oms_item_sku(lines[i].item_id), loc, s->number, lines[i].qty, free_units),
 					 errhint("Re-ship from another location: oms.reship(shipment_id, location).")));
 		l->reserved = oms_add_qty(l->reserved, lines[i].qty, "reserved");
 		l->reserved_delta = oms_add_qty(l->reserved_delta, lines[i].qty, "reserved");
@@ -1119,19 +1103,31 @@ oms_reship(PG_FUNCTION_ARGS)
 	oms_levels_flush(&ls);
 	line_arrays(n, lines, args);
 	oms_plan_exec(&plan_lines_reship, args, NULL, false, 0, SPI_OK_UPDATE);
+	return line_ids;
+}
 
-	args[0] = Int64GetDatum(o.order_id);
+/* The replacement shipment of the same lines, carrier and service; its id and number. */
+static int64
+insert_replacement(const OmsOrder *o, const ShipRow *s, int64 location_id, int n,
+				   const ShipLine *lines, int64 *line_ids, char **number)
+{
+	Datum		args[5];
+	char		nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	int64	   *its = palloc(sizeof(int64) * Max(n, 1));
+	int64	   *qtys = palloc(sizeof(int64) * Max(n, 1));
+	int64		new_id;
+	bool		isnull;
+	int			i;
+
+	args[0] = Int64GetDatum(o->order_id);
 	args[1] = Int64GetDatum(location_id);
-	args[2] = Int64GetDatum(s.carrier_id);
-	nulls[2] = s.carrier_id > 0 ? ' ' : 'n';
-	args[3] = CStringGetTextDatum(s.service_level);
-	args[4] = Int64GetDatum(s.shipment_id);
-	oms_set_reason(psprintf("replaces lost shipment %s", s.number));
+	args[2] = Int64GetDatum(s->carrier_id);
+	nulls[2] = s->carrier_id > 0 ? ' ' : 'n';
+	args[3] = CStringGetTextDatum(s->service_level);
+	args[4] = Int64GetDatum(s->shipment_id);
 	oms_plan_exec(&plan_insert_shipment, args, nulls, false, 0, SPI_OK_INSERT_RETURNING);
 	new_id = oms_spi_int64(0, 1, &isnull);
-	new_number = oms_spi_text(0, 2);
-	its = palloc(sizeof(int64) * Max(n, 1));
-	qtys = palloc(sizeof(int64) * Max(n, 1));
+	*number = oms_spi_text(0, 2);
 	for (i = 0; i < n; i++)
 	{
 		its[i] = lines[i].item_id;
@@ -1142,6 +1138,40 @@ oms_reship(PG_FUNCTION_ARGS)
 	args[2] = oms_int8_array(n, its);
 	args[3] = oms_int8_array(n, qtys);
 	oms_plan_exec(&plan_insert_lines, args, NULL, false, 0, SPI_OK_INSERT);
+	return new_id;
+}
+
+/* reship(shipment_id, location) */
+Datum
+oms_reship(PG_FUNCTION_ARGS)
+{
+	char	   *loc = oms_text_arg(fcinfo, 1, "location", false);
+	OmsOrder	o;
+	ShipRow		s;
+	ShipLine   *lines;
+	int			n;
+	int64		location_id;
+	int64	   *line_ids;
+	int64		new_id;
+	char	   *new_number;
+
+	if (OMS_IDEM_KEYED(fcinfo, 2))
+		return oms_idem_call(fcinfo, "reship", 2, 0, oms_reship);
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("shipment_id must not be null")));
+
+	oms_spi_connect();
+	lock_shipment(PG_GETARG_INT64(0), &o, &s);
+	check_reshippable(&o, &s);
+	location_id = loc ? oms_location_id(loc) : s.location_id;
+	if (loc == NULL)
+		loc = oms_location_code(location_id);
+
+	n = read_shipment_lines(s.shipment_id, &lines);
+	line_ids = reserve_for_reship(&s, n, lines, location_id, loc);
+	oms_set_reason(psprintf("replaces lost shipment %s", s.number));
+	new_id = insert_replacement(&o, &s, location_id, n, lines, line_ids, &new_number);
 
 	oms_emit_event_json("shipment.reshipped", "shipment", s.shipment_id,
 						psprintf("{\"shipment_number\": \"%s\", \"order_number\": \"%s\","

@@ -79,6 +79,54 @@ hold_lock(const char *hold_ref, Interval *ttl, TimestampTz *expires_at)
 
 PG_FUNCTION_INFO_V1(oms_hold_stock);
 
+/* The hold's time to live: the argument, else the setting; within the setting's bounds. */
+static Interval *
+hold_ttl_arg(FunctionCallInfo fcinfo, int argno)
+{
+	Interval   *ttl;
+	Interval   *zero = palloc0(sizeof(Interval));
+	Interval   *most = palloc0(sizeof(Interval));
+
+	if (PG_ARGISNULL(argno))
+	{
+		ttl = palloc0(sizeof(Interval));
+		ttl->time = (int64) oms_hold_ttl * USECS_PER_SEC;
+		return ttl;
+	}
+	ttl = PG_GETARG_INTERVAL_P(argno);
+	most->day = OMS_HOLD_TTL_MAX_DAYS;
+	if (DatumGetBool(DirectFunctionCall2(interval_le, IntervalPGetDatum(ttl), IntervalPGetDatum(zero))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ttl must be positive, got %s",
+						DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(ttl))))));
+	if (DatumGetBool(DirectFunctionCall2(interval_gt, IntervalPGetDatum(ttl), IntervalPGetDatum(most))))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("ttl %s is out of range",
+						DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(ttl)))),
+				 errdetail("A cart hold lasts at most %d days, like the setting oms.hold_ttl.",
+						   OMS_HOLD_TTL_MAX_DAYS)));
+	return ttl;
+}
+
+/* Lock the levels of the items wanted and of those the hold had. */
+static void
+lock_hold_levels(int64 hold_id, int nd, const OmsDemand *d, OmsLevels *ls)
+{
+	int64	   *old_items;
+	int			nold = oms_hold_items(hold_id, &old_items);
+	int64	   *lock_items = palloc(sizeof(int64) * (nd + nold + 1));
+	int			nlock = 0;
+	int			i;
+
+	for (i = 0; i < nd; i++)
+		lock_items[nlock++] = d[i].item_id;
+	for (i = 0; i < nold; i++)
+		lock_items[nlock++] = old_items[i];
+	oms_levels_lock(nlock, lock_items, ls);
+}
+
 /*
  * hold_stock(hold_ref, lines, ttl): hold what is available for a cart.  A
  * deny-policy item short of stock fails the call; other items hold what
@@ -88,15 +136,12 @@ Datum
 oms_hold_stock(PG_FUNCTION_ARGS)
 {
 	char	   *hold_ref;
-	Jsonb	   *lines;
 	Interval   *ttl;
 	OmsLineInput *in;
 	int			nin;
 	OmsResolved *res;
 	OmsDemand  *d;
 	int			nd;
-	int64	   *lock_items;
-	int			nlock;
 	int64		hold_id;
 	TimestampTz expires_at;
 	OmsLevels	ls;
@@ -110,59 +155,18 @@ oms_hold_stock(PG_FUNCTION_ARGS)
 	hold_ref = oms_text_arg(fcinfo, 0, "hold_ref", true);
 	if (PG_ARGISNULL(1))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("lines must not be null")));
-	lines = PG_GETARG_JSONB_P(1);
-	if (PG_ARGISNULL(2))
-	{
-		ttl = palloc0(sizeof(Interval));
-		ttl->time = (int64) oms_hold_ttl * USECS_PER_SEC;
-	}
-	else
-		ttl = PG_GETARG_INTERVAL_P(2);
+	ttl = hold_ttl_arg(fcinfo, 2);
 	if (hold_ref[0] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("hold_ref must not be empty")));
-	{
-		/* the same bounds as the setting oms.hold_ttl */
-		Interval   *zero = palloc0(sizeof(Interval));
-		Interval   *most = palloc0(sizeof(Interval));
-
-		most->day = OMS_HOLD_TTL_MAX_DAYS;
-		if (DatumGetBool(DirectFunctionCall2(interval_le, IntervalPGetDatum(ttl), IntervalPGetDatum(zero))))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("ttl must be positive, got %s",
-							DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(ttl))))));
-		if (DatumGetBool(DirectFunctionCall2(interval_gt, IntervalPGetDatum(ttl), IntervalPGetDatum(most))))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("ttl %s is out of range",
-							DatumGetCString(DirectFunctionCall1(interval_out, IntervalPGetDatum(ttl)))),
-					 errdetail("A cart hold lasts at most %d days, like the setting oms.hold_ttl.",
-							   OMS_HOLD_TTL_MAX_DAYS)));
-	}
-
-	nin = oms_parse_lines(lines, "lines", false, &in);
+	nin = oms_parse_lines(PG_GETARG_JSONB_P(1), "lines", false, &in);
 
 	oms_spi_connect();
 	res = oms_resolve_lines(nin, in);
 	nd = oms_demand_of(nin, in, res, &d);
-
 	hold_id = hold_lock(hold_ref, ttl, &expires_at);
-
-	/* lock the items of the new lines and of what the hold had */
-	{
-		int64	   *old_items;
-		int			nold = oms_hold_items(hold_id, &old_items);
-
-		lock_items = palloc(sizeof(int64) * (nd + nold + 1));
-		nlock = 0;
-		for (i = 0; i < nd; i++)
-			lock_items[nlock++] = d[i].item_id;
-		for (i = 0; i < nold; i++)
-			lock_items[nlock++] = old_items[i];
-	}
-	oms_levels_lock(nlock, lock_items, &ls);
+	lock_hold_levels(hold_id, nd, d, &ls);
 	(void) oms_release_hold_rows(&ls, hold_id, "released", NULL, NULL);
 
 	nallocs = oms_allocate(&ls, nd, d, OMS_STRATEGY_PRIORITY, true, NULL, &allocs);
