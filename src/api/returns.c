@@ -1230,6 +1230,101 @@ check_returned_serials(const OmsOrder *o, const RmaRow *r, const RmaLine *lines,
 
 PG_FUNCTION_INFO_V1(oms_receive_return);
 
+/*
+ * What arrived, by line: everything authorized when no lines are given,
+ * else each given line's units by condition, and the serials it names
+ * (into pools, one per item and condition).
+ */
+static void
+read_received_units(Jsonb *which, RmaRow *r, RmaLine *lines, int n,
+					SerialPool **pools, int *npools)
+{
+	RetInput   *in;
+	int			nin;
+	int			i;
+
+	if (which == NULL)
+	{
+		for (i = 0; i < n; i++)
+			lines[i].new_resellable = lines[i].qty;
+		return;
+	}
+	nin = read_elements(which, "lines", receive_keys, &in);
+	*pools = palloc0(sizeof(SerialPool) * nin);
+	for (i = 0; i < nin; i++)
+	{
+		int64		qty = parse_count(in[i].qty, "qty", i, 1);
+		const char *cond = in[i].condition ? in[i].condition : "resellable";
+		bool		damaged;
+
+		CHECK_FOR_INTERRUPTS();
+		if (strcmp(cond, "resellable") != 0 && strcmp(cond, "damaged") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("lines[%d].condition must be resellable or damaged, got \"%s\"", i, cond)));
+		damaged = strcmp(cond, "damaged") == 0;
+		receive_sku(lines, n, in[i].sku, qty, damaged, r);
+		if (in[i].serials != NULL)
+			serial_pool_add(*pools, npools, lines, n, &in[i], i, qty, damaged);
+	}
+}
+
+/*
+ * Record the units received on the return lines and on the order lines;
+ * the totals by condition (22023 when nothing arrived).
+ */
+static void
+record_received(RmaRow *r, RmaLine *lines, int n, int64 *resellable, int64 *damaged)
+{
+	int64	   *ids = palloc(sizeof(int64) * Max(n, 1));
+	int64	   *qtys = palloc(sizeof(int64) * Max(n, 1));
+	Datum		args[2];
+	int			i;
+
+	*resellable = *damaged = 0;
+	for (i = 0; i < n; i++)
+	{
+		RmaLine    *l = &lines[i];
+
+		l->resellable = l->new_resellable;
+		l->damaged = l->new_damaged;
+		l->received = l->resellable + l->damaged;
+		*resellable += l->resellable;
+		*damaged += l->damaged;
+		ids[i] = l->line_id;
+		qtys[i] = l->received;
+	}
+	if (*resellable + *damaged == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("return %s: nothing received", r->number)));
+	write_rma_lines(r->rma_id, n, lines);
+	args[0] = oms_int8_array(n, ids);
+	args[1] = oms_int8_array(n, qtys);
+	oms_plan_exec(&plan_lines_returned, args, NULL, false, 0, SPI_OK_UPDATE);
+}
+
+/* Restock the resellable units and put the damaged aside, each with its serials. */
+static void
+restock_received(RmaRow *r, int64 location_id, RmaLine *lines, int n,
+				 SerialPool *pools, int npools)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		Datum		res_serials = (Datum) 0;
+		Datum		dam_serials = (Datum) 0;
+
+		if (lines[i].serialized)
+		{
+			res_serials = serial_pool_take(pools, npools, lines[i].item_id, false, lines[i].resellable);
+			dam_serials = serial_pool_take(pools, npools, lines[i].item_id, true, lines[i].damaged);
+		}
+		move_stock(r, location_id, &lines[i], 0, 0, res_serials, dam_serials);
+	}
+}
+
 /* receive_return(rma_id, location, lines) */
 Datum
 oms_receive_return(PG_FUNCTION_ARGS)
@@ -1240,13 +1335,10 @@ oms_receive_return(PG_FUNCTION_ARGS)
 	RmaRow		r;
 	RmaLine    *lines;
 	int			n;
-	int			i;
 	int64		location_id;
 	Datum		args[2];
-	int64		resellable = 0;
-	int64		damaged = 0;
-	int64	   *ids;
-	int64	   *qtys;
+	int64		resellable;
+	int64		damaged;
 	SerialPool *pools = NULL;
 	int			npools = 0;
 
@@ -1261,71 +1353,12 @@ oms_receive_return(PG_FUNCTION_ARGS)
 	location_id = oms_location_id(loc);
 
 	n = read_rma_lines(r.rma_id, &lines);
-	if (which == NULL)
-	{
-		for (i = 0; i < n; i++)
-			lines[i].new_resellable = lines[i].qty;
-	}
-	else
-	{
-		RetInput   *in;
-		int			nin = read_elements(which, "lines", receive_keys, &in);
-
-		pools = palloc0(sizeof(SerialPool) * nin);
-		for (i = 0; i < nin; i++)
-		{
-			int64		qty = parse_count(in[i].qty, "qty", i, 1);
-			const char *cond = in[i].condition ? in[i].condition : "resellable";
-
-			CHECK_FOR_INTERRUPTS();
-			if (strcmp(cond, "resellable") != 0 && strcmp(cond, "damaged") != 0)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("lines[%d].condition must be resellable or damaged, got \"%s\"", i, cond)));
-			receive_sku(lines, n, in[i].sku, qty, strcmp(cond, "damaged") == 0, &r);
-			if (in[i].serials != NULL)
-				serial_pool_add(pools, &npools, lines, n, &in[i], i, qty, strcmp(cond, "damaged") == 0);
-		}
-	}
-
+	read_received_units(which, &r, lines, n, &pools, &npools);
 	lock_rma_levels(n, lines);
 	/* after the levels (serials.h lock order): the fraud guard */
 	check_returned_serials(&o, &r, lines, n, pools, npools);
-	ids = palloc(sizeof(int64) * Max(n, 1));
-	qtys = palloc(sizeof(int64) * Max(n, 1));
-	for (i = 0; i < n; i++)
-	{
-		RmaLine    *l = &lines[i];
-
-		l->resellable = l->new_resellable;
-		l->damaged = l->new_damaged;
-		l->received = l->resellable + l->damaged;
-		resellable += l->resellable;
-		damaged += l->damaged;
-		ids[i] = l->line_id;
-		qtys[i] = l->received;
-	}
-	if (resellable + damaged == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("return %s: nothing received", r.number)));
-
-	write_rma_lines(r.rma_id, n, lines);
-	args[0] = oms_int8_array(n, ids);
-	args[1] = oms_int8_array(n, qtys);
-	oms_plan_exec(&plan_lines_returned, args, NULL, false, 0, SPI_OK_UPDATE);
-	for (i = 0; i < n; i++)
-	{
-		Datum		res_serials = (Datum) 0;
-		Datum		dam_serials = (Datum) 0;
-
-		if (lines[i].serialized)
-		{
-			res_serials = serial_pool_take(pools, npools, lines[i].item_id, false, lines[i].resellable);
-			dam_serials = serial_pool_take(pools, npools, lines[i].item_id, true, lines[i].damaged);
-		}
-		move_stock(&r, location_id, &lines[i], 0, 0, res_serials, dam_serials);
-	}
+	record_received(&r, lines, n, &resellable, &damaged);
+	restock_received(&r, location_id, lines, n, pools, npools);
 
 	oms_status_event_members("return", r.rma_id,
 							 psprintf("\"rma_number\": \"%s\", \"order_number\": \"%s\", \"location\": %s,"
