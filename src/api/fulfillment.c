@@ -1189,6 +1189,40 @@ oms_reship(PG_FUNCTION_ARGS)
  */
 PG_FUNCTION_INFO_V1(oms_return_to_sender);
 
+/*
+ * A parcel back at its location: its units restocked through the ledger,
+ * a serialized item's shipped serials with them (one movement per item).
+ */
+static void
+restock_returned_parcel(const ShipRow *s, int n, const ShipLine *lines, const char *reason)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		int64		qty = lines[i].qty;
+		Datum		serials = (Datum) 0;
+		int			j;
+
+		CHECK_FOR_INTERRUPTS();
+		if (lines[i].serialized)
+		{
+			for (j = 0; j < i; j++)
+				if (lines[j].item_id == lines[i].item_id)
+					break;
+			if (j < i)
+				continue;
+			for (j = i + 1; j < n; j++)
+				if (lines[j].item_id == lines[i].item_id)
+					qty = oms_add_qty(qty, lines[j].qty, "returned quantity");
+			serials = oms_serials_of_shipment(s->shipment_id, s->number, lines[i].item_id, "shipped", qty);
+		}
+		(void) oms_insert_movement_serials(lines[i].item_id, s->location_id, "return_restock",
+										   qty, 0, reason ? reason : "returned to sender",
+										   s->number, 0, NULL, serials);
+	}
+}
+
 /* return_to_sender(shipment_id, then_do, reason) */
 Datum
 oms_return_to_sender(PG_FUNCTION_ARGS)
@@ -1200,7 +1234,6 @@ oms_return_to_sender(PG_FUNCTION_ARGS)
 	ShipRow		s;
 	ShipLine   *lines;
 	int			n;
-	int			i;
 	OmsLevels	ls;
 	Datum		args[2];
 	char	   *fstatus;
@@ -1237,30 +1270,7 @@ oms_return_to_sender(PG_FUNCTION_ARGS)
 	line_arrays(n, lines, args);
 	oms_plan_exec(reship ? &plan_lines_rts_reship : &plan_lines_rts_cancel,
 				  args, NULL, false, 0, SPI_OK_UPDATE);
-	for (i = 0; i < n; i++)
-	{
-		int64		qty = lines[i].qty;
-		Datum		serials = (Datum) 0;
-		int			j;
-
-		CHECK_FOR_INTERRUPTS();
-		if (lines[i].serialized)
-		{
-			/* the serials that went out come back: one movement per item */
-			for (j = 0; j < i; j++)
-				if (lines[j].item_id == lines[i].item_id)
-					break;
-			if (j < i)
-				continue;
-			for (j = i + 1; j < n; j++)
-				if (lines[j].item_id == lines[i].item_id)
-					qty = oms_add_qty(qty, lines[j].qty, "returned quantity");
-			serials = oms_serials_of_shipment(s.shipment_id, s.number, lines[i].item_id, "shipped", qty);
-		}
-		(void) oms_insert_movement_serials(lines[i].item_id, s.location_id, "return_restock",
-										   qty, 0, reason ? reason : "returned to sender",
-										   s.number, 0, NULL, serials);
-	}
+	restock_returned_parcel(&s, n, lines, reason);
 	if (!reship)
 	{
 		/* a bundle whose components are all cancelled is cancelled too */
