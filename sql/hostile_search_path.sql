@@ -457,6 +457,37 @@ ROLLBACK;
 SELECT count(*) AS hijacked_after_rollback FROM public.hijack;
 
 -- ---------------------------------------------------------------------------
+-- the paths of issue 16, every one SECURITY DEFINER: serial numbers,
+-- re-routing, marketplace import, customer notifications
+-- ---------------------------------------------------------------------------
+INSERT INTO oms.item (sku, name, serialized) VALUES ('SN', 'Serialized', true);
+SET oms.customer_notifications = on;
+SET ROLE hostile_ada;
+SELECT pg_temp.h($$SELECT pg_catalog.count(oms.set_notification_template(kind, channel, language, subject, body))::text FROM oms.default_notification_templates()$$) AS templates;
+SELECT pg_temp.h($$SELECT (oms.set_sku_map('web', 'EXT-MUG', 'MUG') IS NOT NULL)::text$$) AS mapped;
+RESET ROLE;
+SET ROLE hostile_app;
+SELECT pg_temp.h($$SELECT (oms.set_notification_preference('ann@example.com', 'email', 'en')).channel$$) AS preference;
+SELECT pg_temp.h($$SELECT (oms.receive_serials('SN', 'EAST', '{SN-1,SN-2}') IS NOT NULL)::text$$) AS serials_received;
+SELECT pg_temp.h($$SELECT oms.place_order('sn@example.com', 'web', '[{"sku": "SN", "qty": 1, "unit_price": "5"}, {"sku": "MUG", "qty": 1, "unit_price": "8"}]', '{"confirm": true}')::text$$) AS o4 \gset
+\echo order :o4
+SELECT pg_temp.h($$SELECT oms.create_shipment($1, 'EAST', '[{"sku": "SN", "qty": 1}]')::text$$, :o4) AS s4 \gset
+SELECT pg_temp.h($$SELECT oms.assign_serials($1, '[{"sku": "SN", "serials": ["SN-1"]}]')::text$$, :s4) AS assigned;
+SELECT pg_temp.h($$SELECT (oms.ship($1, 'UPS', 'TRACK-4') IS NOT NULL)::text$$, :s4) AS shipped;
+SELECT pg_temp.h($$SELECT pg_catalog.count(*)::text FROM oms.check_serials()$$) AS serial_problems;
+SELECT pg_temp.h($$SELECT l.line_id::text FROM oms.order_line l JOIN oms.item i ON i.item_id OPERATOR(pg_catalog.=) l.item_id WHERE l.order_id OPERATOR(pg_catalog.=) $1 AND i.sku OPERATOR(pg_catalog.=) 'MUG'$$, :o4) AS l4 \gset
+SELECT pg_temp.h($$SELECT oms.reroute_line($1, 'EAST', 'WEST')::text$$, :l4) AS rerouted;
+SELECT pg_temp.h($$SELECT (oms.reallocate_line($1) IS NOT NULL)::text$$, :l4) AS reallocated;
+SELECT pg_temp.h($$SELECT (oms.import_payment('shopify', '{"id": 2, "order_id": 7001, "kind": "sale", "status": "success", "amount": "10.00", "currency": "USD"}', 'web') IS NULL)::text$$) AS early_payment;
+SELECT pg_temp.h($$SELECT (oms.import_order('shopify', '{"id": 7001, "email": "imp@example.com", "currency": "USD", "line_items": [{"sku": "EXT-MUG", "quantity": 1, "price": "10.00"}]}', 'web') IS NOT NULL)::text$$) AS imported;
+SELECT pg_temp.h($$SELECT pg_catalog.count(*)::text FROM oms.claim_notifications('w1', 10)$$) AS notifications_claimed;
+SELECT pg_temp.h($$SELECT oms.notification_sent('w1', (SELECT pg_catalog.min(n.notification_id) FROM oms.notification n WHERE n.claimed_by OPERATOR(pg_catalog.=) 'w1'))::text$$) AS notification_sent;
+SELECT pg_temp.h($$SELECT pg_catalog.count(*)::text FROM oms.check_inventory()$$) AS inventory_problems;
+RESET ROLE;
+RESET oms.customer_notifications;
+SELECT * FROM pg_temp.hijacked();
+
+-- ---------------------------------------------------------------------------
 -- the rule that keeps it so: every function of the extension pins its
 -- search_path, or has a SQL-standard body parsed at CREATE EXTENSION
 -- ---------------------------------------------------------------------------
