@@ -32,7 +32,6 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
-#include "common/int.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
@@ -240,12 +239,6 @@ insert_rows(Relation rel, int n, HeapTuple *rows)
 		elog(ERROR, "SPI_execute_plan returned %s for the KPI capture", SPI_result_code_string(rc));
 }
 
-static Datum
-int8d(int64 v)
-{
-	return Int64GetDatum(v);
-}
-
 /* The delta rows of one statement, and the orders they belong to. */
 typedef struct KpiBatch
 {
@@ -389,12 +382,8 @@ add_line_row(KpiBatch *b, TupleTableSlot *slot)
 		return;
 	if (line_no == 1)
 		o->first_line = true;
-	if (pg_sub_s64_overflow(ordered, cancelled, &open) ||
-		pg_add_s64_overflow(reserved, shipped, &filled))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("quantities of order %lld line %d are out of range",
-						(long long) order_id, line_no)));
+	open = oms_sub_qty(ordered, cancelled, "open units of an order line");
+	filled = oms_add_qty(reserved, shipped, "filled units of an order line");
 
 	set_order_columns(o, v, nul);
 	v[K_ITEM_ID] = slot_getattr(slot, lcol[2], &isnull);
@@ -403,15 +392,15 @@ add_line_row(KpiBatch *b, TupleTableSlot *slot)
 	v[K_ORDERS_CANCELLED] = Int32GetDatum(0);
 	v[K_SUBTOTAL] = v[K_TAX] = v[K_SHIPPING] = v[K_TOTAL] = NumericGetDatum(int64_to_numeric(0));
 	v[K_LINES] = Int32GetDatum(1);
-	v[K_UNITS_ORDERED] = int8d(ordered);
-	v[K_UNITS_CANCELLED] = int8d(cancelled);
-	v[K_UNITS_SHIPPED] = int8d(shipped);
+	v[K_UNITS_ORDERED] = Int64GetDatum(ordered);
+	v[K_UNITS_CANCELLED] = Int64GetDatum(cancelled);
+	v[K_UNITS_SHIPPED] = Int64GetDatum(shipped);
 	v[K_UNITS_RETURNED] = slot_getattr(slot, lcol[7], &isnull);
 	v[K_LINE_REVENUE] = component ? NumericGetDatum(int64_to_numeric(0))
 		: NumericGetDatum(numeric_mul_opt_error(DatumGetNumeric(price), int64_to_numeric(open), NULL));
-	v[K_STOCK_UNITS] = int8d(bundle ? 0 : ordered);
-	v[K_UNITS_FILLED] = int8d(bundle ? 0 : filled);
-	v[K_UNITS_BACKORDERED] = bundle ? int8d(0) : slot_getattr(slot, lcol[10], &isnull);
+	v[K_STOCK_UNITS] = Int64GetDatum(bundle ? 0 : ordered);
+	v[K_UNITS_FILLED] = Int64GetDatum(bundle ? 0 : filled);
+	v[K_UNITS_BACKORDERED] = bundle ? Int64GetDatum(0) : slot_getattr(slot, lcol[10], &isnull);
 	add_row(b, v, nul);
 }
 
@@ -434,9 +423,9 @@ add_order_row(KpiBatch *b, const KpiOrder *o)
 	v[K_SHIPPING] = o->cancelled ? zero : o->shipping;
 	v[K_TOTAL] = o->cancelled ? zero : o->total;
 	v[K_LINES] = Int32GetDatum(0);
-	v[K_UNITS_ORDERED] = v[K_UNITS_CANCELLED] = v[K_UNITS_SHIPPED] = v[K_UNITS_RETURNED] = int8d(0);
+	v[K_UNITS_ORDERED] = v[K_UNITS_CANCELLED] = v[K_UNITS_SHIPPED] = v[K_UNITS_RETURNED] = Int64GetDatum(0);
 	v[K_LINE_REVENUE] = zero;
-	v[K_STOCK_UNITS] = v[K_UNITS_FILLED] = v[K_UNITS_BACKORDERED] = int8d(0);
+	v[K_STOCK_UNITS] = v[K_UNITS_FILLED] = v[K_UNITS_BACKORDERED] = Int64GetDatum(0);
 	add_row(b, v, nul);
 }
 
